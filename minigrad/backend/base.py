@@ -1,0 +1,189 @@
+"""The backend interface: every array operation a tensor needs, on one device.
+
+A backend knows nothing about tensors, graphs or gradients. It takes arrays and returns
+arrays: numpy arrays for ``"cpu"``, Numba device arrays for ``"cuda"``. The differentiable
+ops in ``minigrad/ops`` call these methods through ``tensor.backend`` and never branch on
+the device, so adding a device means writing one class like this.
+
+Conventions every implementation follows:
+
+- ``dtype`` arguments are numpy dtypes (``np.float32``, ``np.float64``, ``np.int64``,
+  ``np.bool_``).
+- Binary elementwise methods broadcast like numpy. Their operands always have the same
+  dtype (the op layer promotes before calling).
+- ``axes`` is a tuple of non-negative ints, already normalised by the op layer.
+- Results are new arrays unless the method says it is a view or writes ``out``/``dst``.
+- 2-D window arguments (``stride``, ``padding``, ``dilation``, ``kernel_size``) are tuples
+  of two ints, already validated by the op layer.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+
+import numpy as np
+
+
+class Backend(ABC):
+    """Array operations for one device. See the module docstring for the conventions."""
+
+    name: str
+
+    # --- moving data -------------------------------------------------------------------
+    @abstractmethod
+    def from_numpy(self, array: np.ndarray):
+        """A device array holding a copy of (or, on the CPU, possibly sharing) ``array``."""
+
+    @abstractmethod
+    def to_numpy(self, array) -> np.ndarray:
+        """A host numpy array with the values of ``array`` (copied for device memory)."""
+
+    @abstractmethod
+    def zeros(self, shape: tuple[int, ...], dtype): ...
+
+    @abstractmethod
+    def full(self, shape: tuple[int, ...], value: float, dtype): ...
+
+    @abstractmethod
+    def astype(self, array, dtype):
+        """``array`` converted to ``dtype`` (a copy)."""
+
+    @abstractmethod
+    def copy(self, array):
+        """A contiguous copy of ``array``."""
+
+    @abstractmethod
+    def assign(self, dst, src) -> None:
+        """Write ``src`` (broadcast to ``dst.shape``) into ``dst`` in place."""
+
+    # --- elementwise ---------------------------------------------------------------------
+    @abstractmethod
+    def add(self, a, b): ...
+
+    @abstractmethod
+    def sub(self, a, b): ...
+
+    @abstractmethod
+    def mul(self, a, b): ...
+
+    @abstractmethod
+    def div(self, a, b): ...
+
+    @abstractmethod
+    def pow(self, a, b): ...
+
+    @abstractmethod
+    def maximum(self, a, b): ...
+
+    @abstractmethod
+    def minimum(self, a, b): ...
+
+    @abstractmethod
+    def compare(self, op: str, a, b):
+        """Elementwise comparison returning a bool array; ``op`` is one of
+        ``"eq" "ne" "lt" "le" "gt" "ge"``."""
+
+    @abstractmethod
+    def where(self, condition, a, b):
+        """``a`` where ``condition`` (bool array) is true, else ``b``; all three broadcast."""
+
+    @abstractmethod
+    def unary(self, op: str, a):
+        """Elementwise function ``op`` of ``a``: one of ``"neg" "exp" "log" "sqrt" "abs"
+        "sign" "tanh" "sigmoid" "relu"``. ``sigmoid`` must not overflow for large |a|."""
+
+    # --- reductions ----------------------------------------------------------------------
+    @abstractmethod
+    def sum(self, a, axes: tuple[int, ...], keepdims: bool): ...
+
+    @abstractmethod
+    def max(self, a, axes: tuple[int, ...], keepdims: bool): ...
+
+    @abstractmethod
+    def min(self, a, axes: tuple[int, ...], keepdims: bool): ...
+
+    @abstractmethod
+    def argmax(self, a, axis: int | None, keepdims: bool):
+        """int64 indices of the first maximum along ``axis`` (of the flattened array when
+        ``axis`` is None)."""
+
+    @abstractmethod
+    def argmin(self, a, axis: int | None, keepdims: bool): ...
+
+    # --- shape ---------------------------------------------------------------------------
+    @abstractmethod
+    def reshape(self, a, shape: tuple[int, ...]):
+        """``a`` with a new shape of the same size (a view when possible)."""
+
+    @abstractmethod
+    def permute(self, a, axes: tuple[int, ...]):
+        """``a`` with its axes reordered (a view on the CPU, a copy on devices)."""
+
+    @abstractmethod
+    def broadcast_to(self, a, shape: tuple[int, ...]): ...
+
+    @abstractmethod
+    def concatenate(self, arrays: list, axis: int): ...
+
+    @abstractmethod
+    def getitem(self, a, index):
+        """``a[index]`` with numpy semantics; ``index`` holds ints, slices, None,
+        Ellipsis and int64/bool arrays of this backend."""
+
+    @abstractmethod
+    def index_add(self, shape: tuple[int, ...], index, values, dtype):
+        """Zeros of ``shape`` with ``values`` added at ``index`` (repeated indices add up):
+        the gradient of ``getitem``."""
+
+    # --- dense and convolution kernels ---------------------------------------------------
+    @abstractmethod
+    def matmul(self, a, b):
+        """``a @ b`` with numpy semantics (1-D promotion, broadcast batch dimensions)."""
+
+    @abstractmethod
+    def linear(self, x, weight, bias, activation: str | None):
+        """``x @ weight.T + bias`` for 2-D ``x`` (N, in) and ``weight`` (out, in); ``bias`` is
+        (out,) or None; ``activation`` None or ``"relu"`` is applied in the same pass."""
+
+    @abstractmethod
+    def conv2d(self, x, weight, bias, stride, padding, dilation, groups: int):
+        """Cross-correlation of ``x`` (N, C, H, W) with ``weight`` (O, C/groups, KH, KW),
+        zero padding, plus ``bias`` (O,) or None. Returns (N, O, OH, OW)."""
+
+    @abstractmethod
+    def conv2d_backward_input(self, grad_out, weight, input_shape, stride, padding, dilation,
+                              groups: int):
+        """Gradient of conv2d's output with respect to its input: shape ``input_shape``."""
+
+    @abstractmethod
+    def conv2d_backward_weight(self, grad_out, x, weight_shape, stride, padding, dilation,
+                               groups: int):
+        """Gradient of conv2d's output with respect to its weight: shape ``weight_shape``."""
+
+    @abstractmethod
+    def max_pool2d(self, x, kernel_size, stride, padding):
+        """Max over windows of ``x`` (N, C, H, W) padded with -inf. Returns ``(out,
+        argmax)`` where ``argmax`` (int64, same shape as ``out``) is the flat index into
+        each (H, W) plane of the chosen element."""
+
+    @abstractmethod
+    def max_pool2d_backward(self, grad_out, argmax, input_shape):
+        """Routes each output gradient to the input element that won its window."""
+
+    @abstractmethod
+    def avg_pool2d(self, x, kernel_size, stride, padding, count_include_pad: bool): ...
+
+    @abstractmethod
+    def avg_pool2d_backward(self, grad_out, input_shape, kernel_size, stride, padding,
+                            count_include_pad: bool): ...
+
+    @abstractmethod
+    def softmax_cross_entropy(self, logits, target):
+        """Fused, numerically stable softmax + negative log-likelihood for ``logits`` (N, C)
+        and int64 ``target`` (N,). Returns ``(loss, probabilities)``: loss (N,) per sample
+        and the softmax (N, C), kept for the backward pass."""
+
+    @abstractmethod
+    def softmax_cross_entropy_backward(self, probabilities, target, grad_loss):
+        """``(probabilities - one_hot(target)) * grad_loss[:, None]``: the gradient with
+        respect to the logits, for ``grad_loss`` (N,)."""

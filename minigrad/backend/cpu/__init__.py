@@ -1,0 +1,194 @@
+"""The CPU backend: numpy for elementwise, reduction and shape work; Numba kernels for the
+dense, convolution, pooling and fused loss operations.
+
+The kernel modules (``dense``, ``conv``, ``pool``, ``loss``) import Numba, which takes a
+moment, so they are imported on first use: ``import minigrad`` stays fast and nothing is
+compiled until a kernel is actually called.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import numpy as np
+
+from minigrad.backend.base import Backend
+
+_COMPARISONS = {
+    "eq": np.equal,
+    "ne": np.not_equal,
+    "lt": np.less,
+    "le": np.less_equal,
+    "gt": np.greater,
+    "ge": np.greater_equal,
+}
+
+
+def _sigmoid(a: np.ndarray) -> np.ndarray:
+    # sigmoid(a) = (1 + tanh(a/2)) / 2 is exact and never overflows, unlike 1 / (1 + e^-a).
+    return 0.5 * (1.0 + np.tanh(0.5 * a))
+
+
+def _relu(a: np.ndarray) -> np.ndarray:
+    return np.maximum(a, 0)
+
+
+_UNARY = {
+    "neg": np.negative,
+    "exp": np.exp,
+    "log": np.log,
+    "sqrt": np.sqrt,
+    "abs": np.abs,
+    "sign": np.sign,
+    "tanh": np.tanh,
+    "sigmoid": _sigmoid,
+    "relu": _relu,
+}
+
+
+def _kernels(name: str):
+    """Import ``minigrad.backend.cpu.<name>`` on first use (it compiles Numba kernels)."""
+    return importlib.import_module(f"minigrad.backend.cpu.{name}")
+
+
+class CPUBackend(Backend):
+    name = "cpu"
+
+    # --- moving data -------------------------------------------------------------------
+    def from_numpy(self, array):
+        return np.asarray(array)
+
+    def to_numpy(self, array):
+        return array
+
+    def zeros(self, shape, dtype):
+        return np.zeros(shape, dtype=dtype)
+
+    def full(self, shape, value, dtype):
+        return np.full(shape, value, dtype=dtype)
+
+    def astype(self, array, dtype):
+        return array.astype(dtype)
+
+    def copy(self, array):
+        return np.array(array, copy=True, order="C")
+
+    def assign(self, dst, src):
+        np.copyto(dst, src)
+
+    # --- elementwise ---------------------------------------------------------------------
+    # errstate: inf and nan follow IEEE rules (as in PyTorch) without numpy warnings.
+    def add(self, a, b):
+        return np.add(a, b)
+
+    def sub(self, a, b):
+        return np.subtract(a, b)
+
+    def mul(self, a, b):
+        return np.multiply(a, b)
+
+    def div(self, a, b):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.divide(a, b)
+
+    def pow(self, a, b):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            return np.power(a, b)
+
+    def maximum(self, a, b):
+        return np.maximum(a, b)
+
+    def minimum(self, a, b):
+        return np.minimum(a, b)
+
+    def compare(self, op, a, b):
+        return _COMPARISONS[op](a, b)
+
+    def where(self, condition, a, b):
+        return np.where(condition, a, b)
+
+    def unary(self, op, a):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            result = _UNARY[op](a)
+        # numpy keeps 0-d results as scalars; a backend always hands back arrays.
+        return np.asarray(result, dtype=a.dtype)
+
+    # --- reductions ----------------------------------------------------------------------
+    def sum(self, a, axes, keepdims):
+        return np.asarray(np.sum(a, axis=axes, keepdims=keepdims))
+
+    def max(self, a, axes, keepdims):
+        return np.asarray(np.max(a, axis=axes, keepdims=keepdims))
+
+    def min(self, a, axes, keepdims):
+        return np.asarray(np.min(a, axis=axes, keepdims=keepdims))
+
+    def argmax(self, a, axis, keepdims):
+        return np.asarray(np.argmax(a, axis=axis, keepdims=keepdims), dtype=np.int64)
+
+    def argmin(self, a, axis, keepdims):
+        return np.asarray(np.argmin(a, axis=axis, keepdims=keepdims), dtype=np.int64)
+
+    # --- shape ---------------------------------------------------------------------------
+    def reshape(self, a, shape):
+        return np.reshape(a, shape)
+
+    def permute(self, a, axes):
+        return np.transpose(a, axes)
+
+    def broadcast_to(self, a, shape):
+        return np.broadcast_to(a, shape)
+
+    def concatenate(self, arrays, axis):
+        return np.concatenate(arrays, axis=axis)
+
+    def getitem(self, a, index):
+        return np.asarray(a[index])
+
+    def index_add(self, shape, index, values, dtype):
+        out = np.zeros(shape, dtype=dtype)
+        np.add.at(out, index, values)
+        return out
+
+    # --- dense and convolution kernels ---------------------------------------------------
+    def matmul(self, a, b):
+        return _kernels("dense").matmul(a, b)
+
+    def linear(self, x, weight, bias, activation):
+        return _kernels("dense").linear(x, weight, bias, activation)
+
+    def conv2d(self, x, weight, bias, stride, padding, dilation, groups):
+        return _kernels("conv").conv2d(x, weight, bias, stride, padding, dilation, groups)
+
+    def conv2d_backward_input(self, grad_out, weight, input_shape, stride, padding, dilation,
+                              groups):
+        return _kernels("conv").conv2d_backward_input(
+            grad_out, weight, input_shape, stride, padding, dilation, groups
+        )
+
+    def conv2d_backward_weight(self, grad_out, x, weight_shape, stride, padding, dilation,
+                               groups):
+        return _kernels("conv").conv2d_backward_weight(
+            grad_out, x, weight_shape, stride, padding, dilation, groups
+        )
+
+    def max_pool2d(self, x, kernel_size, stride, padding):
+        return _kernels("pool").max_pool2d(x, kernel_size, stride, padding)
+
+    def max_pool2d_backward(self, grad_out, argmax, input_shape):
+        return _kernels("pool").max_pool2d_backward(grad_out, argmax, input_shape)
+
+    def avg_pool2d(self, x, kernel_size, stride, padding, count_include_pad):
+        return _kernels("pool").avg_pool2d(x, kernel_size, stride, padding, count_include_pad)
+
+    def avg_pool2d_backward(self, grad_out, input_shape, kernel_size, stride, padding,
+                            count_include_pad):
+        return _kernels("pool").avg_pool2d_backward(
+            grad_out, input_shape, kernel_size, stride, padding, count_include_pad
+        )
+
+    def softmax_cross_entropy(self, logits, target):
+        return _kernels("loss").softmax_cross_entropy(logits, target)
+
+    def softmax_cross_entropy_backward(self, probabilities, target, grad_loss):
+        return _kernels("loss").softmax_cross_entropy_backward(probabilities, target, grad_loss)
