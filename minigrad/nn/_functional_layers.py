@@ -12,41 +12,50 @@ import warnings
 
 import minigrad
 from minigrad.dtypes import DType
-from minigrad.ops import conv as _conv
-from minigrad.ops import dense as _dense
-from minigrad.ops import pooling as _pooling
 from minigrad.tensor import Tensor
 
 
 # --- dense, convolution, pooling: fused kernels ------------------------------------------
+# The kernels' ops are imported where they are used, so that the rest of minigrad.nn
+# (modules, losses, init) imports on its own.
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """y = x W^T + b, for ``input`` (*, in_features), ``weight`` (out_features,
     in_features) and ``bias`` (out_features,)."""
-    return _dense.linear(input, weight, bias)
+    from minigrad.ops.dense import linear as fused_linear
+
+    return fused_linear(input, weight, bias)
 
 
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) -> Tensor:
     """1-D cross-correlation: out[n, o, l] = b[o] + sum_{c, k} w[o, c, k]
     x[n, c, l*stride + k*dilation - padding], for ``input`` (N, C, L)."""
-    return _conv.conv1d(input, weight, bias, stride, padding, dilation, groups)
+    from minigrad.ops.conv import conv1d as fused_conv1d
+
+    return fused_conv1d(input, weight, bias, stride, padding, dilation, groups)
 
 
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) -> Tensor:
     """2-D cross-correlation of ``input`` (N, C, H, W) with ``weight`` (O, C/groups, KH, KW):
     out[n, o, i, j] = b[o] + sum_{c, p, q} w[o, c, p, q] x[n, c, i*s + p*d, j*s + q*d]
     (after zero padding)."""
-    return _conv.conv2d(input, weight, bias, stride, padding, dilation, groups)
+    from minigrad.ops.conv import conv2d as fused_conv2d
+
+    return fused_conv2d(input, weight, bias, stride, padding, dilation, groups)
 
 
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
     """The maximum of each (dilated) window; ``stride`` defaults to ``kernel_size``."""
-    return _pooling.max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode)
+    from minigrad.ops.pooling import max_pool2d as fused_max_pool2d
+
+    return fused_max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode)
 
 
 def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
                count_include_pad=True, divisor_override=None):
     """The mean of each window; ``stride`` defaults to ``kernel_size``."""
-    return _pooling.avg_pool2d(
+    from minigrad.ops.pooling import avg_pool2d as fused_avg_pool2d
+
+    return fused_avg_pool2d(
         input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override
     )
 
@@ -90,11 +99,6 @@ def _softmax_dim(ndim: int, name: str) -> int:
     return 0 if ndim in (0, 1, 3) else 1
 
 
-def _max_values(input: Tensor, dim: int) -> Tensor:
-    result = input.max(dim=dim, keepdim=True)
-    return result[0] if isinstance(result, tuple) else result
-
-
 def softmax(input: Tensor, dim: int | None = None) -> Tensor:
     """exp(x_i) / sum_j exp(x_j) along ``dim``.
 
@@ -104,7 +108,7 @@ def softmax(input: Tensor, dim: int | None = None) -> Tensor:
     """
     if dim is None:
         dim = _softmax_dim(input.ndim, "softmax")
-    shifted = input - _max_values(input.detach(), dim)
+    shifted = input - input.detach().amax(dim=dim, keepdim=True)
     exponentials = shifted.exp()
     return exponentials / exponentials.sum(dim=dim, keepdim=True)
 
@@ -114,16 +118,14 @@ def log_softmax(input: Tensor, dim: int | None = None) -> Tensor:
     (finite for logits of any size)."""
     if dim is None:
         dim = _softmax_dim(input.ndim, "log_softmax")
-    shifted = input - _max_values(input.detach(), dim)
+    shifted = input - input.detach().amax(dim=dim, keepdim=True)
     return shifted - shifted.exp().sum(dim=dim, keepdim=True).log()
 
 
 # --- regularisation and normalisation ------------------------------------------------------
 def cast_mask(mask: Tensor, dtype: DType) -> Tensor:
     """A bool tensor as 0/1 values of ``dtype`` (e.g. to multiply with)."""
-    one = minigrad.ones((1,), dtype=dtype, device=mask.device)
-    zero = minigrad.zeros((1,), dtype=dtype, device=mask.device)
-    return minigrad.where(mask, one, zero)
+    return mask.to(dtype=dtype)
 
 
 def dropout(input: Tensor, p: float = 0.5, training: bool = True) -> Tensor:

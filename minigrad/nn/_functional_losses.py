@@ -13,7 +13,6 @@ import numpy as np
 import minigrad
 from minigrad.autograd import Function
 from minigrad.nn._functional_layers import cast_mask, log_softmax
-from minigrad.ops.loss import softmax_cross_entropy
 from minigrad.tensor import Tensor
 
 _REDUCTIONS = ("mean", "sum", "none")
@@ -305,6 +304,8 @@ def cross_entropy(
 
     any_ignored = _check_class_indices(labels, classes, ignore_index, "cross_entropy")
     if weight is None and label_smoothing == 0.0 and not any_ignored:
+        from minigrad.ops.loss import softmax_cross_entropy  # the fused kernel
+
         loss = softmax_cross_entropy(logits, labels)
         return loss.reshape(batch_shape) if reduction == "none" else _reduce(loss, reduction)
 

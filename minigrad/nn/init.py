@@ -69,26 +69,20 @@ def _calculate_correct_fan(tensor: Tensor, mode: str) -> int:
     return fan_in if mode == "fan_in" else fan_out
 
 
-def _fill_from(tensor: Tensor, values: Tensor) -> Tensor:
-    with minigrad.no_grad():
-        tensor.copy_(values)
-    return tensor
-
-
 def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0) -> Tensor:
     """Fill with draws from U(a, b)."""
     if a > b:
         raise ValueError(f"uniform_ needs a <= b, got a={a}, b={b}")
-    draws = minigrad.rand(tuple(tensor.shape), dtype=tensor.dtype, device=tensor.device)
-    return _fill_from(tensor, draws * (b - a) + a)
+    with minigrad.no_grad():
+        return tensor.uniform_(a, b)
 
 
 def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0) -> Tensor:
     """Fill with draws from N(mean, std^2)."""
     if std < 0:
         raise ValueError(f"normal_ needs std >= 0, got {std}")
-    draws = minigrad.randn(tuple(tensor.shape), dtype=tensor.dtype, device=tensor.device)
-    return _fill_from(tensor, draws * std + mean)
+    with minigrad.no_grad():
+        return tensor.normal_(mean, std)
 
 
 def constant_(tensor: Tensor, val: float) -> Tensor:

@@ -407,17 +407,23 @@ class Module:
 
     # --- devices and dtypes ----------------------------------------------------------------
     def _apply(self, convert: Callable[[Tensor], Tensor]) -> Module:
-        """Replace every parameter's values (keeping the Parameter object, so optimizers
-        that already hold it stay valid), its gradient, and every buffer by ``convert``."""
+        """Replace every parameter's values, its gradient and every buffer by ``convert``.
+        A dtype change keeps the Parameter objects (an optimizer holding them stays valid);
+        a device change makes new ones."""
         for module in self.modules():
-            for parameter in module._parameters.values():
+            for name, parameter in module._parameters.items():
                 if parameter is None:
                     continue
                 converted = convert(parameter.detach())
-                if converted.device != parameter.device or converted.dtype != parameter.dtype:
+                grad = None if parameter.grad is None else convert(parameter.grad)
+                if converted.device == parameter.device:
                     parameter.data = converted
-                if parameter.grad is not None:
-                    parameter.grad = convert(parameter.grad)
+                else:
+                    # A tensor cannot change device in place, so the parameter is replaced:
+                    # as in PyTorch, move the model before creating its optimizer.
+                    parameter = Parameter(converted, parameter.requires_grad)
+                    module._parameters[name] = parameter
+                parameter.grad = grad
             for name, buffer in module._buffers.items():
                 if buffer is not None:
                     module._buffers[name] = convert(buffer)

@@ -35,11 +35,15 @@ def assert_close(actual, expected, atol: float = ATOL, rtol: float = RTOL, what:
     np.testing.assert_allclose(actual, expected, atol=atol, rtol=rtol, err_msg=what)
 
 
-def compare_with_torch(minigrad_fn, torch_fn, *arrays, atol=ATOL, rtol=RTOL, seed=0):
+def compare_with_torch(minigrad_fn, torch_fn, *arrays, atol=ATOL, rtol=RTOL, seed=0,
+                       differentiate=None):
     """Run both functions on the same inputs; compare the outputs, then backpropagate the
-    same random upstream gradient and compare the gradient of every float input."""
-    mg_inputs = [mg(a, requires_grad=np.asarray(a).dtype.kind == "f") for a in arrays]
-    th_inputs = [th(a, requires_grad=np.asarray(a).dtype.kind == "f") for a in arrays]
+    same random upstream gradient and compare the input gradients: of every float input,
+    or of the inputs whose positions are listed in ``differentiate``."""
+    if differentiate is None:
+        differentiate = [i for i, a in enumerate(arrays) if np.asarray(a).dtype.kind == "f"]
+    mg_inputs = [mg(a, requires_grad=i in differentiate) for i, a in enumerate(arrays)]
+    th_inputs = [th(a, requires_grad=i in differentiate) for i, a in enumerate(arrays)]
     mg_out = minigrad_fn(*mg_inputs)
     th_out = torch_fn(*th_inputs)
     assert_close(mg_out, th_out, atol, rtol, "forward")
