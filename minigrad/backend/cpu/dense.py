@@ -184,7 +184,8 @@ def matmul(a: np.ndarray, b: np.ndarray, kernel: str | None = None) -> np.ndarra
     batch = np.broadcast_shapes(a2.shape[:-2], b2.shape[:-2])
     rows, depth, cols = a2.shape[-2], a2.shape[-1], b2.shape[-1]
     if b2.ndim == 2:
-        out = _numba_matmul_2d(a2.reshape(-1, depth), b2).reshape(*batch, rows, cols)
+        tall = a2.reshape(int(np.prod(a2.shape[:-1])), depth)
+        out = _numba_matmul_2d(tall, b2).reshape(*batch, rows, cols)
     else:
         a_batched = np.broadcast_to(a2, (*batch, rows, depth)).reshape(-1, rows, depth)
         b_batched = np.broadcast_to(b2, (*batch, depth, cols)).reshape(-1, depth, cols)
