@@ -43,21 +43,32 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) 
     return fused_conv2d(input, weight, bias, stride, padding, dilation, groups)
 
 
+def _unsupported(op: str, **options) -> None:
+    for name, (value, default) in options.items():
+        if value != default:
+            raise ValueError(f"{op}: {name}={value!r} is not supported (only {default!r})")
+
+
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
-    """The maximum of each (dilated) window; ``stride`` defaults to ``kernel_size``."""
+    """The maximum of each window; ``stride`` defaults to ``kernel_size``. The gradient
+    flows to each window's maximum. ``dilation`` and ``ceil_mode`` are accepted for
+    PyTorch's signature but only their defaults are supported."""
+    _unsupported("max_pool2d", dilation=(dilation, 1), ceil_mode=(ceil_mode, False))
     from minigrad.ops.pooling import max_pool2d as fused_max_pool2d
 
-    return fused_max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode)
+    return fused_max_pool2d(input, kernel_size, stride, padding)
 
 
 def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
                count_include_pad=True, divisor_override=None):
-    """The mean of each window; ``stride`` defaults to ``kernel_size``."""
+    """The mean of each window; ``stride`` defaults to ``kernel_size``. ``ceil_mode`` and
+    ``divisor_override`` are accepted for PyTorch's signature but only their defaults are
+    supported."""
+    _unsupported("avg_pool2d", ceil_mode=(ceil_mode, False),
+                 divisor_override=(divisor_override, None))
     from minigrad.ops.pooling import avg_pool2d as fused_avg_pool2d
 
-    return fused_avg_pool2d(
-        input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override
-    )
+    return fused_avg_pool2d(input, kernel_size, stride, padding, count_include_pad)
 
 
 # --- activations ---------------------------------------------------------------------------
