@@ -38,6 +38,8 @@ OP_CODES = {"+": 0, "*": 1, "relu": 3, "tanh": 4, "sigmoid": 5, "exp": 6, "log":
 POW_CODE = 2
 
 DEFAULT_BLOCK_SIZE = 128
+# Below this many samples per thread, starting threads costs more than it saves.
+MIN_SAMPLES_PER_THREAD = 32
 
 
 class TapeResult(NamedTuple):
@@ -63,6 +65,7 @@ class Tape:
         params: leaf Values shared across samples; their numbers start as ``p.data`` and are
             held in ``tape.params`` (a float64 array you may update in place, e.g. by SGD).
         block_size: samples processed together by the kernels (a cache-size trade-off).
+        parallel: split batches of at least 64 samples among Numba's threads.
 
     Methods: `forward`, `forward_batch`, `value_and_grad`, `value_and_grad_batch`;
     `read_params` / `write_params` / `write_grads` move numbers between the tape and the
@@ -75,7 +78,8 @@ class Tape:
     """
 
     def __init__(self, output: Value | Sequence[Value], inputs: Sequence[Value] = (),
-                 params: Sequence[Value] = (), *, block_size: int = DEFAULT_BLOCK_SIZE) -> None:
+                 params: Sequence[Value] = (), *, block_size: int = DEFAULT_BLOCK_SIZE,
+                 parallel: bool = True) -> None:
         self.outputs = _as_value_list(output, "output")
         self.single_output = isinstance(output, Value)
         if not self.outputs:
@@ -85,9 +89,10 @@ class Tape:
         if block_size < 1:
             raise ValueError(f"block_size must be at least 1, got {block_size}")
         self.block_size = int(block_size)
+        self.parallel = parallel
         self._compile()
         self.params = np.array([p.data for p in self.param_values], dtype=np.float64)
-        self._work_arrays: tuple[np.ndarray, np.ndarray] | None = None
+        self._work_arrays: tuple[np.ndarray, np.ndarray] = (np.empty((0, 0, 0)),) * 2
 
     # ---- compilation -------------------------------------------------------------------
 
@@ -180,12 +185,17 @@ class Tape:
         from minigrad.scalar import tape_kernels as kernels
 
         X = self._check_batch(X)
-        values, _ = self._work()
+        workers = self._workers(X.shape[0])
+        values, _ = self._work(workers)
         outputs = np.empty((X.shape[0], len(self.outputs)))
-        error = kernels.tape_forward(self.op_code, self.left, self.right, self.exponent,
-                                     self.first_op_row, X, self._check_params(params),
-                                     self.output_rows, values, outputs)
-        self._raise_domain_error(error)
+        errors = np.zeros((workers, 3), dtype=np.int64)
+        args = (self.op_code, self.left, self.right, self.exponent, self.first_op_row, X,
+                self._check_params(params), self.output_rows, values, outputs, errors)
+        if workers == 1:
+            kernels.tape_forward(*args)
+        else:
+            kernels.tape_forward_parallel(*args, workers)
+        self._raise_domain_error(errors)
         return outputs[:, 0] if self.single_output else outputs
 
     def value_and_grad(self, x: Sequence[float] = (),
@@ -212,29 +222,45 @@ class Tape:
         X = self._check_batch(X)
         batch = X.shape[0]
         weight = 1.0 / batch if reduction == "mean" else 1.0
-        values, adjoints = self._work()
+        workers = self._workers(batch)
+        values, adjoints = self._work(workers)
         outputs = np.empty(batch)
-        param_grads = np.empty(self.n_params)
+        param_grads = np.empty((workers, self.n_params))
         input_grads = np.empty((batch, self.n_inputs))
-        error = kernels.tape_value_and_grad(
-            self.op_code, self.left, self.right, self.exponent, self.first_op_row, X,
-            self._check_params(params), self.output_rows[0], weight, values, adjoints,
-            outputs, param_grads, input_grads)
-        self._raise_domain_error(error)
-        return TapeResult(float(outputs.sum()) * weight, param_grads, input_grads)
+        errors = np.zeros((workers, 3), dtype=np.int64)
+        args = (self.op_code, self.left, self.right, self.exponent, self.first_op_row, X,
+                self._check_params(params), self.output_rows[0], weight, values, adjoints,
+                outputs, param_grads, input_grads, errors)
+        if workers == 1:
+            kernels.tape_value_and_grad(*args)
+        else:
+            kernels.tape_value_and_grad_parallel(*args, workers)
+        self._raise_domain_error(errors)
+        # each thread summed its share of samples; add the shares in a fixed order
+        total_grads = param_grads[0] if workers == 1 else param_grads.sum(axis=0)
+        return TapeResult(float(outputs.sum()) * weight, total_grads, input_grads)
 
     # ---- helpers ------------------------------------------------------------------------
 
-    def _work(self) -> tuple[np.ndarray, np.ndarray]:
-        """The kernels' (n_rows, block_size) work arrays, made once; constant rows filled."""
-        if self._work_arrays is None:
-            from minigrad.scalar import tape_kernels as kernels
+    def _workers(self, batch: int) -> int:
+        """How many threads to split a batch among (1 for small batches)."""
+        if not self.parallel or batch < 2 * MIN_SAMPLES_PER_THREAD:
+            return 1
+        from minigrad.scalar import tape_kernels as kernels
 
-            values, adjoints = kernels.empty_work_arrays(self.n_rows, self.block_size)
+        return max(1, min(kernels.thread_count(), batch // MIN_SAMPLES_PER_THREAD))
+
+    def _work(self, workers: int) -> tuple[np.ndarray, np.ndarray]:
+        """(workers, n_rows, block_size) work arrays for the kernels, made once and reused;
+        the constant rows of ``values`` are filled here, once."""
+        values, adjoints = self._work_arrays
+        if values.shape[0] < workers or values.shape[2] != self.block_size:
+            shape = (workers, self.n_rows, self.block_size)
+            values, adjoints = np.zeros(shape), np.zeros(shape)
             first_constant = self.n_inputs + self.n_params
-            values[first_constant:self.first_op_row] = self.constant_values[:, None]
+            values[:, first_constant:self.first_op_row] = self.constant_values[None, :, None]
             self._work_arrays = (values, adjoints)
-        return self._work_arrays
+        return values, adjoints
 
     def _one_sample(self, x: Sequence[float]) -> np.ndarray:
         x = np.asarray(x, dtype=np.float64)
@@ -258,10 +284,12 @@ class Tape:
             raise ValueError(f"{name} must have shape ({self.n_params},), got {params.shape}")
         return params
 
-    def _raise_domain_error(self, error: tuple[int, int, int]) -> None:
-        kind, row, sample = error
-        if kind == 0:
+    def _raise_domain_error(self, errors: np.ndarray) -> None:
+        """Raise for the first sample whose forward sweep hit log(<= 0) or a bad power."""
+        if not errors[:, 0].any():
             return
+        failed = errors[errors[:, 0] != 0]
+        kind, row, sample = failed[np.argmin(failed[:, 2])].tolist()
         op = self._operation_names[row - self.first_op_row]
         where = f"(operation {op!r} at tape row {row}, sample {sample})"
         if kind == 1:
