@@ -115,6 +115,27 @@ def test_batch_matches_loop_of_single_samples(program, batch, seed):
                                    rtol=1e-12, atol=1e-12)
 
 
+def test_parallel_batches_match_serial(monkeypatch):
+    from minigrad.scalar import tape as tape_module
+
+    monkeypatch.setattr(tape_module, "MIN_SAMPLES_PER_THREAD", 8)
+    x, w = Value(0.0), Value(0.3)
+    out = (x * w).tanh() + (x - w) ** 2
+    X = np.random.default_rng(4).normal(size=(301, 1))
+    serial = Tape(out, inputs=[x], params=[w], block_size=32, parallel=False)
+    threaded = Tape(out, inputs=[x], params=[w], block_size=32, parallel=True)
+    a, b = serial.value_and_grad_batch(X), threaded.value_and_grad_batch(X)
+    np.testing.assert_allclose(b.value, a.value, rtol=1e-13)
+    np.testing.assert_allclose(b.param_grads, a.param_grads, rtol=1e-13)
+    np.testing.assert_array_equal(b.input_grads, a.input_grads)
+    np.testing.assert_array_equal(threaded.forward_batch(X), serial.forward_batch(X))
+    with pytest.raises(ValueError, match="sample 301"):
+        Tape((x + 10).log(), inputs=[x]).forward_batch(np.r_[X, [[-20.0]]])
+    with pytest.raises(ValueError, match="sample 301"):
+        Tape((x + 10).log(), inputs=[x], params=[w], block_size=32).value_and_grad_batch(
+            np.r_[X, [[-20.0]]])
+
+
 def test_batch_matches_python_engine_over_many_samples():
     w, b, x, y = Value(0.7), Value(-0.2), Value(0.0), Value(0.0)
     loss = ((w * x + b).tanh() - y) ** 2
