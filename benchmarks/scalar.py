@@ -21,27 +21,14 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "demos")]  # run from a checkout, uninstalled
+from micrograd_moons import make_moons  # noqa: E402
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout, uninstalled
 from minigrad.scalar import MLP, Value  # noqa: E402
 
 ALPHA = 1e-4
 LEARNING_RATE = 0.5
-
-
-def make_moons(n_samples: int = 100, noise: float = 0.1, seed: int = 0):
-    """Two interleaving half circles (like sklearn.datasets.make_moons), labels -1/+1."""
-    rng = np.random.default_rng(seed)
-    n_outer = n_samples // 2
-    n_inner = n_samples - n_outer
-    outer = np.linspace(0, np.pi, n_outer)
-    inner = np.linspace(0, np.pi, n_inner)
-    X = np.concatenate([np.stack([np.cos(outer), np.sin(outer)], axis=1),
-                        np.stack([1 - np.cos(inner), 0.5 - np.sin(inner)], axis=1)])
-    X += rng.normal(scale=noise, size=X.shape)
-    y = np.concatenate([-np.ones(n_outer), np.ones(n_inner)])
-    return X, y
 
 
 def best_time(step, repeats: int) -> float:
