@@ -81,6 +81,7 @@ def main(argv: list[str] | None = None) -> float:
     print(f"parameters: {len(model.parameters())}")
     start = time.perf_counter()
     compiled = model.compile(svm_loss, regularization=l2_penalty)
+    compiled.loss_and_grad(X, y)  # first run loads (or compiles) the Numba kernels
     print(f"tape: {len(compiled.loss_tape)} operations per sample "
           f"(compiled in {time.perf_counter() - start:.2f} s, kernels included)")
 
