@@ -281,7 +281,7 @@ def _check_full_jacobian(fn, prepared, positions, base, outputs, eps, atol, rtol
     row, column = np.unravel_index(int(np.argmax(excess)), excess.shape)
     out_number, out_index = _locate(output_shapes, int(row))
     in_number, in_index = _locate(input_shapes, int(column))
-    n, a = numerical[row, column], analytic[row, column]
+    n, a = float(numerical[row, column]), float(analytic[row, column])
     report = [
         f"gradcheck failed: {int(bad.sum())} of {bad.size} Jacobian entries differ "
         f"(atol={atol}, rtol={rtol}, eps={eps}).",
@@ -419,8 +419,8 @@ def _mismatch_report(what: str, got: np.ndarray, expected: np.ndarray, atol: flo
             return None
         flat = int(np.flatnonzero(bad.ravel())[0])
         return (f"{what}: {int(bad.sum())} of {bad.size} elements differ; first at index "
-                f"{_format_index(got.shape, flat)}: minigrad {got.flat[flat]!r}, "
-                f"PyTorch {expected.flat[flat]!r}")
+                f"{_format_index(got.shape, flat)}: minigrad {got.flat[flat].item()!r}, "
+                f"PyTorch {expected.flat[flat].item()!r}")
     got64, expected64 = got.astype(np.float64), expected.astype(np.float64)
     bad = ~np.isclose(got64, expected64, atol=atol, rtol=rtol, equal_nan=True)
     if not bad.any():
@@ -428,7 +428,7 @@ def _mismatch_report(what: str, got: np.ndarray, expected: np.ndarray, atol: flo
     error = np.abs(got64 - expected64)
     error = np.where(bad, np.where(np.isnan(error), np.inf, error), -1.0)
     flat = int(np.argmax(error))
-    g, e = got64.flat[flat], expected64.flat[flat]
+    g, e = float(got64.flat[flat]), float(expected64.flat[flat])
     absolute = abs(g - e)
     return (f"{what}: {int(bad.sum())} of {bad.size} elements differ (atol={atol}, "
             f"rtol={rtol}); worst at index {_format_index(got.shape, flat)}: minigrad {g!r}, "
