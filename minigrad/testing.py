@@ -129,9 +129,10 @@ def _vector_jacobian_product(outputs: tuple, leaves: list, cotangents: list[np.n
     for leaf in leaves:
         leaf.grad = None
     connected = [(o, v) for o, v in zip(outputs, cotangents, strict=True) if o.requires_grad]
-    for number, (output, cotangent) in enumerate(connected):
+    for output, cotangent in connected:
         gradient = minigrad.tensor(cotangent, dtype=minigrad.float64, device=output.device)
-        output.backward(gradient=gradient, retain_graph=number < len(connected) - 1)
+        # Retained: the full-Jacobian check runs one backward pass per output element.
+        output.backward(gradient=gradient, retain_graph=True)
     products = []
     for leaf in leaves:
         if leaf.grad is None:
@@ -285,7 +286,8 @@ def _check_full_jacobian(fn, prepared, positions, base, outputs, eps, atol, rtol
     report = [
         f"gradcheck failed: {int(bad.sum())} of {bad.size} Jacobian entries differ "
         f"(atol={atol}, rtol={rtol}, eps={eps}).",
-        f"worst: d output {out_number}{out_index} / d input {positions[in_number]}{in_index} "
+        f"worst: d output {out_number} at {out_index} / d input {positions[in_number]} at "
+        f"{in_index} "
         f"(input shape {input_shapes[in_number]}, output shape {output_shapes[out_number]})",
         f"  numerical (finite differences) = {n!r}",
         f"  analytic  (autograd)           = {a!r}",
@@ -350,7 +352,7 @@ def gradgradcheck(
     function of both the inputs :math:`x` and the cotangents :math:`v` (random float64
     arrays shaped like the outputs, drawn with ``seed``, unless ``grad_outputs`` gives them).
     This only passes if every backward formula is itself differentiable, i.e. written in
-    Tensor ops. Every differentiated input must be used by ``fn``.
+    Tensor ops.
 
     Arguments and result as in :func:`gradcheck`.
 
@@ -382,8 +384,12 @@ def gradgradcheck(
     def first_derivative(*values):
         xs, vs = values[:count], values[count:]
         outs = [o for o in _as_tuple(fn(*xs)) if o.requires_grad]
-        return tuple(minigrad.grad(outs, [xs[p] for p in positions], grad_outputs=list(vs),
-                                   create_graph=True))
+        wrt = [xs[p] for p in positions]
+        gradients = minigrad.grad(outs, wrt, grad_outputs=list(vs), create_graph=True,
+                                  allow_unused=True)
+        # An input the outputs do not use has derivative zero (a constant, not None).
+        return tuple(minigrad.zeros_like(x) if g is None else g
+                     for x, g in zip(wrt, gradients, strict=True))
 
     return gradcheck(first_derivative, (*prepared, *cotangents), eps=eps, atol=atol,
                      rtol=rtol, mode=mode, num_directions=num_directions,

