@@ -117,7 +117,7 @@ def main() -> None:
     print(f"chain of {args.ops} ops on {args.size}-element float32 tensors, "
           f"best of {args.repeats}; import best of {args.import_repeats} fresh processes\n")
     print(f"| {'measurement':<36} | {'minigrad':>10} | {'PyTorch':>10} | {'ratio':>6} |")
-    print(f"|{'-' * 38}|{'-' * 12}:|{'-' * 11}:|{'-' * 7}:|")
+    print(f"|{'-' * 38}|{'-' * 11}:|{'-' * 11}:|{'-' * 7}:|")
     for name, a, b in rows:
         print(f"| {name:<36} | {a:>10.3f} | {b:>10.3f} | {a / b:>6.2f} |")
     print("\nratio = minigrad / PyTorch (below 1 means minigrad is faster). "
