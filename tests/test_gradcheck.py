@@ -202,3 +202,10 @@ def test_importing_minigrad_testing_does_not_import_torch():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True, cwd=Path(__file__).resolve().parents[1])
     assert result.stdout.strip() == "False"
+
+
+def test_gradcheck_with_several_outputs_and_an_unused_input():
+    x, unused = np.array([0.2, -0.4, 0.9]), np.array([1.0, 2.0])
+    fn = lambda x, unused: (x.exp(), (x * x).sum())  # noqa: E731
+    assert gradcheck(fn, (x, unused))
+    assert gradgradcheck(fn, (x, unused))
