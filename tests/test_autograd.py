@@ -189,11 +189,6 @@ def test_hook_on_intermediate_can_replace_the_gradient():
     np.testing.assert_allclose(x.grad.numpy(), [20.0, 20.0])
 
 
-LEAF_HOOK_BUG = ("the engine runs a leaf's hooks once per contribution (each use of the "
-                 "leaf) instead of once on the summed gradient, as PyTorch does")
-
-
-@pytest.mark.xfail(strict=True, reason=LEAF_HOOK_BUG)
 def test_hook_on_leaf_sees_the_gradient_and_none_leaves_it_unchanged():
     x = leaf([1.0, 2.0])
     seen = []
@@ -204,7 +199,6 @@ def test_hook_on_leaf_sees_the_gradient_and_none_leaves_it_unchanged():
     np.testing.assert_allclose(x.grad.numpy(), [2.0, 4.0])
 
 
-@pytest.mark.xfail(strict=True, reason=LEAF_HOOK_BUG)
 def test_hook_on_leaf_used_twice_transforms_the_total_gradient():
     x = leaf([1.0, 2.0])
     x.register_hook(lambda grad: grad.clamp(max=1.5))
