@@ -149,7 +149,7 @@ def _version(module_name: str) -> str:
 
 
 def _graphviz_line() -> str:
-    from minigrad.viz.render import find_system_dot
+    from minigrad.viz.rendering import find_system_dot
 
     dot = find_system_dot()
     if dot is not None:

@@ -13,7 +13,7 @@ matplotlib. The plots load matplotlib only when one of them is first used.
 from minigrad.viz.animate import animate_backward, backward_steps
 from minigrad.viz.dot import GRADIENT_SCALE, MODES, GraphDrawing, draw, gradient_colour, to_dot
 from minigrad.viz.graph import Graph, GraphNode, build_graph
-from minigrad.viz.render import available_backend, render, render_bytes
+from minigrad.viz.rendering import available_backend, render, render_bytes
 from minigrad.viz.simplify import cap_nodes, collapse_modules
 
 _PLOTS = ("plot_history", "plot_decision_boundary", "plot_grad_flow", "plot_activations")

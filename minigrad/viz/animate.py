@@ -24,9 +24,10 @@ from typing import Any
 
 import numpy as np
 
+from minigrad.viz import rendering
 from minigrad.viz.dot import format_number, to_dot
 from minigrad.viz.graph import Graph, GraphNode, build_graph
-from minigrad.viz.render import find_system_dot, render_bytes, svg_text
+from minigrad.viz.rendering import render_bytes, svg_text
 
 MAX_FRAMES = 300
 
@@ -316,7 +317,7 @@ def animate_backward(
 
 def _write_gif(drawings: list, path: Path, interval_ms: int) -> None:
     """Rasterise frames with the system ``dot`` and join them with Pillow (matplotlib's)."""
-    if find_system_dot() is None:
+    if rendering.find_system_dot() is None:
         raise RuntimeError(
             "a GIF needs the system Graphviz `dot` to rasterise frames (install graphviz: "
             "apt install graphviz / brew install graphviz / conda install graphviz); "

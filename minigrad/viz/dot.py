@@ -56,12 +56,12 @@ HIGHLIGHT = "#ff7f00"
 class GraphDrawing(graphviz.Digraph):
     """A ``graphviz.Digraph`` that displays in Jupyter even without a system Graphviz.
 
-    Jupyter asks for ``_repr_image_svg_xml``; routing it through ``minigrad.viz.render`` lets
-    the pip-installed WebAssembly Graphviz draw it when the ``dot`` program is missing.
+    Jupyter asks for ``_repr_image_svg_xml``; routing it through ``minigrad.viz.rendering``
+    lets the pip-installed WebAssembly Graphviz draw it when the ``dot`` program is missing.
     """
 
     def _repr_image_svg_xml(self) -> str:
-        from minigrad.viz.render import render_bytes
+        from minigrad.viz.rendering import render_bytes
 
         return render_bytes(self, "svg").decode("utf-8")
 
