@@ -55,7 +55,10 @@ def test_decision_boundary_with_a_scalar_mlp_and_class_scores(tmp_path):
     plot_decision_boundary(MLP(2, [4, 1], seed=0), X, y, resolution=20,
                            path=tmp_path / "mlp.png")
     _assert_png(tmp_path / "mlp.png")
-    three_classes = lambda points: np.stack([points[:, 0], points[:, 1], -points[:, 0]], axis=1)
+
+    def three_classes(points):
+        return np.stack([points[:, 0], points[:, 1], -points[:, 0]], axis=1)
+
     plot_decision_boundary(three_classes, X, y, resolution=20, path=tmp_path / "multi.png")
     _assert_png(tmp_path / "multi.png")
 
