@@ -120,11 +120,19 @@ def _tensor_steps(graph: Graph) -> list[Step]:
         upstream = upstream_of.get(node.id)
         step = Step(node.id, totals[node.id])
         if node.inputs and upstream is not None:
-            inputs = [graph.by_id[i].ref for i in node.inputs]
-            wanted = [(i, t) for i, t in zip(node.inputs, inputs, strict=True) if t.requires_grad]
+            # One term per distinct input: for x * x, minigrad.grad already sums both uses.
+            unique = list(dict.fromkeys(node.inputs))
+            wanted = [(i, graph.by_id[i].ref) for i in unique if graph.by_id[i].ref.requires_grad]
             if wanted:
-                vjps = minigrad.grad(node.ref, [t for _, t in wanted], grad_outputs=upstream,
-                                     retain_graph=True)
+                try:
+                    vjps = minigrad.grad(node.ref, [t for _, t in wanted],
+                                         grad_outputs=upstream, retain_graph=True,
+                                         allow_unused=True)
+                except RuntimeError as error:
+                    raise RuntimeError(
+                        f"cannot replay the backward pass: {error} (animate the graph before "
+                        "calling backward(), or call backward(retain_graph=True))"
+                    ) from error
                 for (input_id, _), vjp in zip(wanted, vjps, strict=True):
                     if vjp is None:
                         continue

@@ -224,7 +224,7 @@ def to_dot(
         else:
             grad_text = node.grad_summary
             if grads is not None:
-                grad_text = format_number(grad) if grad is not None else ""
+                grad_text = f"mean |g| {format_number(grad)}" if grad is not None else ""
             label = _tensor_label(node, mode, grad_text, font)
         target.node(node.id, label=label, **attributes)
         if graph.kind == "scalar" and node.op:

@@ -75,12 +75,13 @@ def collapse_modules(graph: Graph, depth: bool | int = True) -> Graph:
         graded = [g for g in graded if g is not None]
         output = group[-1]
         name = key[-1]
+        cls = graph.modules.get(name, "Module")
         new_nodes.append(
             GraphNode(
                 id=group_id,
                 role="module",
-                label=f"{name}: {graph.modules.get(name, 'Module')}",
-                op=graph.modules.get(name, "Module"),
+                label=name if name == cls else f"{name}: {cls}",
+                op=cls,
                 inputs=tuple(dict.fromkeys(i for i in external if i != group_id)),
                 shape=output.shape,
                 dtype=output.dtype,
@@ -95,9 +96,8 @@ def collapse_modules(graph: Graph, depth: bool | int = True) -> Graph:
                 module=key[:-1],
             )
         )
-    note = (
-        f"collapsed {len(members)} modules ({len(group_of)} nodes) into one box each"
-    )
+    plural = "s" if len(members) > 1 else ""
+    note = f"collapsed {len(members)} module{plural} ({len(group_of)} nodes) into one box each"
     root = target(graph.root)
     return Graph(graph.kind, new_nodes, root, graph.notes + [note], dict(graph.modules))
 
