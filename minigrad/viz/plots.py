@@ -210,6 +210,7 @@ def plot_grad_flow(
     *,
     include_bias: bool = True,
     title: str | None = None,
+    ax: Any = None,
     path: str | os.PathLike | None = None,
 ):
     """Mean and max |grad| per layer, on a log axis, from the input side to the output side.
@@ -217,7 +218,8 @@ def plot_grad_flow(
     Pass a model (its ``named_parameters()`` are used; a ``minigrad.scalar.MLP`` gives one
     bar per layer) or ``(name, parameter)`` pairs, after ``loss.backward()``. Bars shrinking
     by decades towards the input side are vanishing gradients; parameters without a gradient
-    are marked "no grad".
+    are marked "no grad". ``ax`` draws into an existing matplotlib Axes (to put two models
+    side by side); its Figure is returned.
     """
     entries = _named_gradients(named_parameters)
     if not include_bias:
@@ -227,8 +229,10 @@ def plot_grad_flow(
     names = [name for name, _ in entries]
     means = np.array([np.abs(g).mean() if g is not None and g.size else np.nan for _, g in entries])
     maxima = np.array([np.abs(g).max() if g is not None and g.size else np.nan for _, g in entries])
-    plt = _pyplot()
-    figure, axis = plt.subplots(figsize=(max(5.0, 0.6 * len(names) + 2), 4))
+    if ax is None:
+        figure, axis = _pyplot().subplots(figsize=(max(5.0, 0.6 * len(names) + 2), 4))
+    else:
+        figure, axis = ax.figure, ax
     positions = np.arange(len(names))
     # Log axes cannot show 0: draw exact zeros at a floor far below any real gradient.
     finite = np.concatenate([means[means > 0], maxima[maxima > 0]])
