@@ -24,7 +24,7 @@ from minigrad.backend.cuda.layout import View, view_of
 
 
 def _is_device_array(item) -> bool:
-    return cuda.is_cuda_array(item) or hasattr(item, "copy_to_host")
+    return hasattr(item, "copy_to_host")
 
 
 def is_basic(index: tuple) -> bool:
