@@ -77,6 +77,7 @@ def test_creation_copy_astype_assign(backend, to_device, to_host, rng):
     np.testing.assert_array_equal(to_host(backend.zeros((2, 3), np.float32)), np.zeros((2, 3)))
     np.testing.assert_array_equal(to_host(backend.full((33,), 2.5, np.float64)), np.full(33, 2.5))
     assert to_host(backend.full((), 7, np.int64)) == 7
+    assert backend.from_numpy(np.array(2.0)).shape == ()  # 0-d stays 0-d
     x = rng.standard_normal((3, 4)).astype(np.float32)
     device_x = to_device(x)
     copied = backend.copy(device_x)

@@ -47,7 +47,8 @@ class CUDABackend(Backend):
     def from_numpy(self, array):
         from numba import cuda
 
-        return cuda.to_device(np.ascontiguousarray(array))
+        # np.asarray(order="C"), not np.ascontiguousarray: the latter turns 0-d into 1-d.
+        return cuda.to_device(np.asarray(array, order="C"))
 
     def to_numpy(self, array):
         return array.copy_to_host()

@@ -87,7 +87,7 @@ def getitem(a, index):
     index = _as_tuple(index)
     if is_basic(index):
         return materialize(basic_view(view_of(a), index), a.dtype)
-    result = np.ascontiguousarray(a.copy_to_host()[_host_index(index)])
+    result = np.asarray(a.copy_to_host()[_host_index(index)], order="C")
     return cuda.to_device(result)
 
 
