@@ -157,3 +157,37 @@ def test_simulator_is_reported():
     minigrad.cuda.synchronize()
     if minigrad.cuda.is_simulator():
         assert minigrad.cuda.get_device_name() == "CUDA simulator"
+
+
+def test_mlp_training_steps_match_cpu():
+    """Three SGD steps of a two-layer MLP on cuda and on cpu give the same losses and
+    weights to float32 tolerance."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((5, 6)).astype(np.float32)
+    target = np.eye(3, dtype=np.float32)[rng.integers(0, 3, 5)]
+    initial = [(rng.standard_normal(s) * 0.5).astype(np.float32)
+               for s in [(6, 7), (7,), (7, 3), (3,)]]
+    runs = {}
+    for device in ("cuda", "cpu"):
+        params = [minigrad.tensor(a, device=device, requires_grad=True) for a in initial]
+        inputs, labels = minigrad.tensor(x, device=device), minigrad.tensor(target,
+                                                                            device=device)
+        losses = []
+        for _ in range(3):
+            w1, b1, w2, b2 = params
+            logits = (inputs @ w1 + b1).relu() @ w2 + b2
+            shifted = logits - logits.max(dim=1, keepdim=True).values.detach()
+            log_probabilities = shifted - shifted.exp().sum(dim=1, keepdim=True).log()
+            loss = -(log_probabilities * labels).sum() / 5
+            for p in params:
+                p.grad = None
+            loss.backward()
+            with minigrad.no_grad():
+                for p in params:
+                    p.sub_(p.grad * 0.5)
+            losses.append(loss.item())
+        runs[device] = (losses, [p.numpy() for p in params])
+    np.testing.assert_allclose(runs["cuda"][0], runs["cpu"][0], rtol=1e-5)
+    assert runs["cuda"][0][-1] < runs["cuda"][0][0]
+    for ours, reference in zip(runs["cuda"][1], runs["cpu"][1], strict=True):
+        np.testing.assert_allclose(ours, reference, rtol=1e-5, atol=1e-6)

@@ -117,12 +117,13 @@ def _arg_reduce_kernel(kind: str, dtype):
     if key in _KERNELS:
         return _KERNELS[key]
     shared_type = from_dtype(np.dtype(dtype))
+    index_type = from_dtype(np.dtype(np.int64))
     better = _BETTER[kind]
 
     @cuda.jit
     def arg_reduce_rows(x, out, rows, row_length):
         best_values = cuda.shared.array(MAX_THREADS, shared_type)
-        best_indices = cuda.shared.array(MAX_THREADS, np.int64)
+        best_indices = cuda.shared.array(MAX_THREADS, index_type)
         thread = cuda.threadIdx.x
         threads = cuda.blockDim.x
         for row in range(cuda.blockIdx.x, rows, cuda.gridDim.x):
