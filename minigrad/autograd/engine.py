@@ -98,7 +98,7 @@ def run_backward(outputs, grad_outputs, retain_graph: bool, create_graph: bool,
             input_gradients = node.backward(node, gradient)
             if not isinstance(input_gradients, tuple):
                 input_gradients = (input_gradients,)
-            for position, parent in zip(node._input_positions, node.inputs):
+            for position, parent in zip(node._input_positions, node.inputs, strict=False):
                 if not parent.requires_grad:
                     continue
                 if position >= len(input_gradients):
