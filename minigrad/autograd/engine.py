@@ -1,0 +1,157 @@
+"""The backward pass: walk the graph from the output to the leaves, applying the chain rule.
+
+1. Sort the nodes topologically, iteratively (a Python recursion would stop at about a
+   thousand nodes; graphs of a million nodes are fine here).
+2. Visit them from the output back: each node receives the sum of the gradients its
+   consumers sent it (a tensor used twice gets both contributions), multiplies by its local
+   derivative in ``backward``, and sends one gradient to each input.
+3. Leaves accumulate into ``.grad``; a node's saved buffers are freed once it has run,
+   unless ``retain_graph=True``.
+"""
+
+from __future__ import annotations
+
+from minigrad.autograd.grad_mode import _GradMode
+
+
+def _topological_order(roots: list) -> list:
+    """Nodes reachable from ``roots``, each after every node that consumes its output."""
+    order: list = []
+    visited: set[int] = set()
+    stack = [(node, False) for node in roots]
+    while stack:
+        node, children_done = stack.pop()
+        if children_done:
+            order.append(node)
+            continue
+        if id(node) in visited:
+            continue
+        visited.add(id(node))
+        stack.append((node, True))
+        for parent in node.inputs:
+            parent_node = parent.grad_fn
+            if parent_node is not None and id(parent_node) not in visited:
+                stack.append((parent_node, False))
+    order.reverse()  # post-order reversed: consumers before producers
+    return order
+
+
+def _check_gradient(tensor, gradient, what: str):
+    if gradient.shape != tensor.shape:
+        raise RuntimeError(
+            f"{what}: gradient of shape {gradient.shape} does not match the tensor's shape "
+            f"{tensor.shape}"
+        )
+    if gradient.dtype is not tensor.dtype:
+        gradient = gradient.to(dtype=tensor.dtype)
+    return gradient
+
+
+def run_backward(outputs, grad_outputs, retain_graph: bool, create_graph: bool,
+                 inputs=None):
+    """Backpropagate from ``outputs`` seeded with ``grad_outputs``.
+
+    With ``inputs=None`` the gradients accumulate into the ``.grad`` of every leaf (what
+    ``Tensor.backward`` does). Otherwise nothing is written: the gradients with respect to
+    ``inputs`` (leaves or intermediate tensors) are returned, in order, None where an input
+    does not affect the outputs (what ``minigrad.grad`` does).
+    """
+    # The gradient flowing into each node's output, summed over all its consumers.
+    node_gradients: dict[int, object] = {}
+    root_nodes = []
+    captured: dict[int, object] = {}
+    wanted_leaves = None if inputs is None else {id(t) for t in inputs if t.grad_fn is None}
+    for output, gradient in zip(outputs, grad_outputs, strict=True):
+        node = output.grad_fn
+        if node is None:
+            _deliver_to_leaf(output, gradient, wanted_leaves, captured, create_graph)
+            continue
+        root_nodes.append(node)
+        key = id(node)
+        node_gradients[key] = (
+            gradient if key not in node_gradients else node_gradients[key] + gradient
+        )
+
+    wanted_nodes = {}
+    if inputs is not None:
+        wanted_nodes = {id(t.grad_fn): t for t in inputs if t.grad_fn is not None}
+
+    previous_mode = _GradMode.enabled
+    _GradMode.enabled = create_graph
+    try:
+        for node in _topological_order(root_nodes):
+            gradient = node_gradients.pop(id(node), None)
+            if gradient is None:
+                continue
+            if node._freed:
+                raise RuntimeError(
+                    f"Trying to backward through the graph a second time: the {node.name} "
+                    "node's buffers were freed by the first backward pass. Call "
+                    "backward(retain_graph=True) the first time to backpropagate twice."
+                )
+            for hook in node._output_hooks:
+                result = hook(gradient)
+                if result is not None:
+                    gradient = result
+            if id(node) in wanted_nodes:
+                captured[id(wanted_nodes[id(node)])] = gradient
+            input_gradients = node.backward(node, gradient)
+            if not isinstance(input_gradients, tuple):
+                input_gradients = (input_gradients,)
+            for position, parent in zip(node._input_positions, node.inputs, strict=True):
+                if not parent.requires_grad:
+                    continue
+                if position >= len(input_gradients):
+                    raise RuntimeError(
+                        f"{node.name}.backward returned {len(input_gradients)} gradients but "
+                        f"forward took at least {position + 1} inputs"
+                    )
+                parent_gradient = input_gradients[position]
+                if parent_gradient is None:
+                    continue
+                if (parent_gradient._data.shape != parent._data.shape
+                        or parent_gradient.dtype is not parent.dtype):
+                    parent_gradient = _check_gradient(parent, parent_gradient,
+                                                      f"{node.name}.backward")
+                parent_node = parent.grad_fn
+                if parent_node is None:
+                    _deliver_to_leaf(parent, parent_gradient, wanted_leaves, captured,
+                                     create_graph)
+                    continue
+                key = id(parent_node)
+                existing = node_gradients.get(key)
+                node_gradients[key] = (
+                    parent_gradient if existing is None else existing + parent_gradient
+                )
+            if not retain_graph:
+                node._free()
+    finally:
+        _GradMode.enabled = previous_mode
+
+    if inputs is None:
+        return None
+    return tuple(captured.get(id(t)) for t in inputs)
+
+
+def _deliver_to_leaf(leaf, gradient, wanted_leaves, captured, create_graph: bool) -> None:
+    """A gradient reached a leaf: run its hooks, then store it (backward) or capture it
+    (grad, where ``wanted_leaves`` holds the ids of the leaves asked for)."""
+    if not leaf.requires_grad:
+        return
+    for hook in leaf._hooks:
+        result = hook(gradient)
+        if result is not None:
+            gradient = result
+    if wanted_leaves is not None:
+        key = id(leaf)
+        if key in wanted_leaves:
+            captured[key] = gradient if key not in captured else captured[key] + gradient
+        return
+    if leaf.grad is not None:
+        leaf.grad = leaf.grad + gradient
+    elif create_graph:
+        leaf.grad = gradient
+    else:
+        # A copy: the same gradient tensor may reach several leaves (a + b sends one tensor
+        # to both), and an in-place change to one leaf's .grad must not change another's.
+        leaf.grad = gradient.detach().clone()

@@ -1,0 +1,149 @@
+"""``Function``: one node of the graph, with its forward rule and its backward rule.
+
+Every differentiable op in minigrad is a ``Function`` subclass, and so is any op a student
+writes. The interface is PyTorch's::
+
+    class Square(Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x * x
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            (x,) = ctx.saved_tensors
+            return 2 * x * grad_output      # d(x^2)/dx times the upstream gradient
+
+    y = Square.apply(x)
+
+``apply`` creates the node (the ``ctx``), runs ``forward`` without recording, and, when an
+input requires a gradient, links the result to the node so that ``backward`` can find it.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+from minigrad.autograd.grad_mode import _GradMode
+
+# The nn.Modules being called right now, outermost first. Graph drawings use it to group
+# the nodes each module created; nothing in the engine depends on it.
+_module_stack: list = []
+
+
+@contextmanager
+def module_scope(module):
+    """Record ``module`` as the caller of every op run inside the block."""
+    _module_stack.append(module)
+    try:
+        yield
+    finally:
+        _module_stack.pop()
+
+
+def _tensor_class():
+    """``minigrad.tensor.Tensor`` (imported late: the tensor module imports this one)."""
+    global _TENSOR
+    if _TENSOR is None:
+        from minigrad.tensor import Tensor
+
+        _TENSOR = Tensor
+    return _TENSOR
+
+
+_TENSOR = None
+
+
+class Function:
+    """Base class of graph nodes. Subclasses define static ``forward`` and ``backward``.
+
+    Attributes of a node (the ``ctx`` that ``forward`` and ``backward`` receive):
+
+    - ``inputs``: the Tensor arguments of ``forward``, in order (the node's parents, also
+      those that need no gradient, so that drawings show every operand);
+    - ``needs_input_grad``: one bool per ``forward`` argument;
+    - ``module_stack``: the nn.Modules that were being called when the node was made;
+    - whatever ``forward`` stored with ``save_for_backward`` or as attributes.
+    """
+
+    # Defaults live on the class: creating a node must be cheap, it happens on every op.
+    inputs: tuple = ()
+    needs_input_grad: tuple[bool, ...] = ()
+    module_stack: tuple = ()
+    _input_positions: tuple[int, ...] = ()
+    _saved: tuple | None = ()
+    _freed = False
+    _output_hooks: tuple | list = ()
+
+    @staticmethod
+    def forward(ctx, *args, **kwargs):
+        raise NotImplementedError("a Function subclass must define forward(ctx, *inputs)")
+
+    @staticmethod
+    def backward(ctx, *grad_outputs):
+        raise NotImplementedError("a Function subclass must define backward(ctx, grad_output)")
+
+    def save_for_backward(self, *tensors) -> None:
+        """Keep tensors that ``backward`` needs; freed after the backward pass."""
+        self._saved = tensors
+
+    @property
+    def saved_tensors(self) -> tuple:
+        if self._freed:
+            raise RuntimeError(
+                f"{type(self).__name__}: its saved tensors were freed by an earlier backward "
+                "pass. Call backward(retain_graph=True) the first time to backpropagate twice."
+            )
+        return self._saved
+
+    @property
+    def name(self) -> str:
+        """The op's name for error messages and drawings, e.g. ``"Mul"``."""
+        return type(self).__name__
+
+    def _free(self) -> None:
+        """Drop what backward needed, so a finished graph holds no large buffers."""
+        self._saved = None
+        self._freed = True
+
+    def __repr__(self) -> str:
+        return f"<{self.name} node>"
+
+    @classmethod
+    def apply(cls, *args, **kwargs):
+        """Run ``forward`` and, if any input requires a gradient, record the node."""
+        ctx = cls()
+        enabled = _GradMode.enabled
+        _GradMode.enabled = False
+        try:
+            output = cls.forward(ctx, *args, **kwargs)
+        finally:
+            _GradMode.enabled = enabled
+        if not enabled:
+            return output
+        Tensor = _tensor_class()
+        needs_input_grad = []
+        positions = []
+        for position, arg in enumerate(args):
+            if isinstance(arg, Tensor):
+                positions.append(position)
+                needs_input_grad.append(arg.requires_grad)
+            else:
+                needs_input_grad.append(False)
+        if True not in needs_input_grad:
+            return output
+        if not isinstance(output, Tensor):
+            raise TypeError(
+                f"{cls.__name__}.forward must return a single Tensor, got {type(output).__name__}"
+            )
+        ctx._input_positions = tuple(positions)
+        ctx.inputs = tuple([args[i] for i in positions])
+        ctx.needs_input_grad = tuple(needs_input_grad)
+        if _module_stack:
+            ctx.module_stack = tuple(_module_stack)
+        if output.grad_fn is not None or output.requires_grad:
+            # forward returned one of its inputs or a view of it; give the node its own output
+            output = output._alias()
+        output.grad_fn = ctx
+        output.requires_grad = True
+        return output

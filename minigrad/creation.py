@@ -1,0 +1,135 @@
+"""Making tensors: from data, filled with a value, ranges, and random draws."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from minigrad import dtypes, random
+from minigrad.backend import get_backend
+from minigrad.tensor import Tensor, normalize_device
+
+
+def _shape(size) -> tuple[int, ...]:
+    """Accept ``zeros(2, 3)`` and ``zeros((2, 3))`` alike."""
+    if len(size) == 1 and isinstance(size[0], tuple | list):
+        size = size[0]
+    shape = tuple(int(s) for s in size)
+    if any(s < 0 for s in shape):
+        raise ValueError(f"sizes must be non-negative, got {shape}")
+    return shape
+
+
+def _make(array: np.ndarray, device, requires_grad: bool) -> Tensor:
+    device = normalize_device(device)
+    tensor = Tensor._from_array(get_backend(device).from_numpy(array), device)
+    if requires_grad:
+        tensor.requires_grad_(True)
+    return tensor
+
+
+def _float_dtype(dtype) -> dtypes.DType:
+    return dtypes.float32 if dtype is None else dtypes.as_dtype(dtype)
+
+
+def tensor(data, dtype=None, device="cpu", requires_grad: bool = False) -> Tensor:
+    """A tensor holding a copy of ``data`` (numbers, nested lists, numpy arrays or a
+    Tensor). Python floats become float32, ints int64, as in PyTorch."""
+    return Tensor(data, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def from_numpy(array: np.ndarray) -> Tensor:
+    """A CPU tensor sharing memory with ``array`` (float16 and other widths are converted)."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"from_numpy expects a numpy.ndarray, got {type(array).__name__}")
+    dtype = dtypes.from_numpy_dtype(array.dtype)
+    if array.dtype != dtype.numpy:
+        array = array.astype(dtype.numpy)
+    return Tensor._from_array(array, "cpu")
+
+
+def zeros(*size, dtype=None, device="cpu", requires_grad: bool = False) -> Tensor:
+    return _make(np.zeros(_shape(size), _float_dtype(dtype).numpy), device, requires_grad)
+
+
+def ones(*size, dtype=None, device="cpu", requires_grad: bool = False) -> Tensor:
+    return _make(np.ones(_shape(size), _float_dtype(dtype).numpy), device, requires_grad)
+
+
+def empty(*size, dtype=None, device="cpu", requires_grad: bool = False) -> Tensor:
+    """Uninitialised in PyTorch; here zero-filled, so results never depend on old memory."""
+    return zeros(*size, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def full(size, fill_value, dtype=None, device="cpu", requires_grad: bool = False) -> Tensor:
+    if dtype is None:
+        dtype = dtypes.int64 if isinstance(fill_value, int) and not isinstance(
+            fill_value, bool) else dtypes.float32
+    dtype = dtypes.as_dtype(dtype)
+    return _make(np.full(_shape((size,)), fill_value, dtype.numpy), device, requires_grad)
+
+
+def eye(n: int, m: int | None = None, dtype=None, device="cpu",
+        requires_grad: bool = False) -> Tensor:
+    return _make(np.eye(n, m, dtype=_float_dtype(dtype).numpy), device, requires_grad)
+
+
+def arange(start, end=None, step=1, dtype=None, device="cpu",
+           requires_grad: bool = False) -> Tensor:
+    """``arange(5)`` is 0..4 (int64); any float argument gives float32, as in PyTorch."""
+    if end is None:
+        start, end = 0, start
+    if step == 0:
+        raise ValueError("arange: step must be non-zero")
+    if dtype is None:
+        integral = all(isinstance(v, int) for v in (start, end, step))
+        dtype = dtypes.int64 if integral else dtypes.float32
+    dtype = dtypes.as_dtype(dtype)
+    return _make(np.arange(start, end, step).astype(dtype.numpy), device, requires_grad)
+
+
+def linspace(start: float, end: float, steps: int, dtype=None, device="cpu",
+             requires_grad: bool = False) -> Tensor:
+    array = np.linspace(start, end, steps).astype(_float_dtype(dtype).numpy)
+    return _make(array, device, requires_grad)
+
+
+def rand(*size, dtype=None, device="cpu", requires_grad: bool = False) -> Tensor:
+    """Uniform on [0, 1), drawn from minigrad's seeded generator."""
+    array = random.generator().random(_shape(size)).astype(_float_dtype(dtype).numpy)
+    return _make(array, device, requires_grad)
+
+
+def randn(*size, dtype=None, device="cpu", requires_grad: bool = False) -> Tensor:
+    """Standard normal, drawn from minigrad's seeded generator."""
+    array = random.generator().standard_normal(_shape(size)).astype(_float_dtype(dtype).numpy)
+    return _make(array, device, requires_grad)
+
+
+def randint(low: int, high: int, size, device="cpu") -> Tensor:
+    array = random.generator().integers(low, high, _shape((size,)), dtype=np.int64)
+    return _make(array, device, False)
+
+
+def zeros_like(other: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
+    return zeros(other.shape, dtype=dtype or other.dtype, device=other.device,
+                 requires_grad=requires_grad)
+
+
+def ones_like(other: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
+    return ones(other.shape, dtype=dtype or other.dtype, device=other.device,
+                requires_grad=requires_grad)
+
+
+def full_like(other: Tensor, fill_value, dtype=None, requires_grad: bool = False) -> Tensor:
+    return full(other.shape, fill_value, dtype=dtype or other.dtype, device=other.device,
+                requires_grad=requires_grad)
+
+
+def rand_like(other: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
+    return rand(other.shape, dtype=dtype or other.dtype, device=other.device,
+                requires_grad=requires_grad)
+
+
+def randn_like(other: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
+    return randn(other.shape, dtype=dtype or other.dtype, device=other.device,
+                 requires_grad=requires_grad)

@@ -1,0 +1,122 @@
+"""Argument handling shared by the op modules: operands, dtypes, devices, dims, and the
+gradient of broadcasting."""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from minigrad import dtypes
+
+
+def as_operand(value, like, op_name: str):
+    """``value`` as a Tensor usable next to the tensor ``like`` in a binary op.
+
+    Python and numpy numbers become constant tensors of ``like``'s dtype (a float with an
+    integer tensor gives float32, as in PyTorch). Tensors must be on ``like``'s device.
+    """
+    value_type = type(value)
+    if value_type is float or value_type is int:
+        dtype = like.dtype
+        if value_type is float and not dtype.is_floating_point:
+            dtype = dtypes.float32
+        return like._constant(value, dtype, like.device)
+    from minigrad.tensor import Tensor
+
+    if isinstance(value, Tensor):
+        if value.device != like.device:
+            raise RuntimeError(
+                f"{op_name}: expected all tensors on the same device, got {like.device} "
+                f"(shape {like.shape}) and {value.device} (shape {value.shape}); move one "
+                "with .to(device)"
+            )
+        return value
+    if isinstance(value, bool | numbers.Number) or (
+        isinstance(value, np.ndarray) and value.ndim == 0
+    ):
+        dtype = like.dtype
+        if isinstance(value, numbers.Real) and not isinstance(value, numbers.Integral):
+            if not dtype.is_floating_point:
+                dtype = dtypes.float32
+        return Tensor._constant(value, dtype, like.device)
+    raise TypeError(
+        f"{op_name}: unsupported operand of type {type(value).__name__}; expected a Tensor "
+        "or a Python number"
+    )
+
+
+def promote_pair(a, b, op_name: str):
+    """Give two tensors one dtype. Integer and bool tensors take the other's float dtype;
+    float32 and float64 are never mixed silently."""
+    if a.dtype is b.dtype:
+        return a, b
+    a_float, b_float = a.dtype.is_floating_point, b.dtype.is_floating_point
+    if a_float and b_float:
+        raise TypeError(
+            f"{op_name}: cannot mix {a.dtype.name} (shape {a.shape}) and {b.dtype.name} "
+            f"(shape {b.shape}); convert one with .float() or .double()"
+        )
+    if a_float:
+        return a, b.to(dtype=a.dtype)
+    if b_float:
+        return a.to(dtype=b.dtype), b
+    target = dtypes.int64
+    return a.to(dtype=target), b.to(dtype=target)
+
+
+def broadcast_shape(shape_a: tuple, shape_b: tuple, op_name: str) -> tuple:
+    """The shape two operands broadcast to, or a ValueError naming both shapes."""
+    try:
+        return np.broadcast_shapes(shape_a, shape_b)
+    except ValueError:
+        raise ValueError(
+            f"{op_name}: shapes {shape_a} and {shape_b} cannot be broadcast together "
+            "(trailing dimensions must be equal or 1)"
+        ) from None
+
+
+def normalize_dim(dim: int, ndim: int) -> int:
+    """A dim in ``[-ndim, ndim)`` as a non-negative index (0-d tensors accept 0 and -1)."""
+    size = max(ndim, 1)
+    if not isinstance(dim, numbers.Integral):
+        raise TypeError(f"dim must be an int, got {type(dim).__name__}")
+    if not -size <= dim < size:
+        raise IndexError(
+            f"Dimension out of range (expected to be in range of [{-size}, {size - 1}], "
+            f"but got {dim})"
+        )
+    return dim % size if ndim > 0 else 0
+
+
+def normalize_dims(dim, ndim: int) -> tuple[int, ...]:
+    """``dim`` (None, an int or a sequence of ints) as a sorted tuple of axes."""
+    if dim is None:
+        return tuple(range(ndim))
+    if isinstance(dim, numbers.Integral):
+        dims = (dim,)
+    else:
+        dims = tuple(dim)
+    axes = tuple(sorted({normalize_dim(d, ndim) for d in dims}))
+    if len(axes) != len(dims):
+        raise ValueError(f"dim {dim} names the same dimension twice")
+    return axes if ndim > 0 else ()
+
+
+def sum_to_shape(gradient, shape: tuple):
+    """Reduce a broadcast gradient back to ``shape``.
+
+    If ``a`` of shape (3, 1) was broadcast to (2, 3, 4), each element of ``a`` was used
+    2 * 4 times, so its gradient is the sum over the new leading axis and over the axis
+    where it had size 1. Written with Tensor ops, so it is itself differentiable.
+    """
+    if gradient.shape == shape:
+        return gradient
+    leading = gradient.ndim - len(shape)
+    grad_shape = gradient.shape
+    axes = tuple(range(leading)) + tuple(
+        leading + i for i, size in enumerate(shape) if size == 1 and grad_shape[leading + i] != 1
+    )
+    if axes:
+        gradient = gradient.sum(dim=axes, keepdim=True)
+    return gradient.reshape(shape)

@@ -1,0 +1,378 @@
+"""Elementwise ops. Each forward computes on the backend's arrays; each backward is the
+local derivative times the upstream gradient, written with Tensor ops so that it can be
+differentiated again (``create_graph=True``).
+
+Binary ops broadcast like numpy; their backward sums the gradient back to each input's
+shape (``sum_to_shape``).
+"""
+
+from __future__ import annotations
+
+from minigrad.autograd.function import Function
+from minigrad.ops.common import as_operand, broadcast_shape, promote_pair, sum_to_shape
+
+
+def _wrap(like, array):
+    return like._from_array(array, like.device)
+
+
+class Add(Function):
+    """z = a + b;  dz/da = 1, dz/db = 1."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.shapes = (a.shape, b.shape)
+        return _wrap(a, a.backend.add(a._data, b._data))
+
+    @staticmethod
+    def backward(ctx, grad):
+        shape_a, shape_b = ctx.shapes
+        return sum_to_shape(grad, shape_a), sum_to_shape(grad, shape_b)
+
+
+class Sub(Function):
+    """z = a - b;  dz/da = 1, dz/db = -1."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.shapes = (a.shape, b.shape)
+        return _wrap(a, a.backend.sub(a._data, b._data))
+
+    @staticmethod
+    def backward(ctx, grad):
+        shape_a, shape_b = ctx.shapes
+        return sum_to_shape(grad, shape_a), sum_to_shape(-grad, shape_b)
+
+
+class Mul(Function):
+    """z = a * b;  dz/da = b, dz/db = a."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return _wrap(a, a.backend.mul(a._data, b._data))
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        grad_a = sum_to_shape(grad * b, a.shape) if ctx.needs_input_grad[0] else None
+        grad_b = sum_to_shape(grad * a, b.shape) if ctx.needs_input_grad[1] else None
+        return grad_a, grad_b
+
+
+class Div(Function):
+    """z = a / b;  dz/da = 1 / b, dz/db = -a / b^2."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return _wrap(a, a.backend.div(a._data, b._data))
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        grad_a = sum_to_shape(grad / b, a.shape) if ctx.needs_input_grad[0] else None
+        grad_b = sum_to_shape(-grad * a / (b * b), b.shape) if ctx.needs_input_grad[1] else None
+        return grad_a, grad_b
+
+
+class Pow(Function):
+    """z = a ** b;  dz/da = b * a^(b-1), dz/db = a^b * log(a)."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return _wrap(a, a.backend.pow(a._data, b._data))
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        grad_a = grad_b = None
+        if ctx.needs_input_grad[0]:
+            grad_a = sum_to_shape(grad * b * a ** (b - 1), a.shape)
+        if ctx.needs_input_grad[1]:
+            # d(a^b)/db = a^b log a; where a == 0 the limit of a^b log a is 0 (for b > 0).
+            log_a = where(a > 0, a, a.ones_like()).log()
+            grad_b = sum_to_shape(grad * a**b * log_a, b.shape)
+        return grad_a, grad_b
+
+
+class PowScalar(Function):
+    """z = a ** n for a constant number n;  dz/da = n * a^(n-1)."""
+
+    @staticmethod
+    def forward(ctx, a, exponent: float):
+        ctx.save_for_backward(a)
+        ctx.exponent = exponent
+        exponent_array = a.backend.from_numpy(a.dtype.numpy.type(exponent))
+        return _wrap(a, a.backend.pow(a._data, exponent_array))
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        n = ctx.exponent
+        if n == 0:
+            return grad * 0, None
+        return grad * n * pow_scalar(a, n - 1), None
+
+
+class Neg(Function):
+    """z = -a;  dz/da = -1."""
+
+    @staticmethod
+    def forward(ctx, a):
+        return _wrap(a, a.backend.unary("neg", a._data))
+
+    @staticmethod
+    def backward(ctx, grad):
+        return -grad
+
+
+class Exp(Function):
+    """z = e^a;  dz/da = e^a = z."""
+
+    @staticmethod
+    def forward(ctx, a):
+        out = _wrap(a, a.backend.unary("exp", a._data))
+        ctx.save_for_backward(a)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        return grad * a.exp()
+
+
+class Log(Function):
+    """z = ln a;  dz/da = 1 / a."""
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return _wrap(a, a.backend.unary("log", a._data))
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        return grad / a
+
+
+class Sqrt(Function):
+    """z = sqrt(a);  dz/da = 1 / (2 sqrt(a))."""
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return _wrap(a, a.backend.unary("sqrt", a._data))
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        return grad / (2 * a.sqrt())
+
+
+class Abs(Function):
+    """z = |a|;  dz/da = sign(a) (0 at a = 0, as in PyTorch)."""
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return _wrap(a, a.backend.unary("abs", a._data))
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        return grad * a.sign()
+
+
+class Relu(Function):
+    """z = max(a, 0);  dz/da = 1 where a > 0, else 0."""
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return _wrap(a, a.backend.unary("relu", a._data))
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        return grad * (a > 0).to(dtype=grad.dtype)
+
+
+class Sigmoid(Function):
+    """z = 1 / (1 + e^-a);  dz/da = z (1 - z)."""
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return _wrap(a, a.backend.unary("sigmoid", a._data))
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        z = a.sigmoid()
+        return grad * z * (1 - z)
+
+
+class Tanh(Function):
+    """z = tanh(a);  dz/da = 1 - z^2."""
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return _wrap(a, a.backend.unary("tanh", a._data))
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        z = a.tanh()
+        return grad * (1 - z * z)
+
+
+class Where(Function):
+    """z = a where condition else b;  the gradient goes to whichever operand was picked."""
+
+    @staticmethod
+    def forward(ctx, condition, a, b):
+        ctx.save_for_backward(condition)
+        ctx.shapes = (a.shape, b.shape)
+        return _wrap(a, a.backend.where(condition._data, a._data, b._data))
+
+    @staticmethod
+    def backward(ctx, grad):
+        (condition,) = ctx.saved_tensors
+        shape_a, shape_b = ctx.shapes
+        zero = grad.zeros_like()
+        grad_a = sum_to_shape(where(condition, grad, zero), shape_a)
+        grad_b = sum_to_shape(where(condition, zero, grad), shape_b)
+        return None, grad_a, grad_b
+
+
+# --- the functions the Tensor methods and operators call ---------------------------------
+
+
+def _binary(function, a, b, op_name: str):
+    b = as_operand(b, a, op_name)
+    if a.dtype is not b.dtype:
+        a, b = promote_pair(a, b, op_name)
+    shape_a, shape_b = a._data.shape, b._data.shape
+    if shape_a != shape_b and shape_a and shape_b:
+        broadcast_shape(shape_a, shape_b, op_name)
+    return function.apply(a, b)
+
+
+def add(a, b):
+    return _binary(Add, a, b, "add")
+
+
+def sub(a, b):
+    return _binary(Sub, a, b, "sub")
+
+
+def mul(a, b):
+    return _binary(Mul, a, b, "mul")
+
+
+def div(a, b):
+    b = as_operand(b, a, "div")
+    if not a.dtype.is_floating_point and not b.dtype.is_floating_point:
+        # true division of integers gives floats, as in PyTorch
+        a = a.float()
+    return _binary(Div, a, b, "div")
+
+
+def pow(a, exponent):
+    """``a ** exponent`` for a number (the usual case) or a Tensor exponent."""
+    from minigrad.tensor import Tensor
+
+    if isinstance(exponent, Tensor):
+        return _binary(Pow, a, exponent, "pow")
+    return pow_scalar(a, exponent)
+
+
+def pow_scalar(a, exponent):
+    if not isinstance(exponent, int | float):
+        raise TypeError(
+            f"pow: exponent must be a number or a Tensor, got {type(exponent).__name__}"
+        )
+    if not a.dtype.is_floating_point and (isinstance(exponent, float) or exponent < 0):
+        a = a.float()
+    return PowScalar.apply(a, exponent)
+
+
+def maximum(a, b):
+    """Elementwise max; where a == b the gradient is shared equally, as in PyTorch."""
+    b = as_operand(b, a, "maximum")
+    a, b = promote_pair(a, b, "maximum")
+    broadcast_shape(a.shape, b.shape, "maximum")
+    return _pick(a, b, a > b)
+
+
+def minimum(a, b):
+    """Elementwise min; where a == b the gradient is shared equally, as in PyTorch."""
+    b = as_operand(b, a, "minimum")
+    a, b = promote_pair(a, b, "minimum")
+    broadcast_shape(a.shape, b.shape, "minimum")
+    return _pick(a, b, a < b)
+
+
+def _pick(a, b, a_wins):
+    # max(a, b) = a where a wins, b where b wins, (a + b) / 2 on ties: this gives each side
+    # half of the gradient on a tie, exactly like PyTorch's maximum/minimum.
+    tie = a == b
+    half = (a + b) * 0.5
+    return where(tie, half, where(a_wins, a, b))
+
+
+def where(condition, a, b):
+    """Elementwise choice: ``a`` where ``condition`` is true, else ``b`` (both broadcast)."""
+    from minigrad.tensor import Tensor
+
+    if not isinstance(condition, Tensor):
+        raise TypeError(f"where: condition must be a bool Tensor, got {type(condition).__name__}")
+    if condition.dtype.name != "bool":
+        raise TypeError(f"where: condition must be a bool Tensor, got dtype {condition.dtype.name}")
+    if not isinstance(a, Tensor):
+        if not isinstance(b, Tensor):
+            raise TypeError("where: at least one of a and b must be a Tensor")
+        a = as_operand(a, b, "where")
+    b = as_operand(b, a, "where")
+    a = as_operand(a, b, "where")
+    a, b = promote_pair(a, b, "where")
+    as_operand(condition, a, "where")
+    shape = broadcast_shape(a.shape, b.shape, "where")
+    broadcast_shape(condition.shape, shape, "where")
+    return Where.apply(condition, a, b)
+
+
+def clamp(a, min=None, max=None):  # noqa: A002 - PyTorch's argument names
+    """Limit values to [min, max]; the gradient passes where the value was not clipped."""
+    if min is None and max is None:
+        raise ValueError("clamp: at least one of min and max must be given")
+    result = a
+    if min is not None:
+        result = where(result < min, as_operand(min, a, "clamp"), result)
+    if max is not None:
+        result = where(result > max, as_operand(max, a, "clamp"), result)
+    return result
+
+
+def compare(op: str, a, b):
+    """A comparison: a bool tensor, outside the graph (comparisons have no gradient)."""
+    b = as_operand(b, a, op)
+    if a.dtype.is_floating_point or b.dtype.is_floating_point:
+        a, b = promote_pair(a, b, op)
+    broadcast_shape(a.shape, b.shape, op)
+    return a._from_array(a.backend.compare(op, a._data, b._data), a.device)
+
+
+def unary(function, a):
+    if not a.dtype.is_floating_point:
+        a = a.float()
+    return function.apply(a)
+
+
+def sign(a):
+    """-1, 0 or 1 elementwise; treated as a constant (its derivative is 0 almost
+    everywhere)."""
+    return a._from_array(a.backend.unary("sign", a._data), a.device)

@@ -1,0 +1,144 @@
+"""Reductions over dimensions: sum, mean, max, min, var, std, argmax, argmin.
+
+The gradient of a reduction spreads the upstream gradient back over the reduced
+dimensions: ``sum`` copies it to every element, ``max`` sends it to the element that won.
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections import namedtuple
+
+from minigrad.autograd.function import Function
+from minigrad.ops.common import normalize_dim, normalize_dims
+
+ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])
+
+
+def _restore_reduced_dims(grad, input_shape: tuple, axes: tuple, keepdim: bool):
+    """Reshape a reduced gradient so that it broadcasts against the input again."""
+    if keepdim or not axes:
+        return grad
+    kept_shape = tuple(1 if i in axes else size for i, size in enumerate(input_shape))
+    return grad.reshape(kept_shape)
+
+
+class Sum(Function):
+    """z = sum of a over axes;  dz/da_i = 1 for every element, so the gradient is the
+    upstream gradient broadcast back to a's shape."""
+
+    @staticmethod
+    def forward(ctx, a, axes: tuple, keepdim: bool):
+        ctx.input_shape, ctx.axes, ctx.keepdim = a.shape, axes, keepdim
+        return a._from_array(a.backend.sum(a._data, axes, keepdim), a.device)
+
+    @staticmethod
+    def backward(ctx, grad):
+        grad = _restore_reduced_dims(grad, ctx.input_shape, ctx.axes, ctx.keepdim)
+        return grad.expand(ctx.input_shape), None, None
+
+
+class Amax(Function):
+    """z = max of a over axes;  the gradient is shared equally by the elements equal to
+    the maximum (PyTorch's rule for ``max()`` without ``dim`` and for ``amax``)."""
+
+    @staticmethod
+    def forward(ctx, a, axes: tuple, keepdim: bool, largest: bool):
+        reduce = a.backend.max if largest else a.backend.min
+        out = a._from_array(reduce(a._data, axes, keepdim), a.device)
+        ctx.save_for_backward(a, out)
+        ctx.axes, ctx.keepdim = axes, keepdim
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, out = ctx.saved_tensors
+        out = _restore_reduced_dims(out, a.shape, ctx.axes, ctx.keepdim)
+        grad = _restore_reduced_dims(grad, a.shape, ctx.axes, ctx.keepdim)
+        winners = (a == out).to(dtype=grad.dtype)
+        count = winners.sum(dim=ctx.axes, keepdim=True)
+        return grad * winners / count, None, None, None
+
+
+def _reduce_extreme(a, dim, keepdim: bool, largest: bool):
+    """max/min: a tensor without ``dim``; (values, indices) along one ``dim``, as in
+    PyTorch."""
+    name = "max" if largest else "min"
+    if a.numel() == 0:
+        raise RuntimeError(f"{name}(): cannot reduce an empty tensor of shape {a.shape}")
+    if dim is None:
+        return Amax.apply(a, normalize_dims(None, a.ndim), False, largest)
+    axis = normalize_dim(dim, a.ndim)
+    indices = argmax(a, axis, keepdim=True) if largest else argmin(a, axis, keepdim=True)
+    values = a.gather(axis, indices) if a.ndim > 0 else a
+    if not keepdim and a.ndim > 0:
+        values = values.squeeze(axis)
+        indices = indices.squeeze(axis)
+    return ValuesIndices(values, indices)
+
+
+def sum(a, dim=None, keepdim: bool = False):  # noqa: A001 - PyTorch's name
+    if not a.dtype.is_floating_point and a.dtype.name == "bool":
+        a = a.long()
+    return Sum.apply(a, normalize_dims(dim, a.ndim), keepdim)
+
+
+def mean(a, dim=None, keepdim: bool = False):
+    if not a.dtype.is_floating_point:
+        raise TypeError(
+            f"mean(): expected a floating point tensor, got {a.dtype.name}; use .float() first"
+        )
+    axes = normalize_dims(dim, a.ndim)
+    count = 1
+    for axis in axes:
+        count *= a.shape[axis]
+    return Sum.apply(a, axes, keepdim) / count
+
+
+def var(a, dim=None, keepdim: bool = False, correction: int = 1, unbiased: bool | None = None):
+    """Variance: mean of squared deviations, divided by (n - correction); correction=1
+    (the default, Bessel's correction) gives the unbiased estimate as in PyTorch."""
+    if unbiased is not None:
+        correction = 1 if unbiased else 0
+    axes = normalize_dims(dim, a.ndim)
+    count = 1
+    for axis in axes:
+        count *= a.shape[axis]
+    deviation = a - mean(a, axes, keepdim=True)
+    squared = (deviation * deviation).sum(dim=axes, keepdim=keepdim)
+    return squared / builtins.max(count - correction, 0)
+
+
+def std(a, dim=None, keepdim: bool = False, correction: int = 1, unbiased: bool | None = None):
+    return var(a, dim, keepdim, correction, unbiased).sqrt()
+
+
+def max(a, dim=None, keepdim: bool = False):  # noqa: A001 - PyTorch's name
+    return _reduce_extreme(a, dim, keepdim, largest=True)
+
+
+def min(a, dim=None, keepdim: bool = False):  # noqa: A001 - PyTorch's name
+    return _reduce_extreme(a, dim, keepdim, largest=False)
+
+
+def amax(a, dim=None, keepdim: bool = False):
+    return Amax.apply(a, normalize_dims(dim, a.ndim), keepdim, True)
+
+
+def amin(a, dim=None, keepdim: bool = False):
+    return Amax.apply(a, normalize_dims(dim, a.ndim), keepdim, False)
+
+
+def argmax(a, dim=None, keepdim: bool = False):
+    """Index of the first maximum (of the flattened tensor when ``dim`` is None)."""
+    axis = None if dim is None else normalize_dim(dim, a.ndim)
+    if a.ndim == 0:
+        axis = None
+    return a._from_array(a.backend.argmax(a._data, axis, keepdim and axis is not None), a.device)
+
+
+def argmin(a, dim=None, keepdim: bool = False):
+    axis = None if dim is None else normalize_dim(dim, a.ndim)
+    if a.ndim == 0:
+        axis = None
+    return a._from_array(a.backend.argmin(a._data, axis, keepdim and axis is not None), a.device)

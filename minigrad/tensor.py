@@ -1,0 +1,636 @@
+"""``Tensor``: an n-dimensional array that remembers how it was computed.
+
+A tensor holds a backend array (numpy on the CPU, a Numba device array on CUDA), its dtype
+and device, and, when it was produced by an op on tensors that require gradients, the
+graph node (``grad_fn``) that knows how to send a gradient back to its inputs. The methods
+here are thin: each one calls an op from ``minigrad.ops``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from minigrad import dtypes
+from minigrad.autograd import engine
+from minigrad.autograd.grad_mode import _GradMode
+from minigrad.backend import _BACKENDS, get_backend
+from minigrad.ops import elementwise, indexing, linalg, reduction
+from minigrad.ops import shape as shape_ops
+from minigrad.ops.common import as_operand
+
+_DEVICE_ALIASES = {"cpu": "cpu", "cuda": "cuda", "cuda:0": "cuda", "gpu": "cuda"}
+
+
+def normalize_device(device) -> str:
+    """``"cpu"`` or ``"cuda"`` for the names a user may write."""
+    name = str(device).lower()
+    if name not in _DEVICE_ALIASES:
+        raise ValueError(f"unknown device {device!r}; expected 'cpu' or 'cuda'")
+    device = _DEVICE_ALIASES[name]
+    if device == "cuda":
+        from minigrad import cuda
+
+        if not cuda.is_available():
+            raise RuntimeError(
+                "device 'cuda' requested but CUDA is not available: install the cuda extra "
+                "(pip install 'minigrad[cuda]') on a machine with an NVIDIA GPU and driver, or "
+                "set NUMBA_ENABLE_CUDASIM=1 to use Numba's CUDA simulator"
+            )
+    return device
+
+
+def _host_array(data, dtype: dtypes.DType | None) -> np.ndarray:
+    """Nested lists, numbers or arrays as a numpy array of a minigrad dtype."""
+    if isinstance(data, Tensor):
+        data = data.numpy()
+    array = np.asarray(data)
+    if array.dtype == object:
+        raise TypeError("tensor(): data must be numbers or nested lists of numbers of equal length")
+    if dtype is None:
+        if array.dtype.kind == "f" and not isinstance(data, np.ndarray):
+            dtype = dtypes.float32  # Python floats give float32, PyTorch's default dtype
+        else:
+            dtype = dtypes.from_numpy_dtype(array.dtype)
+    return np.array(array, dtype=dtype.numpy, order="C")
+
+
+_DTYPE_OF = {dtype.numpy: dtype for dtype in dtypes.ALL_DTYPES}
+
+
+class Tensor:
+    """An n-dimensional array with automatic differentiation. Create one with
+    ``minigrad.tensor(data)`` or the creation functions (``zeros``, ``randn``, ...)."""
+
+    __slots__ = ("_data", "backend", "device", "dtype", "requires_grad", "grad", "grad_fn",
+                 "_hooks", "__weakref__")
+
+    # numpy should let our operators handle `ndarray + Tensor`
+    __array_priority__ = 1000
+
+    def __init__(self, data, dtype=None, device="cpu", requires_grad: bool = False) -> None:
+        dtype = None if dtype is None else dtypes.as_dtype(dtype)
+        device = normalize_device(device)
+        array = _host_array(data, dtype)
+        self._data = get_backend(device).from_numpy(array)
+        self.backend = get_backend(device)
+        self.device = device
+        self.dtype = dtypes.from_numpy_dtype(array.dtype)
+        self.grad = None
+        self.grad_fn = None
+        self._hooks = []
+        self.requires_grad = False
+        if requires_grad:
+            self.requires_grad_(True)
+
+    @classmethod
+    def _from_array(cls, array, device: str, requires_grad: bool = False) -> Tensor:
+        """Wrap a backend array without copying (the fast path every op uses)."""
+        tensor = object.__new__(Tensor)
+        tensor._data = array
+        tensor.backend = _BACKENDS.get(device) or get_backend(device)
+        tensor.device = device
+        tensor.dtype = _DTYPE_OF.get(array.dtype) or dtypes.from_numpy_dtype(array.dtype)
+        tensor.requires_grad = requires_grad
+        tensor.grad = None
+        tensor.grad_fn = None
+        tensor._hooks = []
+        return tensor
+
+    @staticmethod
+    def _constant(value, dtype: dtypes.DType, device: str) -> Tensor:
+        """A 0-d tensor holding a Python number, for ``x * 2`` and friends."""
+        array = np.asarray(value, dtype=dtype.numpy)
+        if device != "cpu":
+            array = get_backend(device).from_numpy(array)
+        return Tensor._from_array(array, device)
+
+    def _alias(self) -> Tensor:
+        """A new tensor object sharing this one's array (a fresh graph output)."""
+        return Tensor._from_array(self._data, self.device)
+
+    # --- attributes ----------------------------------------------------------------------
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return tuple(self._data.shape)
+
+    @property
+    def ndim(self) -> int:
+        return len(self._data.shape)
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for tensors not made by a recorded op: inputs and parameters."""
+        return self.grad_fn is None
+
+    @property
+    def T(self) -> Tensor:  # noqa: N802 - PyTorch's name
+        """All dimensions reversed (the matrix transpose for 2-D tensors)."""
+        return self.permute(*reversed(range(self.ndim)))
+
+    @property
+    def data(self) -> Tensor:
+        """The values as a tensor outside the graph, sharing storage with this one."""
+        return Tensor._from_array(self._data, self.device)
+
+    @data.setter
+    def data(self, other: Tensor) -> None:
+        if not isinstance(other, Tensor):
+            raise TypeError(f"data must be set to a Tensor, got {type(other).__name__}")
+        if other.device != self.device:
+            raise RuntimeError(f"cannot set data on {self.device} to a tensor on {other.device}")
+        self._data = other._data
+        self.dtype = other.dtype
+
+    def size(self, dim: int | None = None):
+        if dim is None:
+            return self.shape
+        from minigrad.ops.common import normalize_dim
+
+        return self.shape[normalize_dim(dim, self.ndim)]
+
+    def dim(self) -> int:
+        return self.ndim
+
+    def numel(self) -> int:
+        count = 1
+        for size in self._data.shape:
+            count *= size
+        return count
+
+    def is_floating_point(self) -> bool:
+        return self.dtype.is_floating_point
+
+    def __len__(self) -> int:
+        if self.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.shape[0]
+
+    def __iter__(self):
+        if self.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self.shape[0]))
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    # --- leaving minigrad ----------------------------------------------------------------
+    def numpy(self) -> np.ndarray:
+        """The values as a numpy array (copied to the host for CUDA tensors). On the CPU it
+        shares memory with the tensor, as in PyTorch, also for tensors that require grad."""
+        return self.backend.to_numpy(self._data)
+
+    def __array__(self, dtype=None, copy=None):
+        array = self.numpy()
+        return array if dtype is None else array.astype(dtype)
+
+    def item(self):
+        """The single value of a one-element tensor, as a Python number."""
+        if self.numel() != 1:
+            raise ValueError(
+                f"item(): only one-element tensors can be converted to a Python number, got "
+                f"shape {self.shape}"
+            )
+        return self.numpy().reshape(()).item()
+
+    def tolist(self):
+        return self.numpy().tolist()
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __bool__(self) -> bool:
+        if self.numel() != 1:
+            raise ValueError(
+                f"the truth value of a tensor of shape {self.shape} is ambiguous; use .any() or "
+                ".all()"
+            )
+        return bool(self.item())
+
+    def __repr__(self) -> str:
+        body = np.array2string(self.numpy(), separator=", ", prefix="tensor(", precision=4)
+        extras = []
+        if self.device != "cpu":
+            extras.append(f"device='{self.device}'")
+        if self.dtype not in (dtypes.float32, dtypes.int64, dtypes.bool_):
+            extras.append(f"dtype={self.dtype!r}")
+        if self.grad_fn is not None:
+            extras.append(f"grad_fn=<{self.grad_fn.name}>")
+        elif self.requires_grad:
+            extras.append("requires_grad=True")
+        return "tensor(" + ", ".join([body, *extras]) + ")"
+
+    # --- devices and dtypes --------------------------------------------------------------
+    def to(self, device=None, dtype=None) -> Tensor:
+        """This tensor on another device and/or with another dtype (a differentiable copy;
+        ``self`` when nothing changes). ``to("cuda")``, ``to(minigrad.float64)`` and
+        ``to(device=..., dtype=...)`` all work."""
+        if isinstance(device, dtypes.DType) or (isinstance(device, str) and dtype is None and
+                                                device in ("float32", "float64", "int64")):
+            device, dtype = None, device
+        target_device = self.device if device is None else normalize_device(device)
+        target_dtype = self.dtype if dtype is None else dtypes.as_dtype(dtype)
+        if target_device == self.device and target_dtype is self.dtype:
+            return self
+        from minigrad.ops.conversion import Convert
+
+        return Convert.apply(self, target_device, target_dtype)
+
+    def cpu(self) -> Tensor:
+        return self.to("cpu")
+
+    def cuda(self) -> Tensor:
+        return self.to("cuda")
+
+    def float(self) -> Tensor:
+        return self.to(dtype=dtypes.float32)
+
+    def double(self) -> Tensor:
+        return self.to(dtype=dtypes.float64)
+
+    def long(self) -> Tensor:
+        return self.to(dtype=dtypes.int64)
+
+    def bool(self) -> Tensor:
+        return self.to(dtype=dtypes.bool_)
+
+    # --- autograd ------------------------------------------------------------------------
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Ask for (or stop asking for) this leaf's gradient; returns ``self``."""
+        if requires_grad and not self.dtype.is_floating_point:
+            raise TypeError(
+                f"only floating point tensors can require gradients, got {self.dtype.name}"
+            )
+        if not requires_grad and self.grad_fn is not None:
+            raise RuntimeError(
+                "requires_grad_(False) only works on leaf tensors; use detach() to take a "
+                "result out of the graph"
+            )
+        self.requires_grad = requires_grad
+        return self
+
+    def detach(self) -> Tensor:
+        """The same values (shared storage) outside the graph."""
+        return Tensor._from_array(self._data, self.device)
+
+    def clone(self) -> Tensor:
+        """A copy with its own storage; gradients flow back to ``self``."""
+        from minigrad.ops.conversion import Convert
+
+        return Convert.apply(self, self.device, self.dtype)
+
+    def contiguous(self) -> Tensor:
+        return self
+
+    def register_hook(self, hook):
+        """Call ``hook(grad)`` when this tensor's gradient is computed; if it returns a
+        tensor, that replaces the gradient. Returns a handle with ``remove()``."""
+        if not self.requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that does not require grad")
+        if self.grad_fn is None:
+            hooks = self._hooks
+        else:
+            if not isinstance(self.grad_fn._output_hooks, list):
+                self.grad_fn._output_hooks = []
+            hooks = self.grad_fn._output_hooks
+        hooks.append(hook)
+        return _HookHandle(hooks, hook)
+
+    def retain_grad(self) -> None:
+        """Keep this non-leaf tensor's gradient in ``.grad`` after ``backward``."""
+        if self.grad_fn is None:
+            return
+
+        def store(grad):
+            self.grad = grad.detach() if self.grad is None else self.grad + grad.detach()
+
+        self.register_hook(store)
+
+    def backward(self, gradient=None, retain_graph: bool | None = None,
+                 create_graph: bool = False) -> None:
+        """Compute d self / d leaf for every leaf that requires grad, adding it to the
+        leaf's ``.grad``. ``gradient`` (the upstream dL/dself) is needed unless ``self`` has
+        one element."""
+        if not self.requires_grad:
+            raise RuntimeError(
+                "backward(): this tensor does not require grad and has no grad_fn; create the "
+                "inputs with requires_grad=True"
+            )
+        if gradient is None:
+            if self.numel() != 1:
+                raise RuntimeError(
+                    f"backward(): grad can be implicitly created only for a tensor with one "
+                    f"element, but this one has shape {self.shape}; pass gradient=... of that "
+                    "shape"
+                )
+            gradient = self.ones_like()
+        elif not isinstance(gradient, Tensor):
+            gradient = Tensor(gradient, dtype=self.dtype, device=self.device)
+        if gradient.shape != self.shape:
+            raise RuntimeError(
+                f"backward(): gradient has shape {gradient.shape} but the tensor has shape "
+                f"{self.shape}"
+            )
+        if retain_graph is None:
+            retain_graph = create_graph
+        engine.run_backward([self], [gradient], retain_graph, create_graph)
+
+    # --- in-place updates (for optimizers and initialisers, outside the graph) -----------
+    def _check_inplace(self, name: str, *others) -> None:
+        if _GradMode.enabled and (self.requires_grad or any(
+            isinstance(o, Tensor) and o.requires_grad for o in others
+        )):
+            raise RuntimeError(
+                f"{name}: in-place ops are not recorded in the graph; use them on tensors that "
+                "do not require grad, or inside `with minigrad.no_grad():`"
+            )
+
+    def _write(self, result: Tensor) -> Tensor:
+        if result.dtype is not self.dtype:
+            result = result.to(dtype=self.dtype)
+        self.backend.assign(self._data, result._data)
+        return self
+
+    def copy_(self, source) -> Tensor:
+        self._check_inplace("copy_", source)
+        source = as_operand(source, self, "copy_")
+        if source.dtype is not self.dtype:
+            source = source.to(dtype=self.dtype)
+        return self._write(source)
+
+    def add_(self, other, alpha=1) -> Tensor:
+        self._check_inplace("add_", other)
+        other = as_operand(other, self, "add_")
+        return self._write(self + (other * alpha if alpha != 1 else other))
+
+    def sub_(self, other, alpha=1) -> Tensor:
+        self._check_inplace("sub_", other)
+        other = as_operand(other, self, "sub_")
+        return self._write(self - (other * alpha if alpha != 1 else other))
+
+    def mul_(self, other) -> Tensor:
+        self._check_inplace("mul_", other)
+        return self._write(self * other)
+
+    def div_(self, other) -> Tensor:
+        self._check_inplace("div_", other)
+        return self._write(self / other)
+
+    def addcmul_(self, tensor1, tensor2, value=1) -> Tensor:
+        """self += value * tensor1 * tensor2."""
+        self._check_inplace("addcmul_", tensor1, tensor2)
+        return self._write(self + tensor1 * tensor2 * value)
+
+    def addcdiv_(self, tensor1, tensor2, value=1) -> Tensor:
+        """self += value * tensor1 / tensor2."""
+        self._check_inplace("addcdiv_", tensor1, tensor2)
+        return self._write(self + tensor1 / tensor2 * value)
+
+    def lerp_(self, end, weight) -> Tensor:
+        """self += weight * (end - self)."""
+        self._check_inplace("lerp_", end)
+        return self._write(self + (end - self) * weight)
+
+    def clamp_(self, min=None, max=None) -> Tensor:  # noqa: A002
+        self._check_inplace("clamp_")
+        return self._write(self.clamp(min, max))
+
+    def sqrt_(self) -> Tensor:
+        self._check_inplace("sqrt_")
+        return self._write(self.sqrt())
+
+    def fill_(self, value) -> Tensor:
+        self._check_inplace("fill_")
+        self.backend.assign(self._data, self.backend.full(self.shape, value, self.dtype.numpy))
+        return self
+
+    def zero_(self) -> Tensor:
+        return self.fill_(0)
+
+    def uniform_(self, low: float = 0.0, high: float = 1.0) -> Tensor:
+        from minigrad import random
+
+        values = random.generator().uniform(low, high, self.shape).astype(self.dtype.numpy)
+        self._check_inplace("uniform_")
+        self.backend.assign(self._data, self.backend.from_numpy(values))
+        return self
+
+    def normal_(self, mean: float = 0.0, std: float = 1.0) -> Tensor:
+        from minigrad import random
+
+        values = random.generator().normal(mean, std, self.shape).astype(self.dtype.numpy)
+        self._check_inplace("normal_")
+        self.backend.assign(self._data, self.backend.from_numpy(values))
+        return self
+
+    # --- arithmetic ----------------------------------------------------------------------
+    def __add__(self, other):
+        return elementwise.add(self, other)
+
+    def __radd__(self, other):
+        return elementwise.add(as_operand(other, self, "add"), self)
+
+    def __sub__(self, other):
+        return elementwise.sub(self, other)
+
+    def __rsub__(self, other):
+        return elementwise.sub(as_operand(other, self, "sub"), self)
+
+    def __mul__(self, other):
+        return elementwise.mul(self, other)
+
+    def __rmul__(self, other):
+        return elementwise.mul(as_operand(other, self, "mul"), self)
+
+    def __truediv__(self, other):
+        return elementwise.div(self, other)
+
+    def __rtruediv__(self, other):
+        return elementwise.div(as_operand(other, self, "div"), self)
+
+    def __pow__(self, exponent):
+        return elementwise.pow(self, exponent)
+
+    def __rpow__(self, base):
+        return elementwise.pow(as_operand(base, self, "pow"), self)
+
+    def __neg__(self):
+        return elementwise.unary(elementwise.Neg, self)
+
+    def __pos__(self):
+        return self
+
+    def __matmul__(self, other):
+        return linalg.matmul(self, other)
+
+    def __rmatmul__(self, other):
+        return linalg.matmul(as_operand(other, self, "matmul"), self)
+
+    def __eq__(self, other):  # elementwise, as in PyTorch
+        return elementwise.compare("eq", self, other)
+
+    def __ne__(self, other):
+        return elementwise.compare("ne", self, other)
+
+    def __lt__(self, other):
+        return elementwise.compare("lt", self, other)
+
+    def __le__(self, other):
+        return elementwise.compare("le", self, other)
+
+    def __gt__(self, other):
+        return elementwise.compare("gt", self, other)
+
+    def __ge__(self, other):
+        return elementwise.compare("ge", self, other)
+
+    def __getitem__(self, index):
+        return indexing.getitem(self, index)
+
+    add, sub, mul, div, pow = __add__, __sub__, __mul__, __truediv__, __pow__
+    matmul = __matmul__
+    eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
+
+    def neg(self):
+        return -self
+
+    # --- elementwise functions -----------------------------------------------------------
+    def exp(self):
+        return elementwise.unary(elementwise.Exp, self)
+
+    def log(self):
+        return elementwise.unary(elementwise.Log, self)
+
+    def sqrt(self):
+        return elementwise.unary(elementwise.Sqrt, self)
+
+    def abs(self):
+        return elementwise.unary(elementwise.Abs, self)
+
+    def relu(self):
+        return elementwise.unary(elementwise.Relu, self)
+
+    def sigmoid(self):
+        return elementwise.unary(elementwise.Sigmoid, self)
+
+    def tanh(self):
+        return elementwise.unary(elementwise.Tanh, self)
+
+    def sign(self):
+        return elementwise.sign(self)
+
+    def clamp(self, min=None, max=None):  # noqa: A002 - PyTorch's argument names
+        return elementwise.clamp(self, min, max)
+
+    clip = clamp
+
+    def maximum(self, other):
+        return elementwise.maximum(self, other)
+
+    def minimum(self, other):
+        return elementwise.minimum(self, other)
+
+    def where(self, condition, other):
+        """``self`` where ``condition`` else ``other`` (PyTorch's method form)."""
+        return elementwise.where(condition, self, other)
+
+    # --- reductions ----------------------------------------------------------------------
+    def sum(self, dim=None, keepdim=False):
+        return reduction.sum(self, dim, keepdim)
+
+    def mean(self, dim=None, keepdim=False):
+        return reduction.mean(self, dim, keepdim)
+
+    def var(self, dim=None, keepdim=False, correction=1, unbiased=None):
+        return reduction.var(self, dim, keepdim, correction, unbiased)
+
+    def std(self, dim=None, keepdim=False, correction=1, unbiased=None):
+        return reduction.std(self, dim, keepdim, correction, unbiased)
+
+    def max(self, dim=None, keepdim=False):
+        return reduction.max(self, dim, keepdim)
+
+    def min(self, dim=None, keepdim=False):
+        return reduction.min(self, dim, keepdim)
+
+    def amax(self, dim=None, keepdim=False):
+        return reduction.amax(self, dim, keepdim)
+
+    def amin(self, dim=None, keepdim=False):
+        return reduction.amin(self, dim, keepdim)
+
+    def argmax(self, dim=None, keepdim=False):
+        return reduction.argmax(self, dim, keepdim)
+
+    def argmin(self, dim=None, keepdim=False):
+        return reduction.argmin(self, dim, keepdim)
+
+    def any(self):
+        return bool(self.backend.to_numpy(self._data).any())
+
+    def all(self):
+        return bool(self.backend.to_numpy(self._data).all())
+
+    # --- shape ---------------------------------------------------------------------------
+    def reshape(self, *shape):
+        return shape_ops.reshape(self, *shape)
+
+    view = reshape
+
+    def flatten(self, start_dim=0, end_dim=-1):
+        return shape_ops.flatten(self, start_dim, end_dim)
+
+    def transpose(self, dim0, dim1):
+        return shape_ops.transpose(self, dim0, dim1)
+
+    def t(self):
+        if self.ndim > 2:
+            raise ValueError(f"t() expects a tensor with at most 2 dimensions, got {self.shape}")
+        return shape_ops.transpose(self, 0, -1)
+
+    def permute(self, *dims):
+        return shape_ops.permute(self, *dims)
+
+    def squeeze(self, dim=None):
+        return shape_ops.squeeze(self, dim)
+
+    def unsqueeze(self, dim):
+        return shape_ops.unsqueeze(self, dim)
+
+    def expand(self, *sizes):
+        return shape_ops.expand(self, *sizes)
+
+    def expand_as(self, other):
+        return shape_ops.expand(self, other.shape)
+
+    def view_as(self, other):
+        return shape_ops.reshape(self, other.shape)
+
+    def gather(self, dim, index):
+        return indexing.gather(self, dim, index)
+
+    # --- like-creation (used by backward formulas) ---------------------------------------
+    def zeros_like(self):
+        return Tensor._from_array(self.backend.zeros(self.shape, self.dtype.numpy), self.device)
+
+    def ones_like(self):
+        return Tensor._from_array(self.backend.full(self.shape, 1, self.dtype.numpy), self.device)
+
+
+
+class _HookHandle:
+    def __init__(self, hooks: list, hook) -> None:
+        self._hooks, self._hook = hooks, hook
+
+    def remove(self) -> None:
+        if self._hook in self._hooks:
+            self._hooks.remove(self._hook)
+
+
+def is_tensor(value) -> bool:
+    return isinstance(value, Tensor)
+
+
+__all__ = ["Tensor", "is_tensor", "normalize_device"]
