@@ -427,19 +427,19 @@ class Tensor:
 
     # --- arithmetic ----------------------------------------------------------------------
     def __add__(self, other):
-        return elementwise.add(self, other)
+        return elementwise._binary(elementwise.Add, self, other, "add")
 
     def __radd__(self, other):
         return elementwise.add(as_operand(other, self, "add"), self)
 
     def __sub__(self, other):
-        return elementwise.sub(self, other)
+        return elementwise._binary(elementwise.Sub, self, other, "sub")
 
     def __rsub__(self, other):
         return elementwise.sub(as_operand(other, self, "sub"), self)
 
     def __mul__(self, other):
-        return elementwise.mul(self, other)
+        return elementwise._binary(elementwise.Mul, self, other, "mul")
 
     def __rmul__(self, other):
         return elementwise.mul(as_operand(other, self, "mul"), self)

@@ -112,16 +112,9 @@ class Function:
     @classmethod
     def apply(cls, *args, **kwargs):
         """Run ``forward`` and, if any input requires a gradient, record the node."""
-        ctx = cls()
-        enabled = _GradMode.enabled
-        _GradMode.enabled = False
-        try:
-            output = cls.forward(ctx, *args, **kwargs)
-        finally:
-            _GradMode.enabled = enabled
-        if not enabled:
-            return output
-        Tensor = _tensor_class()
+        if not _GradMode.enabled:
+            return cls.forward(cls(), *args, **kwargs)
+        Tensor = _TENSOR or _tensor_class()
         needs_input_grad = []
         positions = []
         for position, arg in enumerate(args):
@@ -131,7 +124,14 @@ class Function:
             else:
                 needs_input_grad.append(False)
         if True not in needs_input_grad:
-            return output
+            return cls.forward(cls(), *args, **kwargs)
+
+        ctx = cls()
+        _GradMode.enabled = False  # forward's own tensor ops must not be recorded
+        try:
+            output = cls.forward(ctx, *args, **kwargs)
+        finally:
+            _GradMode.enabled = True
         if not isinstance(output, Tensor):
             raise TypeError(
                 f"{cls.__name__}.forward must return a single Tensor, got {type(output).__name__}"

@@ -252,7 +252,8 @@ class Where(Function):
 
 
 def _binary(function, a, b, op_name: str):
-    b = as_operand(b, a, op_name)
+    if b.__class__ is not a.__class__ or b.device != a.device:
+        b = as_operand(b, a, op_name)
     if a.dtype is not b.dtype:
         a, b = promote_pair(a, b, op_name)
     shape_a, shape_b = a._data.shape, b._data.shape
