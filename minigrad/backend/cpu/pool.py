@@ -1,0 +1,203 @@
+"""2-D max and average pooling kernels on the CPU.
+
+Pooling has no reuse to exploit (each input value is read by at most a few windows and there
+is nothing to multiply), so these are direct loop nests: ``prange`` over the N*C independent
+(H, W) planes, and inside a plane the windows in row-major order, reading the input row by
+row. Every plane is written by exactly one thread, so the backward passes can add into
+overlapping windows without atomics.
+
+Windows follow PyTorch with ``ceil_mode=False``: output size floor((H + 2p - k) / s) + 1;
+max pooling treats the padding as -inf, average pooling as zeros.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+
+def _output_size(size: int, kernel: int, stride: int, padding: int) -> int:
+    return (size + 2 * padding - kernel) // stride + 1
+
+
+def _geometry(input_shape, kernel_size, stride, padding, what):
+    """Validate the window arguments and return (OH, OW)."""
+    if len(input_shape) != 4:
+        raise ValueError(f"{what} needs input (N, C, H, W); got shape {tuple(input_shape)}")
+    if min(kernel_size) < 1 or min(stride) < 1 or min(padding) < 0:
+        raise ValueError(
+            f"{what}: kernel_size {kernel_size} and stride {stride} must be >= 1, padding "
+            f"{padding} >= 0"
+        )
+    if padding[0] * 2 > kernel_size[0] or padding[1] * 2 > kernel_size[1]:
+        raise ValueError(
+            f"{what}: padding {padding} must be at most half of kernel_size {kernel_size}"
+        )
+    height, width = input_shape[2:]
+    if height < 1 or width < 1:
+        raise ValueError(f"{what}: input {tuple(input_shape)} has an empty (H, W) plane")
+    out_h = _output_size(height, kernel_size[0], stride[0], padding[0])
+    out_w = _output_size(width, kernel_size[1], stride[1], padding[1])
+    if out_h < 1 or out_w < 1:
+        raise ValueError(
+            f"{what}: kernel_size {kernel_size} is larger than the padded input "
+            f"{(height + 2 * padding[0], width + 2 * padding[1])}"
+        )
+    return out_h, out_w
+
+
+def _check_float(x, what):
+    if x.dtype not in (np.float32, np.float64):
+        raise TypeError(f"{what} needs a float32 or float64 array; got {x.dtype}")
+
+
+@njit(parallel=True, cache=True)
+def _max_pool_kernel(x, kernel_h, kernel_w, stride_h, stride_w, pad_h, pad_w, out, argmax):
+    batch, channels, height, width = x.shape
+    _, _, out_h, out_w = out.shape
+    for plane in prange(batch * channels):
+        n = plane // channels
+        c = plane % channels
+        for oy in range(out_h):
+            y0 = oy * stride_h - pad_h
+            for ox in range(out_w):
+                x0 = ox * stride_w - pad_w
+                best = -np.inf
+                best_index = -1
+                for iy in range(max(y0, 0), min(y0 + kernel_h, height)):
+                    for ix in range(max(x0, 0), min(x0 + kernel_w, width)):
+                        value = x[n, c, iy, ix]
+                        # The first maximum wins; a NaN wins over every number (as in
+                        # PyTorch), so NaNs propagate instead of being silently skipped.
+                        if best_index < 0 or value > best or (value != value and best == best):
+                            best = value
+                            best_index = iy * width + ix
+                out[n, c, oy, ox] = best
+                argmax[n, c, oy, ox] = best_index
+
+
+@njit(parallel=True, cache=True)
+def _max_pool_backward_kernel(grad_out, argmax, grad_x):
+    batch, channels, height, width = grad_x.shape
+    _, _, out_h, out_w = grad_out.shape
+    for plane in prange(batch * channels):
+        n = plane // channels
+        c = plane % channels
+        for oy in range(out_h):
+            for ox in range(out_w):
+                index = argmax[n, c, oy, ox]
+                grad_x[n, c, index // width, index % width] += grad_out[n, c, oy, ox]
+
+
+@njit(cache=True)
+def _divisor(y0, x0, kernel_h, kernel_w, height, width, count_include_pad):
+    # With count_include_pad the window size is fixed (padding <= k/2 and floor mode keep
+    # every window inside the padded input); otherwise count only real input values.
+    if count_include_pad:
+        return kernel_h * kernel_w
+    rows = min(y0 + kernel_h, height) - max(y0, 0)
+    cols = min(x0 + kernel_w, width) - max(x0, 0)
+    return rows * cols
+
+
+@njit(parallel=True, cache=True)
+def _avg_pool_kernel(x, kernel_h, kernel_w, stride_h, stride_w, pad_h, pad_w,
+                     count_include_pad, out):
+    batch, channels, height, width = x.shape
+    _, _, out_h, out_w = out.shape
+    for plane in prange(batch * channels):
+        n = plane // channels
+        c = plane % channels
+        for oy in range(out_h):
+            y0 = oy * stride_h - pad_h
+            for ox in range(out_w):
+                x0 = ox * stride_w - pad_w
+                total = 0.0  # summed in float64, rounded once by the store
+                for iy in range(max(y0, 0), min(y0 + kernel_h, height)):
+                    for ix in range(max(x0, 0), min(x0 + kernel_w, width)):
+                        total += x[n, c, iy, ix]
+                out[n, c, oy, ox] = total / _divisor(y0, x0, kernel_h, kernel_w, height,
+                                                     width, count_include_pad)
+
+
+@njit(parallel=True, cache=True)
+def _avg_pool_backward_kernel(grad_out, kernel_h, kernel_w, stride_h, stride_w, pad_h, pad_w,
+                              count_include_pad, grad_x):
+    batch, channels, height, width = grad_x.shape
+    _, _, out_h, out_w = grad_out.shape
+    for plane in prange(batch * channels):
+        n = plane // channels
+        c = plane % channels
+        for oy in range(out_h):
+            y0 = oy * stride_h - pad_h
+            for ox in range(out_w):
+                x0 = ox * stride_w - pad_w
+                share = grad_out[n, c, oy, ox] / _divisor(y0, x0, kernel_h, kernel_w, height,
+                                                          width, count_include_pad)
+                for iy in range(max(y0, 0), min(y0 + kernel_h, height)):
+                    for ix in range(max(x0, 0), min(x0 + kernel_w, width)):
+                        grad_x[n, c, iy, ix] += share
+
+
+def max_pool2d(x, kernel_size, stride, padding):
+    """Max over each window of x (N, C, H, W). Returns ``(out, argmax)``.
+
+    ``argmax`` (int64, the shape of ``out``) holds, for every output, the flat index
+    ``iy * W + ix`` of the winning input element inside its (H, W) plane; ties go to the
+    first element in row-major order.
+    """
+    _check_float(x, "max_pool2d")
+    out_h, out_w = _geometry(x.shape, kernel_size, stride, padding, "max_pool2d")
+    x = np.ascontiguousarray(x)
+    out = np.empty((x.shape[0], x.shape[1], out_h, out_w), dtype=x.dtype)
+    argmax = np.empty(out.shape, dtype=np.int64)
+    _max_pool_kernel(x, kernel_size[0], kernel_size[1], stride[0], stride[1], padding[0],
+                     padding[1], out, argmax)
+    return out, argmax
+
+
+def max_pool2d_backward(grad_out, argmax, input_shape):
+    """Scatter-add each output gradient onto the input element that won its window."""
+    _check_float(grad_out, "max_pool2d_backward")
+    if grad_out.shape != argmax.shape or len(input_shape) != 4 or \
+            tuple(grad_out.shape[:2]) != tuple(input_shape[:2]):
+        raise ValueError(
+            f"max_pool2d_backward: grad_out {grad_out.shape}, argmax {argmax.shape} and "
+            f"input shape {tuple(input_shape)} do not fit together"
+        )
+    plane_size = input_shape[2] * input_shape[3]
+    if argmax.size and (argmax.min() < 0 or argmax.max() >= plane_size):
+        raise ValueError(f"max_pool2d_backward: argmax holds indices outside 0..{plane_size - 1}")
+    grad_x = np.zeros(tuple(input_shape), dtype=grad_out.dtype)
+    _max_pool_backward_kernel(np.ascontiguousarray(grad_out), np.ascontiguousarray(argmax),
+                              grad_x)
+    return grad_x
+
+
+def avg_pool2d(x, kernel_size, stride, padding, count_include_pad: bool):
+    """Mean over each window of x (N, C, H, W), the padding counted as zeros when
+    ``count_include_pad`` (PyTorch's default) and left out of the divisor otherwise."""
+    _check_float(x, "avg_pool2d")
+    out_h, out_w = _geometry(x.shape, kernel_size, stride, padding, "avg_pool2d")
+    x = np.ascontiguousarray(x)
+    out = np.empty((x.shape[0], x.shape[1], out_h, out_w), dtype=x.dtype)
+    _avg_pool_kernel(x, kernel_size[0], kernel_size[1], stride[0], stride[1], padding[0],
+                     padding[1], bool(count_include_pad), out)
+    return out
+
+
+def avg_pool2d_backward(grad_out, input_shape, kernel_size, stride, padding,
+                        count_include_pad: bool):
+    """Spread each output gradient evenly (divided by the same divisor) over its window."""
+    _check_float(grad_out, "avg_pool2d_backward")
+    out_h, out_w = _geometry(input_shape, kernel_size, stride, padding, "avg_pool2d_backward")
+    expected = (input_shape[0], input_shape[1], out_h, out_w)
+    if tuple(grad_out.shape) != expected:
+        raise ValueError(
+            f"avg_pool2d_backward: grad_out has shape {grad_out.shape}, expected {expected}"
+        )
+    grad_x = np.zeros(tuple(input_shape), dtype=grad_out.dtype)
+    _avg_pool_backward_kernel(np.ascontiguousarray(grad_out), kernel_size[0], kernel_size[1],
+                              stride[0], stride[1], padding[0], padding[1],
+                              bool(count_include_pad), grad_x)
+    return grad_x

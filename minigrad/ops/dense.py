@@ -1,0 +1,61 @@
+"""The fully connected layer as one differentiable function: ``linear`` (PyTorch's signature).
+
+y = x W^T + b for x (N, in), W (out, in), b (out,). The chain rule gives
+
+    dL/dx = g W,    dL/dW = g^T x,    dL/db = sum_n g[n]
+
+for the upstream gradient g (N, out). Forward runs the backend's fused kernel (product and
+bias in one call); the backward formulas are written with Tensor ops (``@`` is the same
+dense kernel), so gradients of gradients work too.
+"""
+
+from __future__ import annotations
+
+from minigrad.autograd.function import Function
+from minigrad.ops.conv import check_tensor_args
+from minigrad.tensor import Tensor
+
+
+class Linear(Function):
+    """y = x @ W.T + b for 2-D x (N, in), W (out, in), b (out,) or None."""
+
+    @staticmethod
+    def forward(ctx, x, weight, bias):
+        ctx.save_for_backward(x, weight)
+        bias_array = None if bias is None else bias._data
+        return x._from_array(x.backend.linear(x._data, weight._data, bias_array, None), x.device)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, weight = ctx.saved_tensors
+        grad_x = grad @ weight if ctx.needs_input_grad[0] else None
+        grad_weight = grad.T @ x if ctx.needs_input_grad[1] else None
+        grad_bias = grad.sum(dim=0) if ctx.needs_input_grad[2] else None
+        return grad_x, grad_weight, grad_bias
+
+
+def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """``input @ weight.T + bias``, as ``torch.nn.functional.linear``.
+
+    input (*, in) with any number of leading dimensions (they are flattened into one batch
+    dimension for the kernel and restored afterwards), weight (out, in), bias (out,) or None.
+    Returns (*, out).
+    """
+    check_tensor_args("linear", input, weight, bias)
+    if weight.ndim != 2:
+        raise ValueError(f"linear: weight must be (out_features, in_features); got {weight.shape}")
+    if input.ndim < 1 or input.shape[-1] != weight.shape[1]:
+        raise ValueError(
+            f"linear: input {input.shape} must end in in_features={weight.shape[1]} to match "
+            f"weight {weight.shape}"
+        )
+    if bias is not None and bias.shape != (weight.shape[0],):
+        raise ValueError(
+            f"linear: bias must have shape ({weight.shape[0]},) for weight {weight.shape}; got "
+            f"{bias.shape}"
+        )
+    if input.ndim == 2:
+        return Linear.apply(input, weight, bias)
+    leading = input.shape[:-1]
+    out = Linear.apply(input.reshape(-1, weight.shape[1]), weight, bias)
+    return out.reshape(*leading, weight.shape[0])
