@@ -12,18 +12,14 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import matplotlib
+import matplotlib.pyplot as plt
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-
-import minigrad  # noqa: E402
-from minigrad import nn  # noqa: E402
-from minigrad.data import xor  # noqa: E402
-from minigrad.optim import Adam  # noqa: E402
-from minigrad.training import accuracy  # noqa: E402
-from minigrad.viz import plot_decision_boundary  # noqa: E402
+import minigrad
+from minigrad import nn
+from minigrad.data import xor
+from minigrad.optim import Adam
+from minigrad.training import accuracy
+from minigrad.viz import plot_decision_boundary
 
 
 def train(model, X, y, steps: int, lr: float) -> list[float]:
@@ -48,6 +44,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--quick", action="store_true", help="a few steps only (smoke test)")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
+    plt.switch_backend("Agg")  # draw to files only, no window
     args.out.mkdir(parents=True, exist_ok=True)
     steps = 60 if args.quick else 600
     minigrad.manual_seed(args.seed)
