@@ -43,7 +43,7 @@ def main(argv: list[str] | None = None) -> None:
     # 1. The plain loop: forward, loss, zero the old gradients, backward, step.
     model = nn.MLP(64, [128], 10)
     loss_fn = nn.CrossEntropyLoss()
-    optimizer = Adam(model.parameters(), lr=1e-3)
+    optimizer = Adam(model.parameters(), lr=2e-3)
     for epoch in range(epochs):
         for xb, yb in loader:
             loss = loss_fn(model(xb), yb)
@@ -59,7 +59,7 @@ def main(argv: list[str] | None = None) -> None:
     # 2. The same with fit(): validation loss and accuracy per epoch, returned as history.
     minigrad.manual_seed(args.seed)
     model = nn.MLP(64, [128], 10)
-    optimizer = Adam(model.parameters(), lr=1e-3)
+    optimizer = Adam(model.parameters(), lr=2e-3)
     history = fit(model, loss_fn, optimizer, loader, epochs=epochs,
                   val_data=(X_test, y_test), metric="accuracy")
     print(f"fit(): final test accuracy {history['val_metric'][-1]:.2%}")
