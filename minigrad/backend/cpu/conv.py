@@ -34,6 +34,7 @@ import numpy as np
 from numba import njit, prange
 
 from minigrad.backend.cpu import dense
+from minigrad.backend.cpu.threads import threads_for
 
 
 def output_size(size: int, kernel: int, stride: int, padding: int, dilation: int) -> int:
@@ -166,8 +167,9 @@ def _columns(x, weight_shape, stride, padding, dilation, out_h, out_w):
     batch, channels = x.shape[:2]
     kernel_h, kernel_w = weight_shape[2:]
     cols = np.empty((channels * kernel_h * kernel_w, batch * out_h * out_w), dtype=x.dtype)
-    _im2col(x, kernel_h, kernel_w, stride[0], stride[1], padding[0], padding[1],
-            dilation[0], dilation[1], out_h, out_w, cols)
+    with threads_for(cols.size):
+        _im2col(x, kernel_h, kernel_w, stride[0], stride[1], padding[0], padding[1],
+                dilation[0], dilation[1], out_h, out_w, cols)
     return cols
 
 
@@ -201,7 +203,8 @@ def conv2d(x, weight, bias, stride, padding, dilation, groups: int):
     result = _grouped_matmul(weight_matrix, cols, groups)
     out = np.empty((batch, out_channels, out_h * out_w), dtype=x.dtype)
     bias_array = np.zeros(0, dtype=x.dtype) if bias is None else np.ascontiguousarray(bias)
-    _channels_first_to_batch_first(np.ascontiguousarray(result), bias_array, out)
+    with threads_for(out.size):
+        _channels_first_to_batch_first(np.ascontiguousarray(result), bias_array, out)
     return out.reshape(batch, out_channels, out_h, out_w)
 
 
@@ -209,9 +212,10 @@ def _grad_matrix(grad_out):
     """grad_out (N, O, OH, OW) as the (O, N*OH*OW) matrix the GEMMs use."""
     batch, channels, out_h, out_w = grad_out.shape
     result = np.empty((channels, batch * out_h * out_w), dtype=grad_out.dtype)
-    _batch_first_to_channels_first(
-        np.ascontiguousarray(grad_out).reshape(batch, channels, out_h * out_w), result
-    )
+    with threads_for(result.size):
+        _batch_first_to_channels_first(
+            np.ascontiguousarray(grad_out).reshape(batch, channels, out_h * out_w), result
+        )
     return result
 
 
@@ -236,8 +240,10 @@ def conv2d_backward_input(grad_out, weight, input_shape, stride, padding, dilati
     grad_cols = _grouped_matmul(weight_matrix, _grad_matrix(grad_out), groups,
                                 transpose_left=True)
     grad_x = np.zeros(tuple(input_shape), dtype=grad_out.dtype)
-    _col2im(np.ascontiguousarray(grad_cols), weight.shape[2], weight.shape[3], stride[0],
-            stride[1], padding[0], padding[1], dilation[0], dilation[1], out_h, out_w, grad_x)
+    with threads_for(grad_cols.size):
+        _col2im(np.ascontiguousarray(grad_cols), weight.shape[2], weight.shape[3], stride[0],
+                stride[1], padding[0], padding[1], dilation[0], dilation[1], out_h, out_w,
+                grad_x)
     return grad_x
 
 

@@ -24,6 +24,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from minigrad.backend.cpu.threads import threads_for
+
 #: Which implementation ``matmul`` and ``linear`` use when ``kernel`` is not given.
 DEFAULT_KERNEL = "blas"
 KERNELS = ("numba", "blas")
@@ -151,8 +153,10 @@ def _numba_matmul_2d(a: np.ndarray, b: np.ndarray, bias: np.ndarray | None = Non
     """a (M, K) @ b (K, N) with the Numba kernel; ``b`` may have any strides."""
     out = np.empty((a.shape[0], b.shape[1]), dtype=a.dtype)
     bias_array = np.zeros(0, dtype=a.dtype) if bias is None else np.ascontiguousarray(bias)
-    packed = _pack_panels(b, PANEL_WIDTH)
-    _matmul_kernel(np.ascontiguousarray(a), packed, bias_array, relu, out)
+    with threads_for(b.size):
+        packed = _pack_panels(b, PANEL_WIDTH)
+    with threads_for(out.size * a.shape[1]):
+        _matmul_kernel(np.ascontiguousarray(a), packed, bias_array, relu, out)
     return out
 
 
@@ -226,5 +230,6 @@ def linear(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None,
     out = np.dot(x, weight.T)
     if bias is not None or relu:
         bias_array = np.zeros(0, dtype=x.dtype) if bias is None else np.ascontiguousarray(bias)
-        _bias_activation_inplace(out, bias_array, relu)
+        with threads_for(out.size):
+            _bias_activation_inplace(out, bias_array, relu)
     return out

@@ -15,6 +15,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from minigrad.backend.cpu.threads import threads_for
+
 
 def _output_size(size: int, kernel: int, stride: int, padding: int) -> int:
     return (size + 2 * padding - kernel) // stride + 1
@@ -151,8 +153,9 @@ def max_pool2d(x, kernel_size, stride, padding):
     x = np.ascontiguousarray(x)
     out = np.empty((x.shape[0], x.shape[1], out_h, out_w), dtype=x.dtype)
     argmax = np.empty(out.shape, dtype=np.int64)
-    _max_pool_kernel(x, kernel_size[0], kernel_size[1], stride[0], stride[1], padding[0],
-                     padding[1], out, argmax)
+    with threads_for(out.size * kernel_size[0] * kernel_size[1]):
+        _max_pool_kernel(x, kernel_size[0], kernel_size[1], stride[0], stride[1], padding[0],
+                         padding[1], out, argmax)
     return out, argmax
 
 
@@ -169,8 +172,9 @@ def max_pool2d_backward(grad_out, argmax, input_shape):
     if argmax.size and (argmax.min() < 0 or argmax.max() >= plane_size):
         raise ValueError(f"max_pool2d_backward: argmax holds indices outside 0..{plane_size - 1}")
     grad_x = np.zeros(tuple(input_shape), dtype=grad_out.dtype)
-    _max_pool_backward_kernel(np.ascontiguousarray(grad_out), np.ascontiguousarray(argmax),
-                              grad_x)
+    with threads_for(grad_out.size):
+        _max_pool_backward_kernel(np.ascontiguousarray(grad_out),
+                                  np.ascontiguousarray(argmax), grad_x)
     return grad_x
 
 
@@ -181,8 +185,9 @@ def avg_pool2d(x, kernel_size, stride, padding, count_include_pad: bool):
     out_h, out_w = _geometry(x.shape, kernel_size, stride, padding, "avg_pool2d")
     x = np.ascontiguousarray(x)
     out = np.empty((x.shape[0], x.shape[1], out_h, out_w), dtype=x.dtype)
-    _avg_pool_kernel(x, kernel_size[0], kernel_size[1], stride[0], stride[1], padding[0],
-                     padding[1], bool(count_include_pad), out)
+    with threads_for(out.size * kernel_size[0] * kernel_size[1]):
+        _avg_pool_kernel(x, kernel_size[0], kernel_size[1], stride[0], stride[1], padding[0],
+                         padding[1], bool(count_include_pad), out)
     return out
 
 
@@ -197,7 +202,8 @@ def avg_pool2d_backward(grad_out, input_shape, kernel_size, stride, padding,
             f"avg_pool2d_backward: grad_out has shape {grad_out.shape}, expected {expected}"
         )
     grad_x = np.zeros(tuple(input_shape), dtype=grad_out.dtype)
-    _avg_pool_backward_kernel(np.ascontiguousarray(grad_out), kernel_size[0], kernel_size[1],
-                              stride[0], stride[1], padding[0], padding[1],
-                              bool(count_include_pad), grad_x)
+    with threads_for(grad_out.size * kernel_size[0] * kernel_size[1]):
+        _avg_pool_backward_kernel(np.ascontiguousarray(grad_out), kernel_size[0],
+                                  kernel_size[1], stride[0], stride[1], padding[0], padding[1],
+                                  bool(count_include_pad), grad_x)
     return grad_x
