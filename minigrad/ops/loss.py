@@ -39,7 +39,7 @@ class SoftmaxCrossEntropy(Function):
 def _differentiable_backward(ctx, grad):
     """(softmax(z) - one_hot(t)) * g written with Tensor ops, for create_graph=True."""
     (logits,) = ctx.saved_tensors
-    shifted = logits - logits.detach().max(dim=1, keepdim=True)
+    shifted = logits - logits.detach().amax(dim=1, keepdim=True)
     exponentials = shifted.exp()
     probabilities = exponentials / exponentials.sum(dim=1, keepdim=True)
     one_hot = np.zeros(logits.shape, dtype=logits.dtype.numpy)
