@@ -7,7 +7,7 @@
     tensor([2., 4.])
 """
 
-from minigrad import autograd, cuda
+from minigrad import autograd, cuda, nn
 from minigrad.autograd import enable_grad, grad, is_grad_enabled, no_grad
 from minigrad.creation import (
     arange,
@@ -33,6 +33,7 @@ from minigrad.ops.elementwise import clamp, maximum, minimum, where
 from minigrad.ops.linalg import matmul
 from minigrad.ops.shape import cat, stack
 from minigrad.random import manual_seed
+from minigrad.scalar import Value
 from minigrad.tensor import Tensor, is_tensor
 
 __version__ = "0.1.0"
@@ -58,8 +59,8 @@ reshape, flatten, transpose, permute, squeeze, unsqueeze = (
 )
 
 __all__ = [
-    "Tensor", "DType", "autograd", "cuda", "tensor", "from_numpy", "zeros", "ones", "empty",
-    "full", "eye", "arange", "linspace", "rand", "randn", "randint", "zeros_like", "ones_like",
+    "Tensor", "Value", "DType", "autograd", "cuda", "nn", "tensor", "from_numpy", "zeros", "ones",
+    "empty", "full", "eye", "arange", "linspace", "rand", "randn", "randint", "zeros_like", "ones_like",
     "full_like", "rand_like", "randn_like", "float32", "float64", "int64", "bool_",
     "manual_seed", "no_grad", "enable_grad", "is_grad_enabled", "grad", "is_tensor", "cat",
     "stack", "where", "clamp", "maximum", "minimum", "matmul", "exp", "log", "sqrt", "abs",

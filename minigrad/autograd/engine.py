@@ -61,10 +61,12 @@ def run_backward(outputs, grad_outputs, retain_graph: bool, create_graph: bool,
     root_nodes = []
     captured: dict[int, object] = {}
     wanted_leaves = None if inputs is None else {id(t) for t in inputs if t.grad_fn is None}
+    # Each leaf's gradient, summed over all its uses; hooks and .grad see the total.
+    leaf_gradients: dict[int, list] = {}
     for output, gradient in zip(outputs, grad_outputs, strict=True):
         node = output.grad_fn
         if node is None:
-            _deliver_to_leaf(output, gradient, wanted_leaves, captured, create_graph)
+            _add_leaf_gradient(leaf_gradients, output, gradient)
             continue
         root_nodes.append(node)
         key = id(node)
@@ -115,8 +117,7 @@ def run_backward(outputs, grad_outputs, retain_graph: bool, create_graph: bool,
                                                       f"{node.name}.backward")
                 parent_node = parent.grad_fn
                 if parent_node is None:
-                    _deliver_to_leaf(parent, parent_gradient, wanted_leaves, captured,
-                                     create_graph)
+                    _add_leaf_gradient(leaf_gradients, parent, parent_gradient)
                     continue
                 key = id(parent_node)
                 existing = node_gradients.get(key)
@@ -125,12 +126,24 @@ def run_backward(outputs, grad_outputs, retain_graph: bool, create_graph: bool,
                 )
             if not retain_graph:
                 node._free()
+        for leaf, gradient in leaf_gradients.values():
+            _deliver_to_leaf(leaf, gradient, wanted_leaves, captured, create_graph)
     finally:
         _GradMode.enabled = previous_mode
 
     if inputs is None:
         return None
     return tuple(captured.get(id(t)) for t in inputs)
+
+
+def _add_leaf_gradient(leaf_gradients: dict, leaf, gradient) -> None:
+    if not leaf.requires_grad:
+        return
+    entry = leaf_gradients.get(id(leaf))
+    if entry is None:
+        leaf_gradients[id(leaf)] = [leaf, gradient]
+    else:
+        entry[1] = entry[1] + gradient
 
 
 def _deliver_to_leaf(leaf, gradient, wanted_leaves, captured, create_graph: bool) -> None:

@@ -60,6 +60,10 @@ class Amax(Function):
         return grad * winners / count, None, None, None
 
 
+class Amin(Amax):
+    """z = min of a over axes;  the same rule as ``Amax``, with its own name in drawings."""
+
+
 def _reduce_extreme(a, dim, keepdim: bool, largest: bool):
     """max/min: a tensor without ``dim``; (values, indices) along one ``dim``, as in
     PyTorch."""
@@ -67,7 +71,8 @@ def _reduce_extreme(a, dim, keepdim: bool, largest: bool):
     if a.numel() == 0:
         raise RuntimeError(f"{name}(): cannot reduce an empty tensor of shape {a.shape}")
     if dim is None:
-        return Amax.apply(a, normalize_dims(None, a.ndim), False, largest)
+        extreme = Amax if largest else Amin
+        return extreme.apply(a, normalize_dims(None, a.ndim), False, largest)
     axis = normalize_dim(dim, a.ndim)
     indices = argmax(a, axis, keepdim=True) if largest else argmin(a, axis, keepdim=True)
     values = a.gather(axis, indices) if a.ndim > 0 else a
@@ -126,7 +131,7 @@ def amax(a, dim=None, keepdim: bool = False):
 
 
 def amin(a, dim=None, keepdim: bool = False):
-    return Amax.apply(a, normalize_dims(dim, a.ndim), keepdim, False)
+    return Amin.apply(a, normalize_dims(dim, a.ndim), keepdim, False)
 
 
 def argmax(a, dim=None, keepdim: bool = False):

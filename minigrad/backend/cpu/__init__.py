@@ -46,6 +46,11 @@ _UNARY = {
 }
 
 
+# Only these can meet inf/nan edge cases (log 0, sqrt of a negative, exp overflow); the
+# others skip np.errstate, which costs more than the op itself on small arrays.
+_MAY_WARN = frozenset({"exp", "log", "sqrt"})
+
+
 def _kernels(name: str):
     """Import ``minigrad.backend.cpu.<name>`` on first use (it compiles Numba kernels)."""
     return importlib.import_module(f"minigrad.backend.cpu.{name}")
@@ -108,7 +113,10 @@ class CPUBackend(Backend):
         return np.where(condition, a, b)
 
     def unary(self, op, a):
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        if op in _MAY_WARN:
+            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+                result = _UNARY[op](a)
+        else:
             result = _UNARY[op](a)
         # numpy keeps 0-d results as scalars; a backend always hands back arrays.
         return np.asarray(result, dtype=a.dtype)

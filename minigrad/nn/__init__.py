@@ -1,0 +1,37 @@
+"""Neural network building blocks with PyTorch's names and semantics.
+
+``Module`` and ``Parameter`` (module.py), containers (container.py), layers (linear.py,
+conv.py, pooling.py, normalization.py, dropout.py, flatten.py), activations
+(activation.py), ``MLP`` (mlp.py), losses (loss.py), the functional forms
+(``minigrad.nn.functional``, imported as ``F``) and initialisers (``minigrad.nn.init``).
+"""
+
+from minigrad.nn import functional, init
+from minigrad.nn.activation import ELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
+from minigrad.nn.container import ModuleList, Sequential
+from minigrad.nn.conv import Conv1d, Conv2d
+from minigrad.nn.dropout import Dropout
+from minigrad.nn.flatten import Flatten
+from minigrad.nn.linear import Identity, Linear
+from minigrad.nn.loss import (
+    BCELoss,
+    BCEWithLogitsLoss,
+    CrossEntropyLoss,
+    HingeLoss,
+    HuberLoss,
+    L1Loss,
+    MSELoss,
+    NLLLoss,
+)
+from minigrad.nn.mlp import MLP
+from minigrad.nn.module import Module, Parameter
+from minigrad.nn.normalization import BatchNorm1d, BatchNorm2d
+from minigrad.nn.pooling import AvgPool2d, MaxPool2d
+
+__all__ = [
+    "functional", "init", "Module", "Parameter", "Sequential", "ModuleList",
+    "Linear", "Identity", "Conv1d", "Conv2d", "MaxPool2d", "AvgPool2d", "Flatten", "Dropout",
+    "BatchNorm1d", "BatchNorm2d", "ReLU", "LeakyReLU", "ELU", "Sigmoid", "Tanh", "Softmax",
+    "LogSoftmax", "MLP", "MSELoss", "L1Loss", "HuberLoss", "BCELoss", "BCEWithLogitsLoss",
+    "CrossEntropyLoss", "NLLLoss", "HingeLoss",
+]

@@ -1,0 +1,24 @@
+"""``Dropout``: randomly zero activations while training."""
+
+from __future__ import annotations
+
+from minigrad.nn import functional as F
+from minigrad.nn.module import Module
+from minigrad.tensor import Tensor
+
+
+class Dropout(Module):
+    """In training, zero each element with probability ``p`` and scale the rest by
+    1 / (1 - p); in evaluation mode (``model.eval()``), the identity."""
+
+    def __init__(self, p: float = 0.5) -> None:
+        super().__init__()
+        if not 0.0 <= p <= 1.0:
+            raise ValueError(f"dropout probability must be between 0 and 1, got {p}")
+        self.p = p
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.dropout(input, self.p, self.training)
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}"

@@ -1,0 +1,44 @@
+"""The functional forms of layers, activations and losses: ``import minigrad.nn.functional
+as F``, then ``F.relu(x)``, ``F.cross_entropy(logits, labels)``.
+
+A layer module (``nn.Linear``) owns its parameters and calls the function here
+(``F.linear``) in its ``forward``; the functions take every tensor as an argument. The
+implementations live in ``_functional_layers.py`` (dense, convolution, pooling,
+activations, dropout, batch norm) and ``_functional_losses.py`` (losses).
+"""
+
+from minigrad.nn._functional_layers import (
+    avg_pool2d,
+    batch_norm,
+    conv1d,
+    conv2d,
+    dropout,
+    elu,
+    leaky_relu,
+    linear,
+    log_softmax,
+    max_pool2d,
+    one_hot,
+    relu,
+    sigmoid,
+    softmax,
+    tanh,
+)
+from minigrad.nn._functional_losses import (
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    cross_entropy,
+    hinge_loss,
+    huber_loss,
+    l1_loss,
+    mse_loss,
+    nll_loss,
+)
+
+__all__ = [
+    "linear", "conv1d", "conv2d", "max_pool2d", "avg_pool2d",
+    "relu", "leaky_relu", "elu", "sigmoid", "tanh", "softmax", "log_softmax",
+    "dropout", "batch_norm", "one_hot",
+    "mse_loss", "l1_loss", "huber_loss", "hinge_loss", "binary_cross_entropy",
+    "binary_cross_entropy_with_logits", "cross_entropy", "nll_loss",
+]

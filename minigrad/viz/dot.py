@@ -1,0 +1,319 @@
+"""Graph model -> Graphviz DOT, in three styles: forward, backward and both.
+
+- forward: data flows left to right; leaves (inputs, parameters, constants) are coloured by
+  role and each node shows its value (scalars) or shape, dtype and a summary (tensors).
+- backward: the edges are reversed (the gradient flows from the output on the left towards the
+  leaves on the right) and each node shows its gradient, filled with a colour from the fixed
+  gradient-magnitude scale below, so vanishing (blue) and exploding (red) gradients stand out.
+- both: value and gradient in each node, forward edges, gradient colours.
+
+Scalar graphs are drawn micrograd style: every Value is a box and every operation a small
+ellipse between its operands and its result. Tensor graphs draw one box per tensor, headed by
+the operation that made it, grouped in nested clusters by ``nn.Module``.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from typing import Any
+
+import graphviz
+
+from minigrad.viz import simplify
+from minigrad.viz.graph import Graph, GraphNode, build_graph
+from minigrad.viz.simplify import HIDDEN_ID
+
+MODES = ("forward", "backward", "both")
+
+# Gradient magnitude scale: |grad| for scalars, mean |grad| for tensors, in decades. The bins
+# are fixed (not relative to the graph) so colours can be compared between two drawings.
+# Each entry: (upper bound, fill colour, font colour, legend text).
+GRADIENT_SCALE: tuple[tuple[float, str, str, str], ...] = (
+    (1e-6, "#08519c", "white", "< 1e-6  vanishing"),
+    (1e-4, "#4292c6", "white", "1e-6 to 1e-4"),
+    (1e-2, "#c6dbef", "black", "1e-4 to 1e-2"),
+    (1.0, "#c7e9c0", "black", "1e-2 to 1"),
+    (1e2, "#fdd49e", "black", "1 to 1e2"),
+    (1e4, "#fc8d59", "black", "1e2 to 1e4"),
+    (math.inf, "#b30000", "white", ">= 1e4  exploding"),
+)
+ZERO_GRADIENT = ("#ffffff", "black", "exactly 0")
+NO_GRADIENT = ("#eeeeee", "#555555", "no gradient")
+
+ROLE_COLOURS = {
+    "input": "#dbe9f6",
+    "parameter": "#fde0c5",
+    "constant": "#eeeeee",
+    "intermediate": "#ffffff",
+    "output": "#d9f0d3",
+    "module": "#f3e8fb",
+    "hidden": "#ffffff",
+}
+HIGHLIGHT = "#ff7f00"
+
+
+class GraphDrawing(graphviz.Digraph):
+    """A ``graphviz.Digraph`` that displays in Jupyter even without a system Graphviz.
+
+    Jupyter asks for ``_repr_image_svg_xml``; routing it through ``minigrad.viz.rendering``
+    lets the pip-installed WebAssembly Graphviz draw it when the ``dot`` program is missing.
+    """
+
+    def _repr_image_svg_xml(self) -> str:
+        from minigrad.viz.rendering import render_bytes
+
+        return render_bytes(self, "svg").decode("utf-8")
+
+
+def gradient_colour(magnitude: float | None) -> tuple[str, str, str]:
+    """(fill colour, font colour, legend text) of a gradient magnitude on ``GRADIENT_SCALE``."""
+    if magnitude is None or math.isnan(magnitude):
+        return NO_GRADIENT
+    if magnitude == 0:
+        return ZERO_GRADIENT
+    for upper, fill, font, text in GRADIENT_SCALE:
+        if magnitude < upper:
+            return fill, font, text
+    return GRADIENT_SCALE[-1][1:]
+
+
+def format_number(x: float | None) -> str:
+    """Four significant digits, so both 0.8814 and 3.2e-09 stay readable."""
+    if x is None:
+        return "?"
+    return f"{x:.4g}"
+
+
+def _escape(text: str) -> str:
+    return html.escape(text, quote=True)
+
+
+def _table(rows: list[list[str]], font: str) -> str:
+    """An HTML-like Graphviz label: rows of cells separated by rules, in one font colour."""
+    if font != "black":
+        rows = [[f'<FONT COLOR="{font}">{cell}</FONT>' for cell in row] for row in rows]
+    body = "<HR/>".join(
+        "<TR>" + "<VR/>".join(f"<TD>{cell}</TD>" for cell in row) + "</TR>" for row in rows
+    )
+    return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="3">{body}</TABLE>>'
+
+
+def _scalar_label(node: GraphNode, mode: str, grad: float | None, font: str) -> str:
+    name = node.label or ("const" if node.role == "constant" else "")
+    cells = [f"<B>{_escape(name)}</B>"] if name else []
+    if mode in ("forward", "both"):
+        cells.append(f"data {format_number(node.value)}")
+    if mode in ("backward", "both"):
+        cells.append(f"grad {format_number(grad)}")
+    return _table([cells], font)
+
+
+def _tensor_label(node: GraphNode, mode: str, grad_text: str, font: str) -> str:
+    if node.role == "module":
+        title = f"<B>{_escape(node.label)}</B>"
+    elif node.op:
+        title = f"<B>{_escape(node.op)}</B>"
+        if node.label:
+            title += f" {_escape(node.label)}"
+    else:
+        title = f"<B>{_escape(node.label or node.role)}</B>"
+    shape = "x".join(str(n) for n in node.shape) if node.shape else "scalar"
+    rows = [[title], [f"{shape} {_escape(node.dtype or '')}"]]
+    if node.role == "module" or mode in ("forward", "both"):
+        rows.append([_escape(node.summary)])
+    if mode in ("backward", "both"):
+        rows.append([f"grad {_escape(grad_text or 'none')}"])
+    return _table(rows, font)
+
+
+def _node_style(node: GraphNode) -> dict[str, str]:
+    style = {"shape": "box", "style": "filled"}
+    if node.role in ("input", "constant"):
+        style["style"] = "filled,rounded"
+    elif node.role == "parameter":
+        style["peripheries"] = "2"
+    elif node.role == "output":
+        style["penwidth"] = "2.5"
+    elif node.role == "module":
+        style["shape"] = "box3d"
+    return style
+
+
+def _legend(drawing: graphviz.Digraph, mode: str, kind: str) -> None:
+    if mode == "forward":
+        title = "node roles"
+        rows = [
+            (ROLE_COLOURS[role], "black", role)
+            for role in ("input", "parameter", "constant", "intermediate", "output")
+        ]
+    else:
+        quantity = "|grad|" if kind == "scalar" else "mean |grad|"
+        title = f"colour: {quantity}, decade bins"
+        rows = [(fill, font, text) for _, fill, font, text in GRADIENT_SCALE]
+        rows += [ZERO_GRADIENT, NO_GRADIENT]
+    body = f'<TR><TD COLSPAN="2"><B>{_escape(title)}</B></TD></TR>'
+    for fill, _font, text in rows:
+        body += (
+            f'<TR><TD BGCOLOR="{fill}" WIDTH="18"> </TD>'
+            f'<TD ALIGN="LEFT">{_escape(text)}</TD></TR>'
+        )
+    label = f'<<TABLE BORDER="1" CELLBORDER="0" CELLSPACING="2">{body}</TABLE>>'
+    with drawing.subgraph(name="cluster_legend") as legend:
+        legend.attr(label="", style="invis")
+        legend.node("legend", label=label, shape="plaintext", fontsize="10")
+
+
+def _module_tree(nodes: list[GraphNode]) -> dict[tuple[str, ...], list[GraphNode]]:
+    """Nodes grouped by the full module path they sit in (the innermost cluster)."""
+    clusters: dict[tuple[str, ...], list[GraphNode]] = {}
+    for node in nodes:
+        clusters.setdefault(node.module, []).append(node)
+    return clusters
+
+
+def to_dot(
+    graph: Graph,
+    mode: str = "forward",
+    *,
+    legend: bool = True,
+    title: str | None = None,
+    highlight: str | None = None,
+    grads: dict[str, float | None] | None = None,
+    edge_labels: dict[tuple[str, str], str] | None = None,
+    reverse_edges: bool | None = None,
+    rankdir: str = "LR",
+) -> GraphDrawing:
+    """Draw a ``Graph`` as a DOT digraph.
+
+    ``highlight`` (a node id), ``grads`` (node id -> gradient to show instead of the stored
+    one), ``edge_labels`` ((consumer id, input id) -> text) and ``reverse_edges`` (default:
+    only in backward mode) let the backward animation show one step of the chain rule;
+    everyday drawings leave them out.
+    """
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
+    edge_labels = edge_labels or {}
+    drawing = GraphDrawing(name="minigrad", format="svg")
+    drawing.attr(rankdir=rankdir, fontname="Helvetica", fontsize="11")
+    drawing.attr("node", fontname="Helvetica", fontsize="11")
+    drawing.attr("edge", color="#555555", arrowsize="0.7", fontname="Helvetica", fontsize="10")
+    caption = ([title] if title else []) + graph.notes
+    if caption:
+        drawing.attr(label="\\n".join(caption), labelloc="t", labeljust="l")
+
+    def node_statements(target: graphviz.Digraph, node: GraphNode) -> None:
+        grad = grads.get(node.id) if grads is not None else node.grad
+        magnitude = abs(grad) if grads is not None and grad is not None else node.grad_magnitude
+        if grads is not None and grad is None:
+            magnitude = None
+        if mode == "forward" or node.role == "hidden":
+            fill, font = ROLE_COLOURS[node.role], "black"
+        else:
+            fill, font, _ = gradient_colour(magnitude)
+        attributes = _node_style(node)
+        attributes["fillcolor"] = fill
+        if node.id == highlight:
+            attributes.update(color=HIGHLIGHT, penwidth="4")
+        if node.role == "hidden":
+            attributes.update(shape="note", style="dashed")
+            target.node(node.id, label=node.label, **attributes)
+            return
+        if graph.kind == "scalar":
+            label = _scalar_label(node, mode, grad, font)
+        else:
+            grad_text = node.grad_summary
+            if grads is not None:
+                grad_text = f"mean |g| {format_number(grad)}" if grad is not None else ""
+            label = _tensor_label(node, mode, grad_text, font)
+        target.node(node.id, label=label, **attributes)
+        if graph.kind == "scalar" and node.op:
+            target.node(f"{node.id}_op", label=node.op, shape="ellipse", fontsize="10",
+                        width="0.3", height="0.3", margin="0.03")
+
+    clusters = _module_tree(graph.nodes)
+    # Emit clusters outermost first so nested subgraphs sit inside their parents.
+    emitted_clusters: dict[tuple[str, ...], Any] = {}
+
+    def emit(path: tuple[str, ...], parent: graphviz.Digraph) -> None:
+        with parent.subgraph(name=f"cluster_{len(emitted_clusters)}") as cluster:
+            emitted_clusters[path] = cluster
+            name = path[-1]
+            cls = graph.modules.get(name, "")
+            cluster.attr(label=f"{name}: {cls}" if cls and cls != name else name,
+                         style="rounded,dashed", color="#7f7f7f", fontsize="10")
+            for node in clusters.get(path, []):
+                node_statements(cluster, node)
+            for child in sorted(p for p in all_paths if len(p) == len(path) + 1
+                                and p[: len(path)] == path):
+                emit(child, cluster)
+
+    all_paths = set()
+    for path in clusters:
+        for depth in range(1, len(path) + 1):
+            all_paths.add(path[:depth])
+    for node in clusters.get((), []):
+        node_statements(drawing, node)
+    for path in sorted(p for p in all_paths if len(p) == 1):
+        emit(path, drawing)
+
+    backward = mode == "backward" if reverse_edges is None else reverse_edges
+    for node in graph.nodes:
+        if not node.inputs:
+            continue
+        if graph.kind == "scalar" and node.op:
+            op_id = f"{node.id}_op"
+            if backward:
+                drawing.edge(node.id, op_id)
+            else:
+                drawing.edge(op_id, node.id)
+            for input_id in node.inputs:
+                ends = (op_id, input_id) if backward else (input_id, op_id)
+                label = edge_labels.get((node.id, input_id))
+                drawing.edge(*ends, **({"label": label, "fontcolor": HIGHLIGHT,
+                                        "color": HIGHLIGHT, "penwidth": "2"} if label else {}))
+        else:
+            for input_id in node.inputs:
+                ends = (node.id, input_id) if backward else (input_id, node.id)
+                style = {"style": "dashed"} if input_id == HIDDEN_ID else {}
+                label = edge_labels.get((node.id, input_id))
+                if label:
+                    style.update(label=label, fontcolor=HIGHLIGHT, color=HIGHLIGHT,
+                                 penwidth="2")
+                drawing.edge(*ends, **style)
+    if legend:
+        _legend(drawing, mode, graph.kind)
+    return drawing
+
+
+def draw(
+    root: Any,
+    mode: str = "forward",
+    *,
+    model: Any = None,
+    max_nodes: int | None = None,
+    collapse_modules: bool | int = False,
+    legend: bool = True,
+    title: str | None = None,
+) -> GraphDrawing:
+    """Draw the computation graph that produced ``root`` (a ``Value`` or a ``Tensor``).
+
+    ``mode`` is ``"forward"`` (values), ``"backward"`` (gradients, edges reversed, coloured
+    by gradient magnitude) or ``"both"``. For scalars the stored ``.grad`` fields are shown, so
+    call ``root.backward()`` first. For tensors the gradient of every tensor in the graph is
+    computed with ``minigrad.grad(..., retain_graph=True)``; no ``.grad`` field is changed.
+
+    ``model`` names things: an ``nn.Module`` gives clusters by module and parameter names
+    (``"fc1.weight"``); a scalar ``MLP`` marks its Values as parameters.
+    ``collapse_modules`` (True, or a nesting depth) draws each module as one box and
+    ``max_nodes`` keeps only the nodes nearest the output; both say in the caption what they
+    left out. Returns a ``graphviz.Digraph`` (displayed inline in Jupyter).
+    """
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
+    graph = build_graph(root, model=model, grads=mode != "forward")
+    if collapse_modules is not False:
+        graph = simplify.collapse_modules(graph, collapse_modules)
+    if max_nodes is not None:
+        graph = simplify.cap_nodes(graph, max_nodes)
+    return to_dot(graph, mode, legend=legend, title=title)
