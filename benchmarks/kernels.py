@@ -9,9 +9,11 @@ other work on the machine). Printed:
 1. fp32 matmul / linear GFLOP/s at 256, 512, 1024 and 64x784 @ 784x128 for the Numba
    kernel, the shipped dense path, numpy BLAS and PyTorch;
 2. conv2d forward and forward+backward of LeNet-5's two convolutions at batch 64;
-3. one LeNet-5 training step (forward, loss, backward, SGD update) at batch 64.
+3. one LeNet-5 training step (forward, loss, backward, SGD update) at batch 64, with
+   ``minigrad.nn`` and ``torch.nn`` models holding the same weights.
 
-``OPENBLAS_CORETYPE`` / ``OPENBLAS_L2_SIZE`` may be set on a machine to force a generic
+``OMP_WAIT_POLICY=PASSIVE`` is set for the whole process (both libraries) before anything
+loads. ``OPENBLAS_CORETYPE`` / ``OPENBLAS_L2_SIZE`` may be set on a machine to force a generic
 OpenBLAS kernel, which slows numpy down; they are removed for this process only, before
 numpy loads, and the BLAS kernel actually in use is printed (via threadpoolctl).
 """
@@ -25,6 +27,9 @@ for _variable in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
 os.environ["NUMBA_NUM_THREADS"] = "2"
 os.environ["OPENBLAS_NUM_THREADS"] = "2"
 os.environ["OMP_NUM_THREADS"] = "2"
+# minigrad sets this default itself (see minigrad/backend/cpu/threads.py), but PyTorch loads
+# OpenMP first here, so it is set before any import; it applies to PyTorch's pool as well.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import argparse  # noqa: E402 - the environment above must be set before numpy loads
 import platform  # noqa: E402
@@ -36,11 +41,9 @@ import torch.nn.functional as TF  # noqa: E402
 from threadpoolctl import threadpool_info  # noqa: E402
 
 import minigrad  # noqa: E402
+import minigrad.nn  # noqa: E402
 from minigrad.backend.cpu import dense  # noqa: E402
 from minigrad.ops.conv import conv2d  # noqa: E402
-from minigrad.ops.dense import linear  # noqa: E402
-from minigrad.ops.loss import softmax_cross_entropy  # noqa: E402
-from minigrad.ops.pooling import max_pool2d  # noqa: E402
 
 torch.set_num_threads(2)
 
@@ -62,7 +65,8 @@ def describe_machine() -> None:
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, python "
           f"{platform.python_version()}, numpy {np.__version__}, torch {torch.__version__}")
     print(f"numpy BLAS: {'; '.join(blas) or 'none found'}")
-    print(f"shipped dense kernel: {dense.DEFAULT_KERNEL!r}\n")
+    print(f"shipped dense kernel: {dense.DEFAULT_KERNEL!r}; OMP_WAIT_POLICY="
+          f"{os.environ['OMP_WAIT_POLICY']}; 2 threads for Numba, OpenBLAS and PyTorch\n")
 
 
 def bench_dense(repeats: int) -> None:
@@ -150,56 +154,41 @@ def bench_conv(repeats: int) -> None:
     print()
 
 
-def lenet_parameters(rng):
-    shapes = [(6, 1, 5, 5), (6,), (16, 6, 5, 5), (16,), (120, 400), (120,), (84, 120), (84,),
-              (10, 84), (10,)]
-    return [(rng.standard_normal(s) * 0.1).astype(np.float32) for s in shapes]
+def lenet(nn):
+    """LeNet-5 for 28x28 images, built from ``nn`` (``minigrad.nn`` or ``torch.nn``)."""
+    return nn.Sequential(
+        nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+        nn.Linear(400, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(), nn.Linear(84, 10),
+    )
 
 
-def minigrad_lenet_loss(x, target, p):
-    h = max_pool2d(conv2d(x, p[0], p[1], padding=2).relu(), 2)
-    h = max_pool2d(conv2d(h, p[2], p[3]).relu(), 2)
-    h = linear(h.reshape(h.shape[0], -1), p[4], p[5]).relu()
-    h = linear(h, p[6], p[7]).relu()
-    return softmax_cross_entropy(linear(h, p[8], p[9]), target).mean()
-
-
-def torch_lenet_loss(x, target, p):
-    h = TF.max_pool2d(TF.relu(TF.conv2d(x, p[0], p[1], padding=2)), 2)
-    h = TF.max_pool2d(TF.relu(TF.conv2d(h, p[2], p[3])), 2)
-    h = TF.relu(TF.linear(h.reshape(h.shape[0], -1), p[4], p[5]))
-    h = TF.relu(TF.linear(h, p[6], p[7]))
-    return TF.cross_entropy(TF.linear(h, p[8], p[9]), target)
+def sgd_step(model, loss_fn, no_grad, x, target, learning_rate=0.01):
+    """One training step written identically for both libraries."""
+    for parameter in model.parameters():
+        parameter.grad = None
+    loss_fn(model(x), target).backward()
+    with no_grad():
+        for parameter in model.parameters():
+            parameter.sub_(parameter.grad * learning_rate)
 
 
 def bench_lenet(repeats: int) -> None:
-    print("LeNet-5 training step at batch 64 (forward, loss, backward, SGD), ms")
+    print("LeNet-5 training step at batch 64 (forward, cross-entropy, backward, SGD), ms")
     rng = np.random.default_rng(0)
     x_np = rng.standard_normal((64, 1, 28, 28), dtype=np.float32)
     target_np = rng.integers(0, 10, size=64)
-    arrays = lenet_parameters(rng)
-    ours = [minigrad.tensor(a, requires_grad=True) for a in arrays]
-    theirs = [torch.tensor(a, requires_grad=True) for a in arrays]
+    ours, theirs = lenet(minigrad.nn), lenet(torch.nn)
+    with torch.no_grad():  # same starting weights in both
+        for mine, reference in zip(ours.parameters(), theirs.parameters(), strict=True):
+            mine.data = minigrad.tensor(reference.detach().numpy())
     x, target = minigrad.tensor(x_np), minigrad.tensor(target_np)
     tx, ttarget = torch.tensor(x_np), torch.tensor(target_np)
+    ours_loss, theirs_loss = minigrad.nn.CrossEntropyLoss(), torch.nn.CrossEntropyLoss()
 
-    def ours_step():
-        for p in ours:
-            p.grad = None
-        minigrad_lenet_loss(x, target, ours).backward()
-        with minigrad.no_grad():
-            for p in ours:
-                p.sub_(p.grad * 0.01)
-
-    def theirs_step():
-        for p in theirs:
-            p.grad = None
-        torch_lenet_loss(tx, ttarget, theirs).backward()
-        with torch.no_grad():
-            for p in theirs:
-                p.sub_(p.grad * 0.01)
-
-    mine, reference = best_time(ours_step, repeats), best_time(theirs_step, repeats)
+    mine = best_time(lambda: sgd_step(ours, ours_loss, minigrad.no_grad, x, target), repeats)
+    reference = best_time(lambda: sgd_step(theirs, theirs_loss, torch.no_grad, tx, ttarget),
+                          repeats)
     print(f"{'minigrad':>10}{'torch':>10}{'ratio':>8}")
     print(f"{mine * 1e3:>10.3f}{reference * 1e3:>10.3f}{mine / reference:>8.2f}\n")
 
