@@ -286,6 +286,9 @@ def test_max_pool2d_ties_and_nan():
     x[0, 0, 1, 0] = np.nan
     out, argmax = pool.max_pool2d(x, (2, 2), (2, 2), (0, 0))
     assert np.isnan(out[0, 0, 0, 0]) and argmax[0, 0, 0, 0] == 2
+    x = np.array([[[[np.nan, 5.0], [np.nan, 7.0]]]])  # the first NaN wins for good
+    out, argmax = pool.max_pool2d(x, (2, 2), (2, 2), (0, 0))
+    assert np.isnan(out[0, 0, 0, 0]) and argmax[0, 0, 0, 0] == 0
 
 
 @pytest.mark.parametrize("count_include_pad", [True, False])
