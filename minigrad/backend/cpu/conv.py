@@ -46,14 +46,16 @@ def output_size(size: int, kernel: int, stride: int, padding: int, dilation: int
 
 
 @njit(parallel=True, cache=True)
-def _im2col(x, kernel_h, kernel_w, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w,
-            out_h, out_w, cols):
-    """Fill cols (N, C*KH*KW, OH*OW) from x (N, C, H, W); positions in the padding get 0.
+def _im2col(x_padded, kernel_h, kernel_w, stride_h, stride_w, dil_h, dil_w, out_h, out_w,
+            cols):
+    """Fill cols (N, C*KH*KW, OH*OW) from the zero-padded input (N, C, H+2ph, W+2pw).
 
     Parallel over (sample, row of cols[n]) pairs, one (channel, i, j) each: every thread
     writes its own rows left to right and reads the image along rows, so both sides stream.
+    Because the input was padded beforehand, every index is in range: the copy loop has no
+    branch, and for stride 1 it is a plain contiguous copy.
     """
-    batch, channels, height, width = x.shape
+    batch, channels = x_padded.shape[:2]
     window = kernel_h * kernel_w
     rows = channels * window
     for task in prange(batch * rows):
@@ -63,29 +65,22 @@ def _im2col(x, kernel_h, kernel_w, stride_h, stride_w, pad_h, pad_w, dil_h, dil_
         i = (row // kernel_w) % kernel_h
         j = row % kernel_w
         for oy in range(out_h):
-            iy = oy * stride_h - pad_h + i * dil_h
+            iy = oy * stride_h + i * dil_h
             base = oy * out_w
-            if iy < 0 or iy >= height:
-                for ox in range(out_w):
-                    cols[n, row, base + ox] = 0
-                continue
             for ox in range(out_w):
-                ix = ox * stride_w - pad_w + j * dil_w
-                if ix >= 0 and ix < width:
-                    cols[n, row, base + ox] = x[n, c, iy, ix]
-                else:
-                    cols[n, row, base + ox] = 0
+                cols[n, row, base + ox] = x_padded[n, c, iy, ox * stride_w + j * dil_w]
 
 
 @njit(parallel=True, cache=True)
-def _col2im(cols, kernel_h, kernel_w, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w,
-            out_h, out_w, grad_x):
-    """The adjoint of im2col: add every entry of cols back onto the input value it came from.
+def _col2im(cols, kernel_h, kernel_w, stride_h, stride_w, dil_h, dil_w, out_h, out_w,
+            grad_x_padded):
+    """The adjoint of im2col: add every entry of cols back onto the (padded) input value it
+    came from.
 
-    Parallel over (n, c) planes of ``grad_x``: all rows of ``cols`` that touch one plane are
-    handled by one thread, so overlapping windows add up without races or atomics.
+    Parallel over (n, c) planes: all rows of ``cols`` that touch one plane are handled by one
+    thread, so overlapping windows add up without races or atomics.
     """
-    batch, channels, height, width = grad_x.shape
+    batch, channels = grad_x_padded.shape[:2]
     window = kernel_h * kernel_w
     for plane in prange(batch * channels):
         n = plane // channels
@@ -94,14 +89,11 @@ def _col2im(cols, kernel_h, kernel_w, stride_h, stride_w, pad_h, pad_w, dil_h, d
             for j in range(kernel_w):
                 row = c * window + i * kernel_w + j
                 for oy in range(out_h):
-                    iy = oy * stride_h - pad_h + i * dil_h
-                    if iy < 0 or iy >= height:
-                        continue
+                    iy = oy * stride_h + i * dil_h
                     base = oy * out_w
                     for ox in range(out_w):
-                        ix = ox * stride_w - pad_w + j * dil_w
-                        if ix >= 0 and ix < width:
-                            grad_x[n, c, iy, ix] += cols[n, row, base + ox]
+                        grad_x_padded[n, c, iy, ox * stride_w + j * dil_w] += \
+                            cols[n, row, base + ox]
 
 
 def _check_arrays(x, weight, what: str) -> None:
@@ -146,13 +138,24 @@ def _geometry(input_shape, weight_shape, stride, padding, dilation, groups, what
     return out_h, out_w
 
 
+def _pad(x, padding):
+    """x (N, C, H, W) inside a zero border of ``padding`` (a copy; x itself when no padding)."""
+    pad_h, pad_w = padding
+    if pad_h == 0 and pad_w == 0:
+        return np.ascontiguousarray(x)
+    batch, channels, height, width = x.shape
+    padded = np.zeros((batch, channels, height + 2 * pad_h, width + 2 * pad_w), dtype=x.dtype)
+    padded[:, :, pad_h:pad_h + height, pad_w:pad_w + width] = x
+    return padded
+
+
 def _columns(x, weight_shape, stride, padding, dilation, out_h, out_w):
     batch, channels = x.shape[:2]
     kernel_h, kernel_w = weight_shape[2:]
     cols = np.empty((batch, channels * kernel_h * kernel_w, out_h * out_w), dtype=x.dtype)
     with threads_for(cols.size):
-        _im2col(x, kernel_h, kernel_w, stride[0], stride[1], padding[0], padding[1],
-                dilation[0], dilation[1], out_h, out_w, cols)
+        _im2col(_pad(x, padding), kernel_h, kernel_w, stride[0], stride[1], dilation[0],
+                dilation[1], out_h, out_w, cols)
     return cols
 
 
@@ -169,7 +172,6 @@ def conv2d(x, weight, bias, stride, padding, dilation, groups: int):
     """
     _check_arrays(x, weight, "conv2d")
     out_h, out_w = _geometry(x.shape, weight.shape, stride, padding, dilation, groups, "conv2d")
-    x = np.ascontiguousarray(x)
     batch, out_channels = x.shape[0], weight.shape[0]
     cols = _columns(x, weight.shape, stride, padding, dilation, out_h, out_w)
     weight_matrix = np.ascontiguousarray(weight).reshape(out_channels, -1)
@@ -213,12 +215,16 @@ def conv2d_backward_input(grad_out, weight, input_shape, stride, padding, dilati
                                   _group_slices(out_channels, groups), strict=True):
             grad_cols[:, rows] = dense.matmul(weight_matrix[channels].T,
                                               grad_matrix[:, channels])
-    grad_x = np.zeros(tuple(input_shape), dtype=grad_out.dtype)
+    batch, channels, height, width = input_shape
+    pad_h, pad_w = padding
+    grad_x_padded = np.zeros((batch, channels, height + 2 * pad_h, width + 2 * pad_w),
+                             dtype=grad_out.dtype)
     with threads_for(grad_cols.size):
         _col2im(np.ascontiguousarray(grad_cols), weight.shape[2], weight.shape[3], stride[0],
-                stride[1], padding[0], padding[1], dilation[0], dilation[1], out_h, out_w,
-                grad_x)
-    return grad_x
+                stride[1], dilation[0], dilation[1], out_h, out_w, grad_x_padded)
+    if pad_h == 0 and pad_w == 0:
+        return grad_x_padded
+    return np.ascontiguousarray(grad_x_padded[:, :, pad_h:pad_h + height, pad_w:pad_w + width])
 
 
 def conv2d_backward_weight(grad_out, x, weight_shape, stride, padding, dilation,
@@ -236,7 +242,7 @@ def conv2d_backward_weight(grad_out, x, weight_shape, stride, padding, dilation,
                              "conv2d_backward_weight")
     batch, out_channels = x.shape[0], weight_shape[0]
     _check_grad_out(grad_out, (batch, out_channels, out_h, out_w), "conv2d_backward_weight")
-    cols = _columns(np.ascontiguousarray(x), weight_shape, stride, padding, dilation, out_h,
+    cols = _columns(x, weight_shape, stride, padding, dilation, out_h,
                     out_w)
     grad_matrix = np.ascontiguousarray(grad_out).reshape(batch, out_channels, out_h * out_w)
     grad_weight = np.empty((out_channels, cols.shape[1] // groups), dtype=x.dtype)
