@@ -119,12 +119,16 @@ def _matmul_kernel(a, packed, bias, relu, out):
                         out[row0 + r, col0 + jj] = value
 
 
-@njit(parallel=True, cache=True)
+@njit(cache=True)
 def _bias_activation_inplace(out, bias, relu):
-    """out[i, j] = act(out[i, j] + bias[j]) in one parallel pass (the BLAS path's epilogue)."""
+    """out[i, j] = act(out[i, j] + bias[j]) in one pass (the BLAS path's epilogue).
+
+    Serial on purpose: it is memory-bound, so a second thread gains little, and handing work
+    from OpenBLAS's threads to Numba's right after the product costs more than it saves.
+    """
     rows, cols = out.shape
     has_bias = bias.shape[0] > 0
-    for i in prange(rows):
+    for i in range(rows):
         for j in range(cols):
             value = out[i, j]
             if has_bias:
@@ -230,6 +234,5 @@ def linear(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None,
     out = np.dot(x, weight.T)
     if bias is not None or relu:
         bias_array = np.zeros(0, dtype=x.dtype) if bias is None else np.ascontiguousarray(bias)
-        with threads_for(out.size):
-            _bias_activation_inplace(out, bias_array, relu)
+        _bias_activation_inplace(out, bias_array, relu)
     return out
