@@ -60,7 +60,8 @@ reshape, flatten, transpose, permute, squeeze, unsqueeze = (
 
 __all__ = [
     "Tensor", "Value", "DType", "autograd", "cuda", "nn", "tensor", "from_numpy", "zeros", "ones",
-    "empty", "full", "eye", "arange", "linspace", "rand", "randn", "randint", "zeros_like", "ones_like",
+    "empty", "full", "eye", "arange", "linspace", "rand", "randn", "randint", "zeros_like",
+    "ones_like",
     "full_like", "rand_like", "randn_like", "float32", "float64", "int64", "bool_",
     "manual_seed", "no_grad", "enable_grad", "is_grad_enabled", "grad", "is_tensor", "cat",
     "stack", "where", "clamp", "maximum", "minimum", "matmul", "exp", "log", "sqrt", "abs",

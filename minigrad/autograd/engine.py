@@ -17,20 +17,20 @@ from minigrad.autograd.grad_mode import _GradMode
 def _topological_order(roots: list) -> list:
     """Nodes reachable from ``roots``, each after every node that consumes its output."""
     order: list = []
-    visited: set[int] = set()
+    visited: set = set()  # nodes hash by identity
     stack = [(node, False) for node in roots]
     while stack:
         node, children_done = stack.pop()
         if children_done:
             order.append(node)
             continue
-        if id(node) in visited:
+        if node in visited:
             continue
-        visited.add(id(node))
+        visited.add(node)
         stack.append((node, True))
         for parent in node.inputs:
             parent_node = parent.grad_fn
-            if parent_node is not None and id(parent_node) not in visited:
+            if parent_node is not None and parent_node not in visited:
                 stack.append((parent_node, False))
     order.reverse()  # post-order reversed: consumers before producers
     return order
@@ -57,7 +57,7 @@ def run_backward(outputs, grad_outputs, retain_graph: bool, create_graph: bool,
     does not affect the outputs (what ``minigrad.grad`` does).
     """
     # The gradient flowing into each node's output, summed over all its consumers.
-    node_gradients: dict[int, object] = {}
+    node_gradients: dict = {}
     root_nodes = []
     captured: dict[int, object] = {}
     wanted_leaves = None if inputs is None else {id(t) for t in inputs if t.grad_fn is None}
@@ -69,20 +69,18 @@ def run_backward(outputs, grad_outputs, retain_graph: bool, create_graph: bool,
             _add_leaf_gradient(leaf_gradients, output, gradient)
             continue
         root_nodes.append(node)
-        key = id(node)
-        node_gradients[key] = (
-            gradient if key not in node_gradients else node_gradients[key] + gradient
-        )
+        existing = node_gradients.get(node)
+        node_gradients[node] = gradient if existing is None else existing + gradient
 
-    wanted_nodes = {}
+    wanted_nodes = None
     if inputs is not None:
-        wanted_nodes = {id(t.grad_fn): t for t in inputs if t.grad_fn is not None}
+        wanted_nodes = {t.grad_fn: t for t in inputs if t.grad_fn is not None}
 
     previous_mode = _GradMode.enabled
     _GradMode.enabled = create_graph
     try:
         for node in _topological_order(root_nodes):
-            gradient = node_gradients.pop(id(node), None)
+            gradient = node_gradients.pop(node, None)
             if gradient is None:
                 continue
             if node._freed:
@@ -95,12 +93,12 @@ def run_backward(outputs, grad_outputs, retain_graph: bool, create_graph: bool,
                 result = hook(gradient)
                 if result is not None:
                     gradient = result
-            if id(node) in wanted_nodes:
-                captured[id(wanted_nodes[id(node)])] = gradient
+            if wanted_nodes is not None and node in wanted_nodes:
+                captured[id(wanted_nodes[node])] = gradient
             input_gradients = node.backward(node, gradient)
             if not isinstance(input_gradients, tuple):
                 input_gradients = (input_gradients,)
-            for position, parent in zip(node._input_positions, node.inputs, strict=True):
+            for position, parent in zip(node._input_positions, node.inputs, strict=False):
                 if not parent.requires_grad:
                     continue
                 if position >= len(input_gradients):
@@ -119,13 +117,13 @@ def run_backward(outputs, grad_outputs, retain_graph: bool, create_graph: bool,
                 if parent_node is None:
                     _add_leaf_gradient(leaf_gradients, parent, parent_gradient)
                     continue
-                key = id(parent_node)
-                existing = node_gradients.get(key)
-                node_gradients[key] = (
+                existing = node_gradients.get(parent_node)
+                node_gradients[parent_node] = (
                     parent_gradient if existing is None else existing + parent_gradient
                 )
             if not retain_graph:
-                node._free()
+                node._saved = None  # free what backward needed (see Function._free)
+                node._freed = True
         for leaf, gradient in leaf_gradients.values():
             _deliver_to_leaf(leaf, gradient, wanted_leaves, captured, create_graph)
     finally:

@@ -1,0 +1,19 @@
+"""Data for training: mini-batching, toy data sets, the digits and MNIST readers."""
+
+from minigrad.data.datasets import circles, load_digits, moons, sine, spirals, xor
+from minigrad.data.loader import DataLoader, TensorDataset, train_test_split
+from minigrad.data.mnist import load_mnist, read_idx
+
+__all__ = [
+    "DataLoader",
+    "TensorDataset",
+    "train_test_split",
+    "xor",
+    "moons",
+    "circles",
+    "spirals",
+    "sine",
+    "load_digits",
+    "read_idx",
+    "load_mnist",
+]

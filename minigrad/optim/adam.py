@@ -1,0 +1,90 @@
+"""Adam and AdamW: momentum plus RMSprop-style scaling, with bias correction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import minigrad
+from minigrad.optim.optimizer import Optimizer
+from minigrad.optim.sgd import check_non_negative
+
+
+def check_betas(betas: tuple[float, float]) -> None:
+    """Raise a ValueError unless both betas lie in [0, 1)."""
+    if len(betas) != 2:
+        raise ValueError(f"betas must be a pair (beta1, beta2), got {betas!r}")
+    for number, beta in enumerate(betas, start=1):
+        if not 0.0 <= beta < 1.0:
+            raise ValueError(f"invalid beta{number}: {beta} (must be in [0, 1))")
+
+
+def adam_update(param, grad, state, group, decoupled_weight_decay: bool) -> None:
+    r"""One Adam step for one parameter, in PyTorch's order of floating-point operations.
+
+    .. math::
+        m &\leftarrow m + (1 - \beta_1)(g - m)            && \text{first moment (mean)} \\
+        v &\leftarrow \beta_2 v + (1 - \beta_2)\, g^2       && \text{second moment} \\
+        \hat v &\leftarrow \max(\hat v, v)                  && \text{amsgrad only} \\
+        \theta &\leftarrow \theta - \frac{\eta}{1 - \beta_1^t}\;
+            \frac{m}{\sqrt{v} / \sqrt{1 - \beta_2^t} + \epsilon}
+
+    The two ``1 - beta^t`` factors undo the bias of ``m`` and ``v`` toward their zero
+    start in the first steps.
+    """
+    beta1, beta2 = group["betas"]
+    lr, weight_decay = group["lr"], group["weight_decay"]
+    if not state:
+        state["step"] = 0
+        state["exp_avg"] = minigrad.zeros_like(param)
+        state["exp_avg_sq"] = minigrad.zeros_like(param)
+        if group["amsgrad"]:
+            state["max_exp_avg_sq"] = minigrad.zeros_like(param)
+    state["step"] += 1
+    step = state["step"]
+    if weight_decay != 0:
+        if decoupled_weight_decay:
+            # AdamW: shrink the weights directly, outside the adaptive scaling.
+            param.mul_(1 - lr * weight_decay)
+        else:
+            # Adam: L2 penalty added to the gradient, then scaled like any gradient.
+            grad = grad + param * weight_decay
+    exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
+    # m + (1 - beta1) (g - m) is PyTorch's lerp_, equal to beta1 m + (1 - beta1) g.
+    exp_avg.add_(grad - exp_avg, alpha=1 - beta1)
+    exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+    bias_correction1 = 1 - beta1**step
+    bias_correction2 = 1 - beta2**step
+    step_size = lr / bias_correction1
+    bias_correction2_sqrt = bias_correction2**0.5
+    if group["amsgrad"]:
+        max_exp_avg_sq = state["max_exp_avg_sq"]
+        max_exp_avg_sq.copy_(minigrad.maximum(max_exp_avg_sq, exp_avg_sq))
+        denominator = (max_exp_avg_sq.sqrt() / bias_correction2_sqrt).add_(group["eps"])
+    else:
+        denominator = (exp_avg_sq.sqrt() / bias_correction2_sqrt).add_(group["eps"])
+    param.addcdiv_(exp_avg, denominator, value=-step_size)
+
+
+class Adam(Optimizer):
+    r"""Adam (PyTorch's ``torch.optim.Adam``, same defaults).
+
+    ``weight_decay`` adds $\lambda\theta$ to the gradient (L2 regularisation), which the
+    adaptive scaling then weakens for coordinates with large gradients; ``AdamW`` decays the
+    weights directly instead. ``amsgrad`` divides by the largest second moment seen so far.
+    See :func:`adam_update` for the update formula.
+    """
+
+    def __init__(self, params: Iterable, lr: float = 1e-3,
+                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 0.0, amsgrad: bool = False, *,
+                 maximize: bool = False) -> None:
+        for name, value in (("learning rate", lr), ("epsilon", eps),
+                            ("weight_decay", weight_decay)):
+            check_non_negative(name, value)
+        check_betas(betas)
+        super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps,
+                                      weight_decay=weight_decay, amsgrad=amsgrad,
+                                      maximize=maximize))
+
+    def _update(self, param, grad, state, group) -> None:
+        adam_update(param, grad, state, group, decoupled_weight_decay=False)

@@ -1,0 +1,35 @@
+"""AdamW: Adam with decoupled weight decay."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from minigrad.optim.adam import adam_update, check_betas
+from minigrad.optim.optimizer import Optimizer
+from minigrad.optim.sgd import check_non_negative
+
+
+class AdamW(Optimizer):
+    r"""AdamW (PyTorch's ``torch.optim.AdamW``, same defaults, ``weight_decay=1e-2``).
+
+    Before the Adam step the weights shrink by a fixed fraction,
+    $\theta \leftarrow \theta\,(1 - \eta\lambda)$, instead of adding $\lambda\theta$ to the
+    gradient. The decay then does not pass through Adam's per-coordinate scaling, so every
+    weight decays at the same rate (Loshchilov and Hutter, "Decoupled Weight Decay
+    Regularization"). The rest is :func:`minigrad.optim.adam.adam_update`.
+    """
+
+    def __init__(self, params: Iterable, lr: float = 1e-3,
+                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 1e-2, amsgrad: bool = False, *,
+                 maximize: bool = False) -> None:
+        for name, value in (("learning rate", lr), ("epsilon", eps),
+                            ("weight_decay", weight_decay)):
+            check_non_negative(name, value)
+        check_betas(betas)
+        super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps,
+                                      weight_decay=weight_decay, amsgrad=amsgrad,
+                                      maximize=maximize))
+
+    def _update(self, param, grad, state, group) -> None:
+        adam_update(param, grad, state, group, decoupled_weight_decay=True)

@@ -1,0 +1,62 @@
+"""Stochastic gradient descent, with momentum, Nesterov momentum and weight decay."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import minigrad
+from minigrad.optim.optimizer import Optimizer
+
+
+def check_non_negative(name: str, value: float) -> None:
+    """Raise a ValueError naming ``name`` when a hyperparameter is negative."""
+    if value < 0:
+        raise ValueError(f"invalid {name}: {value} (must be >= 0)")
+
+
+class SGD(Optimizer):
+    r"""Stochastic gradient descent (PyTorch's ``torch.optim.SGD``, same defaults).
+
+    For each parameter $\theta$ with gradient $g$ (negated when ``maximize``):
+
+    .. math::
+        g &\leftarrow g + \lambda\,\theta                  && \text{weight\_decay } \lambda \\
+        b &\leftarrow \mu\, b + (1 - \tau)\, g             && \text{momentum } \mu,
+            \text{dampening } \tau \ (b = g \text{ on the first step}) \\
+        g &\leftarrow g + \mu\, b \text{ if nesterov else } b \\
+        \theta &\leftarrow \theta - \eta\, g               && \text{lr } \eta
+
+    Without momentum it is the plain rule $\theta \leftarrow \theta - \eta\,g$.
+    """
+
+    def __init__(self, params: Iterable, lr: float = 1e-3, momentum: float = 0.0,
+                 dampening: float = 0.0, weight_decay: float = 0.0, nesterov: bool = False,
+                 *, maximize: bool = False) -> None:
+        for name, value in (("learning rate", lr), ("momentum", momentum),
+                            ("weight_decay", weight_decay)):
+            check_non_negative(name, value)
+        if nesterov and (momentum <= 0 or dampening != 0):
+            raise ValueError("Nesterov momentum requires momentum > 0 and dampening = 0")
+        super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
+                                      weight_decay=weight_decay, nesterov=nesterov,
+                                      maximize=maximize))
+
+    def _update(self, param, grad, state, group) -> None:
+        if group["weight_decay"] != 0:
+            # L2 regularisation: the gradient of (lambda / 2) * ||theta||^2 is lambda * theta.
+            grad = grad + param * group["weight_decay"]
+        momentum = group["momentum"]
+        if momentum != 0:
+            buffer = state.get("momentum_buffer")
+            if buffer is None:
+                # The first step starts the velocity at the gradient itself (no dampening).
+                buffer = state["momentum_buffer"] = minigrad.zeros_like(param)
+                buffer.copy_(grad)
+            else:
+                buffer.mul_(momentum).add_(grad, alpha=1 - group["dampening"])
+            if group["nesterov"]:
+                # Look ahead: use the gradient plus the velocity it is about to add.
+                grad = grad + buffer * momentum
+            else:
+                grad = buffer
+        param.add_(grad, alpha=-group["lr"])
