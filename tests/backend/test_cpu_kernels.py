@@ -286,6 +286,9 @@ def test_max_pool2d_ties_and_nan():
     x[0, 0, 1, 0] = np.nan
     out, argmax = pool.max_pool2d(x, (2, 2), (2, 2), (0, 0))
     assert np.isnan(out[0, 0, 0, 0]) and argmax[0, 0, 0, 0] == 2
+    x = np.array([[[[np.nan, 5.0], [np.nan, 7.0]]]])  # the first NaN wins for good
+    out, argmax = pool.max_pool2d(x, (2, 2), (2, 2), (0, 0))
+    assert np.isnan(out[0, 0, 0, 0]) and argmax[0, 0, 0, 0] == 0
 
 
 @pytest.mark.parametrize("count_include_pad", [True, False])
@@ -361,3 +364,37 @@ def test_softmax_cross_entropy_bad_input(rng):
         loss.softmax_cross_entropy(logits, np.array([0, 1]))
     with pytest.raises(ValueError, match=r"\(N, C\)"):
         loss.softmax_cross_entropy(logits[0], np.array([0]))
+
+
+# --- sizes above the parallel grain, so the kernels run on several threads ----------------
+def test_kernels_above_parallel_grain(rng):
+    from minigrad.backend.cpu.threads import PARALLEL_GRAIN
+
+    a, b = rng.standard_normal((150, 70)), rng.standard_normal((70, 260))
+    assert a.shape[0] * b.size >= PARALLEL_GRAIN
+    np.testing.assert_allclose(dense.matmul(a, b, kernel="numba"), a @ b, rtol=1e-10)
+
+    x, w = rng.standard_normal((8, 3, 30, 31)), rng.standard_normal((16, 3, 3, 3))
+    args = ((2, 1), (1, 2), (1, 2), 1)
+    out = conv.conv2d(x, w, None, *args)
+    assert out.size >= PARALLEL_GRAIN
+    np.testing.assert_allclose(out, reference_conv2d(x, w, None, *args), rtol=1e-10, atol=1e-10)
+    go = rng.standard_normal(out.shape)
+    gx_ref, gw_ref = reference_conv2d_backward(go, x, w, *args)
+    np.testing.assert_allclose(conv.conv2d_backward_input(go, w, x.shape, *args), gx_ref,
+                               rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(conv.conv2d_backward_weight(go, x, w.shape, *args), gw_ref,
+                               rtol=1e-10, atol=1e-10)
+
+    pooled, argmax = pool.max_pool2d(x, (3, 3), (1, 1), (1, 1))
+    np.testing.assert_array_equal(pooled, reference_pool(x, (3, 3), (1, 1), (1, 1), "max"))
+    averaged = pool.avg_pool2d(x, (3, 3), (1, 1), (1, 1), False)
+    np.testing.assert_allclose(averaged,
+                               reference_pool(x, (3, 3), (1, 1), (1, 1), "avg", False),
+                               rtol=1e-12)
+
+    logits = rng.standard_normal((4000, 10))
+    target = rng.integers(0, 10, size=4000)
+    expected, _ = reference_softmax_cross_entropy(logits, target)
+    np.testing.assert_allclose(loss.softmax_cross_entropy(logits, target)[0], expected,
+                               rtol=1e-12)

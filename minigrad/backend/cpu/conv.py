@@ -1,4 +1,4 @@
-"""2-D convolution kernels on the CPU: im2col + one matrix multiply per group.
+"""2-D convolution kernels on the CPU: im2col + a batched matrix multiply per group.
 
 Convolution (really cross-correlation, as in every deep-learning library) of x (N, C, H, W)
 with weight (O, C/groups, KH, KW) is
@@ -6,22 +6,25 @@ with weight (O, C/groups, KH, KW) is
     out[n, o, y, x] = sum_{c, i, j} weight[o, c, i, j]
                       * x_padded[n, g*C/groups + c, y*sh + i*dh, x*sw + j*dw]
 
-where g is the group of output channel o. **im2col** copies every input value that window
-position (y, x) of sample n sees into column ``n*OH*OW + y*OW + x`` of a matrix ``cols``
-with one row per (c, i, j). The whole convolution is then a single matrix product per group,
+where g is the group of output channel o. **im2col** copies, for every sample n, each input
+value that window position (y, x) sees into column ``y*OW + x`` of a matrix ``cols[n]``
+with one row per (c, i, j). The convolution is then one matrix product per sample and group,
 
-    out_g (O/groups, N*OH*OW) = weight_g (O/groups, C/groups*KH*KW) @ cols_g,
+    out[n]_g (O/groups, OH*OW) = weight_g (O/groups, C/groups*KH*KW) @ cols[n]_g,
 
-and both gradients are matrix products too:
+which ``np.matmul`` runs as a batch over n, writing straight into the (N, O, OH*OW) =
+NCHW layout. Both gradients are (batched) matrix products too:
 
-    grad_cols_g = weight_g.T @ grad_out_g    (then col2im scatters it back onto the input)
-    grad_weight_g = grad_out_g @ cols_g.T
+    grad_cols[n]_g = weight_g.T @ grad_out[n]_g   (then col2im adds it back onto the input)
+    grad_weight_g  = sum_n grad_out[n]_g @ cols[n]_g.T
 
-Why this layout and not seven nested direct loops: the products go to the dense kernel (BLAS
-by default, see ``dense.py``), which runs near the machine's peak, while im2col and col2im are
-simple streaming copies. On LeNet-sized layers that measured faster than a direct Numba
-loop nest (see docs/performance_kernels.md); the price is the memory for ``cols``
-(C*KH*KW x N*OH*OW values, a few MiB for LeNet at batch 64).
+Why this layout and not seven nested direct loops: the products go to BLAS (the dense
+path's default, see ``dense.py``), which runs near the machine's peak, while im2col and
+col2im are simple streaming copies. We first used one big product over all samples,
+(O, C*KH*KW) @ (C*KH*KW, N*OH*OW); it needs the result transposed to NCHW (and grad_out
+transposed back), and its very flat shapes suit BLAS badly: on LeNet's first layer the
+per-sample batch measured 4x faster. The price of im2col is the memory for ``cols``
+(N x C*KH*KW x OH*OW values, a few MiB for LeNet at batch 64).
 
 Inputs of any strides are accepted; they are copied to C-contiguous arrays first
 (``np.ascontiguousarray``, a no-op when they already are), so the kernels always stream
@@ -34,6 +37,7 @@ import numpy as np
 from numba import njit, prange
 
 from minigrad.backend.cpu import dense
+from minigrad.backend.cpu.threads import threads_for
 
 
 def output_size(size: int, kernel: int, stride: int, padding: int, dilation: int) -> int:
@@ -42,44 +46,41 @@ def output_size(size: int, kernel: int, stride: int, padding: int, dilation: int
 
 
 @njit(parallel=True, cache=True)
-def _im2col(x, kernel_h, kernel_w, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w,
-            out_h, out_w, cols):
-    """Fill cols (C*KH*KW, N*OH*OW) from x (N, C, H, W); positions in the padding get 0.
+def _im2col(x_padded, kernel_h, kernel_w, stride_h, stride_w, dil_h, dil_w, out_h, out_w,
+            cols):
+    """Fill cols (N, C*KH*KW, OH*OW) from the zero-padded input (N, C, H+2ph, W+2pw).
 
-    Parallel over the rows of ``cols`` (one (channel, i, j) each): every thread writes its
-    own rows, left to right, and reads the input along image rows, so both sides stream.
+    Parallel over (sample, row of cols[n]) pairs, one (channel, i, j) each: every thread
+    writes its own rows left to right and reads the image along rows, so both sides stream.
+    Because the input was padded beforehand, every index is in range: the copy loop has no
+    branch, and for stride 1 it is a plain contiguous copy.
     """
-    batch, channels, height, width = x.shape
+    batch, channels = x_padded.shape[:2]
     window = kernel_h * kernel_w
-    for row in prange(channels * window):
+    rows = channels * window
+    for task in prange(batch * rows):
+        n = task // rows
+        row = task % rows
         c = row // window
         i = (row // kernel_w) % kernel_h
         j = row % kernel_w
-        for n in range(batch):
-            for oy in range(out_h):
-                iy = oy * stride_h - pad_h + i * dil_h
-                base = (n * out_h + oy) * out_w
-                if iy < 0 or iy >= height:
-                    for ox in range(out_w):
-                        cols[row, base + ox] = 0
-                    continue
-                for ox in range(out_w):
-                    ix = ox * stride_w - pad_w + j * dil_w
-                    if ix >= 0 and ix < width:
-                        cols[row, base + ox] = x[n, c, iy, ix]
-                    else:
-                        cols[row, base + ox] = 0
+        for oy in range(out_h):
+            iy = oy * stride_h + i * dil_h
+            base = oy * out_w
+            for ox in range(out_w):
+                cols[n, row, base + ox] = x_padded[n, c, iy, ox * stride_w + j * dil_w]
 
 
 @njit(parallel=True, cache=True)
-def _col2im(cols, kernel_h, kernel_w, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w,
-            out_h, out_w, grad_x):
-    """The adjoint of im2col: add every entry of cols back onto the input value it came from.
+def _col2im(cols, kernel_h, kernel_w, stride_h, stride_w, dil_h, dil_w, out_h, out_w,
+            grad_x_padded):
+    """The adjoint of im2col: add every entry of cols back onto the (padded) input value it
+    came from.
 
-    Parallel over (n, c) planes of ``grad_x``: all rows of ``cols`` that touch one plane are
-    handled by one thread, so overlapping windows add up without races or atomics.
+    Parallel over (n, c) planes: all rows of ``cols`` that touch one plane are handled by one
+    thread, so overlapping windows add up without races or atomics.
     """
-    batch, channels, height, width = grad_x.shape
+    batch, channels = grad_x_padded.shape[:2]
     window = kernel_h * kernel_w
     for plane in prange(batch * channels):
         n = plane // channels
@@ -88,36 +89,11 @@ def _col2im(cols, kernel_h, kernel_w, stride_h, stride_w, pad_h, pad_w, dil_h, d
             for j in range(kernel_w):
                 row = c * window + i * kernel_w + j
                 for oy in range(out_h):
-                    iy = oy * stride_h - pad_h + i * dil_h
-                    if iy < 0 or iy >= height:
-                        continue
-                    base = (n * out_h + oy) * out_w
+                    iy = oy * stride_h + i * dil_h
+                    base = oy * out_w
                     for ox in range(out_w):
-                        ix = ox * stride_w - pad_w + j * dil_w
-                        if ix >= 0 and ix < width:
-                            grad_x[n, c, iy, ix] += cols[row, base + ox]
-
-
-@njit(parallel=True, cache=True)
-def _channels_first_to_batch_first(result, bias, out):
-    """out[n, o, p] = result[o, n*P + p] + bias[o]: the GEMM's (O, N*P) layout to NCHW."""
-    batch, channels, positions = out.shape
-    has_bias = bias.shape[0] > 0
-    for n in prange(batch):
-        for o in range(channels):
-            shift = bias[o] if has_bias else 0
-            for p in range(positions):
-                out[n, o, p] = result[o, n * positions + p] + shift
-
-
-@njit(parallel=True, cache=True)
-def _batch_first_to_channels_first(grad_out, result):
-    """result[o, n*P + p] = grad_out[n, o, p]: NCHW gradients to the GEMM layout."""
-    batch, channels, positions = grad_out.shape
-    for o in prange(channels):
-        for n in range(batch):
-            for p in range(positions):
-                result[o, n * positions + p] = grad_out[n, o, p]
+                        grad_x_padded[n, c, iy, ox * stride_w + j * dil_w] += \
+                            cols[n, row, base + ox]
 
 
 def _check_arrays(x, weight, what: str) -> None:
@@ -162,57 +138,53 @@ def _geometry(input_shape, weight_shape, stride, padding, dilation, groups, what
     return out_h, out_w
 
 
+def _pad(x, padding):
+    """x (N, C, H, W) inside a zero border of ``padding`` (a copy; x itself when no padding)."""
+    pad_h, pad_w = padding
+    if pad_h == 0 and pad_w == 0:
+        return np.ascontiguousarray(x)
+    batch, channels, height, width = x.shape
+    padded = np.zeros((batch, channels, height + 2 * pad_h, width + 2 * pad_w), dtype=x.dtype)
+    padded[:, :, pad_h:pad_h + height, pad_w:pad_w + width] = x
+    return padded
+
+
 def _columns(x, weight_shape, stride, padding, dilation, out_h, out_w):
     batch, channels = x.shape[:2]
     kernel_h, kernel_w = weight_shape[2:]
-    cols = np.empty((channels * kernel_h * kernel_w, batch * out_h * out_w), dtype=x.dtype)
-    _im2col(x, kernel_h, kernel_w, stride[0], stride[1], padding[0], padding[1],
-            dilation[0], dilation[1], out_h, out_w, cols)
+    cols = np.empty((batch, channels * kernel_h * kernel_w, out_h * out_w), dtype=x.dtype)
+    with threads_for(cols.size):
+        _im2col(_pad(x, padding), kernel_h, kernel_w, stride[0], stride[1], dilation[0],
+                dilation[1], out_h, out_w, cols)
     return cols
 
 
-def _grouped_matmul(left, right, groups: int, transpose_left=False, transpose_right=False):
-    """Stack of left_g @ right_g over row blocks g of ``left`` and ``right``.
-
-    ``left`` and ``right`` are split into ``groups`` equal blocks of rows; ``transpose_*``
-    transposes each block (a view, no copy) before the product.
-    """
-    lefts = np.split(left, groups, axis=0)
-    rights = np.split(right, groups, axis=0)
-    products = [
-        dense.matmul(lhs.T if transpose_left else lhs, rhs.T if transpose_right else rhs)
-        for lhs, rhs in zip(lefts, rights, strict=True)
-    ]
-    return products[0] if groups == 1 else np.concatenate(products, axis=0)
+def _group_slices(size: int, groups: int):
+    step = size // groups
+    return [slice(g * step, (g + 1) * step) for g in range(groups)]
 
 
 def conv2d(x, weight, bias, stride, padding, dilation, groups: int):
     """Cross-correlation of x (N, C, H, W) with weight (O, C/groups, KH, KW) plus bias (O,).
 
-    Returns (N, O, OH, OW). One im2col, one matrix product per group, and one pass that
-    transposes the (O, N*OH*OW) product to NCHW while adding the bias.
+    Returns (N, O, OH, OW): one im2col, then per group one batched product
+    weight_g @ cols[n]_g that lands directly in NCHW order, then the bias.
     """
     _check_arrays(x, weight, "conv2d")
     out_h, out_w = _geometry(x.shape, weight.shape, stride, padding, dilation, groups, "conv2d")
-    x = np.ascontiguousarray(x)
     batch, out_channels = x.shape[0], weight.shape[0]
     cols = _columns(x, weight.shape, stride, padding, dilation, out_h, out_w)
     weight_matrix = np.ascontiguousarray(weight).reshape(out_channels, -1)
-    result = _grouped_matmul(weight_matrix, cols, groups)
-    out = np.empty((batch, out_channels, out_h * out_w), dtype=x.dtype)
-    bias_array = np.zeros(0, dtype=x.dtype) if bias is None else np.ascontiguousarray(bias)
-    _channels_first_to_batch_first(np.ascontiguousarray(result), bias_array, out)
+    if groups == 1:
+        out = dense.matmul(weight_matrix, cols)
+    else:
+        out = np.empty((batch, out_channels, out_h * out_w), dtype=x.dtype)
+        for rows, channels in zip(_group_slices(cols.shape[1], groups),
+                                  _group_slices(out_channels, groups), strict=True):
+            out[:, channels] = dense.matmul(weight_matrix[channels], cols[:, rows])
+    if bias is not None:
+        out += bias.reshape(out_channels, 1)
     return out.reshape(batch, out_channels, out_h, out_w)
-
-
-def _grad_matrix(grad_out):
-    """grad_out (N, O, OH, OW) as the (O, N*OH*OW) matrix the GEMMs use."""
-    batch, channels, out_h, out_w = grad_out.shape
-    result = np.empty((channels, batch * out_h * out_w), dtype=grad_out.dtype)
-    _batch_first_to_channels_first(
-        np.ascontiguousarray(grad_out).reshape(batch, channels, out_h * out_w), result
-    )
-    return result
 
 
 def _check_grad_out(grad_out, expected_shape, what):
@@ -222,7 +194,7 @@ def _check_grad_out(grad_out, expected_shape, what):
 
 def conv2d_backward_input(grad_out, weight, input_shape, stride, padding, dilation,
                           groups: int):
-    """Gradient with respect to the input: col2im(weight_g.T @ grad_out_g) per group.
+    """Gradient with respect to the input: col2im(weight_g.T @ grad_out[n]_g) per group.
 
     $\\partial L / \\partial x$ sums, for every input pixel, the weights that multiplied it
     times the output gradients of the windows it fell in; col2im does that adding.
@@ -233,29 +205,49 @@ def conv2d_backward_input(grad_out, weight, input_shape, stride, padding, dilati
     batch, out_channels = input_shape[0], weight.shape[0]
     _check_grad_out(grad_out, (batch, out_channels, out_h, out_w), "conv2d_backward_input")
     weight_matrix = np.ascontiguousarray(weight).reshape(out_channels, -1)
-    grad_cols = _grouped_matmul(weight_matrix, _grad_matrix(grad_out), groups,
-                                transpose_left=True)
-    grad_x = np.zeros(tuple(input_shape), dtype=grad_out.dtype)
-    _col2im(np.ascontiguousarray(grad_cols), weight.shape[2], weight.shape[3], stride[0],
-            stride[1], padding[0], padding[1], dilation[0], dilation[1], out_h, out_w, grad_x)
-    return grad_x
+    grad_matrix = np.ascontiguousarray(grad_out).reshape(batch, out_channels, out_h * out_w)
+    if groups == 1:
+        grad_cols = dense.matmul(weight_matrix.T, grad_matrix)
+    else:
+        grad_cols = np.empty((batch, weight_matrix.shape[1] * groups, out_h * out_w),
+                             dtype=grad_out.dtype)
+        for rows, channels in zip(_group_slices(grad_cols.shape[1], groups),
+                                  _group_slices(out_channels, groups), strict=True):
+            grad_cols[:, rows] = dense.matmul(weight_matrix[channels].T,
+                                              grad_matrix[:, channels])
+    batch, channels, height, width = input_shape
+    pad_h, pad_w = padding
+    grad_x_padded = np.zeros((batch, channels, height + 2 * pad_h, width + 2 * pad_w),
+                             dtype=grad_out.dtype)
+    with threads_for(grad_cols.size):
+        _col2im(np.ascontiguousarray(grad_cols), weight.shape[2], weight.shape[3], stride[0],
+                stride[1], dilation[0], dilation[1], out_h, out_w, grad_x_padded)
+    if pad_h == 0 and pad_w == 0:
+        return grad_x_padded
+    return np.ascontiguousarray(grad_x_padded[:, :, pad_h:pad_h + height, pad_w:pad_w + width])
 
 
 def conv2d_backward_weight(grad_out, x, weight_shape, stride, padding, dilation,
                            groups: int):
-    """Gradient with respect to the weight: grad_out_g @ cols_g.T per group.
+    """Gradient with respect to the weight: sum_n grad_out[n]_g @ cols[n]_g.T per group.
 
     $\\partial L / \\partial w_{o,c,i,j} = \\sum_{n,y,x} g_{n,o,y,x}\\, x_{n,c,y s+i d, x s+j d}$:
     each weight collects output gradient times the input value it multiplied, over every
-    window position of every sample - exactly a row of grad_out dotted with a row of cols.
+    window position of every sample - a row of grad_out[n] dotted with a row of cols[n],
+    summed over the batch.
     """
     _check_arrays(grad_out, x, "conv2d_backward_weight")
     weight_shape = tuple(weight_shape)
     out_h, out_w = _geometry(x.shape, weight_shape, stride, padding, dilation, groups,
                              "conv2d_backward_weight")
-    _check_grad_out(grad_out, (x.shape[0], weight_shape[0], out_h, out_w),
-                    "conv2d_backward_weight")
-    x = np.ascontiguousarray(x)
-    cols = _columns(x, weight_shape, stride, padding, dilation, out_h, out_w)
-    grad_weight = _grouped_matmul(_grad_matrix(grad_out), cols, groups, transpose_right=True)
-    return np.ascontiguousarray(grad_weight).reshape(weight_shape)
+    batch, out_channels = x.shape[0], weight_shape[0]
+    _check_grad_out(grad_out, (batch, out_channels, out_h, out_w), "conv2d_backward_weight")
+    cols = _columns(x, weight_shape, stride, padding, dilation, out_h,
+                    out_w)
+    grad_matrix = np.ascontiguousarray(grad_out).reshape(batch, out_channels, out_h * out_w)
+    grad_weight = np.empty((out_channels, cols.shape[1] // groups), dtype=x.dtype)
+    for rows, channels in zip(_group_slices(cols.shape[1], groups),
+                              _group_slices(out_channels, groups), strict=True):
+        per_sample = dense.matmul(grad_matrix[:, channels], cols[:, rows].transpose(0, 2, 1))
+        grad_weight[channels] = per_sample.sum(axis=0)
+    return grad_weight.reshape(weight_shape)

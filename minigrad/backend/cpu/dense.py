@@ -24,6 +24,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from minigrad.backend.cpu.threads import threads_for
+
 #: Which implementation ``matmul`` and ``linear`` use when ``kernel`` is not given.
 DEFAULT_KERNEL = "blas"
 KERNELS = ("numba", "blas")
@@ -117,12 +119,16 @@ def _matmul_kernel(a, packed, bias, relu, out):
                         out[row0 + r, col0 + jj] = value
 
 
-@njit(parallel=True, cache=True)
+@njit(cache=True)
 def _bias_activation_inplace(out, bias, relu):
-    """out[i, j] = act(out[i, j] + bias[j]) in one parallel pass (the BLAS path's epilogue)."""
+    """out[i, j] = act(out[i, j] + bias[j]) in one pass (the BLAS path's epilogue).
+
+    Serial on purpose: it is memory-bound, so a second thread gains little, and handing work
+    from OpenBLAS's threads to Numba's right after the product costs more than it saves.
+    """
     rows, cols = out.shape
     has_bias = bias.shape[0] > 0
-    for i in prange(rows):
+    for i in range(rows):
         for j in range(cols):
             value = out[i, j]
             if has_bias:
@@ -151,8 +157,10 @@ def _numba_matmul_2d(a: np.ndarray, b: np.ndarray, bias: np.ndarray | None = Non
     """a (M, K) @ b (K, N) with the Numba kernel; ``b`` may have any strides."""
     out = np.empty((a.shape[0], b.shape[1]), dtype=a.dtype)
     bias_array = np.zeros(0, dtype=a.dtype) if bias is None else np.ascontiguousarray(bias)
-    packed = _pack_panels(b, PANEL_WIDTH)
-    _matmul_kernel(np.ascontiguousarray(a), packed, bias_array, relu, out)
+    with threads_for(b.size):
+        packed = _pack_panels(b, PANEL_WIDTH)
+    with threads_for(out.size * a.shape[1]):
+        _matmul_kernel(np.ascontiguousarray(a), packed, bias_array, relu, out)
     return out
 
 

@@ -18,6 +18,8 @@ import math
 import numpy as np
 from numba import njit, prange
 
+from minigrad.backend.cpu.threads import threads_for
+
 
 @njit(parallel=True, cache=True)
 def _softmax_cross_entropy_kernel(logits, target, loss, probabilities):
@@ -74,8 +76,9 @@ def softmax_cross_entropy(logits, target):
     _check_target(target, rows, classes, "softmax_cross_entropy")
     loss = np.empty(rows, dtype=logits.dtype)
     probabilities = np.empty_like(logits, order="C")
-    _softmax_cross_entropy_kernel(np.ascontiguousarray(logits), np.ascontiguousarray(target),
-                                  loss, probabilities)
+    with threads_for(logits.size):
+        _softmax_cross_entropy_kernel(np.ascontiguousarray(logits),
+                                      np.ascontiguousarray(target), loss, probabilities)
     return loss, probabilities
 
 
@@ -89,8 +92,9 @@ def softmax_cross_entropy_backward(probabilities, target, grad_loss):
     rows, classes = probabilities.shape
     _check_target(target, rows, classes, "softmax_cross_entropy_backward")
     grad_logits = np.empty((rows, classes), dtype=probabilities.dtype)
-    _softmax_cross_entropy_backward_kernel(
-        np.ascontiguousarray(probabilities), np.ascontiguousarray(target),
-        np.ascontiguousarray(grad_loss, dtype=probabilities.dtype), grad_logits,
-    )
+    with threads_for(grad_logits.size):
+        _softmax_cross_entropy_backward_kernel(
+            np.ascontiguousarray(probabilities), np.ascontiguousarray(target),
+            np.ascontiguousarray(grad_loss, dtype=probabilities.dtype), grad_logits,
+        )
     return grad_logits

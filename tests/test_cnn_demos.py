@@ -1,0 +1,39 @@
+"""The CNN demos run end to end: digits_cnn.py and mnist_cnn.py (synthetic data, and the
+message it gives when the MNIST files are missing)."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_demo(name, *arguments):
+    environment = {**os.environ, "PYTHONPATH": str(ROOT), "MPLBACKEND": "Agg"}
+    return subprocess.run([sys.executable, str(ROOT / "demos" / name), *arguments],
+                          capture_output=True, text=True, env=environment, timeout=300)
+
+
+def test_digits_cnn_quick(tmp_path):
+    result = run_demo("digits_cnn.py", "--quick", "--out", str(tmp_path))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "test accuracy" in result.stdout
+    assert (tmp_path / "digits_cnn_history.png").stat().st_size > 1000
+
+
+def test_mnist_cnn_synthetic_quick(tmp_path):
+    result = run_demo("mnist_cnn.py", "--synthetic", "--quick", "--out", str(tmp_path))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "synthetic digits: 2000 training" in result.stdout
+    assert (tmp_path / "mnist_cnn_loss.png").stat().st_size > 1000
+
+
+def test_mnist_cnn_explains_missing_files(tmp_path):
+    result = run_demo("mnist_cnn.py", "--out", str(tmp_path))
+    assert result.returncode == 2
+    assert "train-images-idx3-ubyte" in result.stdout and "--synthetic" in result.stdout
+    result = run_demo("mnist_cnn.py", "--data", str(tmp_path / "nowhere"), "--out",
+                      str(tmp_path))
+    assert result.returncode == 2
+    assert "lecun.com" in result.stdout
