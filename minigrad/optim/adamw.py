@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from minigrad.optim.adam import adam_update, check_betas
-from minigrad.optim.optimizer import Optimizer
-from minigrad.optim.sgd import check_non_negative
+from minigrad.optim.adam import Adam, adam_update
 
 
-class AdamW(Optimizer):
+class AdamW(Adam):
     r"""AdamW (PyTorch's ``torch.optim.AdamW``, same defaults, ``weight_decay=1e-2``).
 
     Before the Adam step the weights shrink by a fixed fraction,
@@ -23,13 +21,8 @@ class AdamW(Optimizer):
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 1e-2, amsgrad: bool = False, *,
                  maximize: bool = False) -> None:
-        for name, value in (("learning rate", lr), ("epsilon", eps),
-                            ("weight_decay", weight_decay)):
-            check_non_negative(name, value)
-        check_betas(betas)
-        super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps,
-                                      weight_decay=weight_decay, amsgrad=amsgrad,
-                                      maximize=maximize))
+        super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
+                         amsgrad=amsgrad, maximize=maximize)
 
     def _update(self, param, grad, state, group) -> None:
         adam_update(param, grad, state, group, decoupled_weight_decay=True)
