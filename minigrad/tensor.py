@@ -136,10 +136,10 @@ class Tensor:
     def data(self, other: Tensor) -> None:
         if not isinstance(other, Tensor):
             raise TypeError(f"data must be set to a Tensor, got {type(other).__name__}")
-        if other.device != self.device:
-            raise RuntimeError(f"cannot set data on {self.device} to a tensor on {other.device}")
         self._data = other._data
         self.dtype = other.dtype
+        self.device = other.device
+        self.backend = other.backend
 
     def size(self, dim: int | None = None):
         if dim is None:
