@@ -7,7 +7,7 @@
     tensor([2., 4.])
 """
 
-from minigrad import autograd, cuda, nn
+from minigrad import autograd, cuda, data, nn, optim
 from minigrad.autograd import enable_grad, grad, is_grad_enabled, no_grad
 from minigrad.creation import (
     arange,
@@ -59,7 +59,8 @@ reshape, flatten, transpose, permute, squeeze, unsqueeze = (
 )
 
 __all__ = [
-    "Tensor", "Value", "DType", "autograd", "cuda", "nn", "tensor", "from_numpy", "zeros", "ones",
+    "Tensor", "Value", "DType", "autograd", "cuda", "data", "nn", "optim", "tensor", "from_numpy",
+    "zeros", "ones",
     "empty", "full", "eye", "arange", "linspace", "rand", "randn", "randint", "zeros_like",
     "ones_like",
     "full_like", "rand_like", "randn_like", "float32", "float64", "int64", "bool_",
