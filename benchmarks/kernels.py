@@ -1,10 +1,11 @@
 """Benchmark the CPU dense and convolution kernels against numpy BLAS and PyTorch.
 
-Run:  python benchmarks/kernels.py [--quick]
+Run:  python benchmarks/kernels.py [--quick] [--threads N]
 
-Everything runs with 2 threads (Numba, OpenBLAS and PyTorch), side by side in one process,
-and each time is the best of several repetitions (the minimum is the least disturbed by
-other work on the machine). Printed:
+Everything runs with 2 threads (Numba, OpenBLAS and PyTorch; ``--threads`` changes that),
+side by side in one process, and each time is the best of several repetitions (the minimum
+is the least disturbed by other work on the machine; the load average is printed, because
+on a busy machine multi-threaded timings suffer most). Printed:
 
 1. fp32 matmul / linear GFLOP/s at 256, 512, 1024 and 64x784 @ 784x128 for the Numba
    kernel, the shipped dense path, numpy BLAS and PyTorch;
@@ -20,19 +21,23 @@ numpy loads, and the BLAS kernel actually in use is printed (via threadpoolctl).
 
 from __future__ import annotations
 
+import argparse
 import os
+
+PARSER = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+PARSER.add_argument("--quick", action="store_true", help="fewer repetitions")
+PARSER.add_argument("--threads", type=int, default=2, help="threads for every library")
+ARGS = PARSER.parse_args()
 
 for _variable in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
     os.environ.pop(_variable, None)
-os.environ["NUMBA_NUM_THREADS"] = "2"
-os.environ["OPENBLAS_NUM_THREADS"] = "2"
-os.environ["OMP_NUM_THREADS"] = "2"
+for _variable in ("NUMBA_NUM_THREADS", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS"):
+    os.environ[_variable] = str(ARGS.threads)
 # minigrad sets this default itself (see minigrad/backend/cpu/threads.py), but PyTorch loads
 # OpenMP first here, so it is set before any import; it applies to PyTorch's pool as well.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-import argparse  # noqa: E402 - the environment above must be set before numpy loads
-import platform  # noqa: E402
+import platform  # noqa: E402 - the environment above must be set before numpy loads
 import time  # noqa: E402
 
 import numpy as np  # noqa: E402
@@ -45,7 +50,7 @@ import minigrad.nn  # noqa: E402
 from minigrad.backend.cpu import dense  # noqa: E402
 from minigrad.ops.conv import conv2d  # noqa: E402
 
-torch.set_num_threads(2)
+torch.set_num_threads(ARGS.threads)
 
 
 def best_time(function, repeats: int) -> float:
@@ -66,7 +71,8 @@ def describe_machine() -> None:
           f"{platform.python_version()}, numpy {np.__version__}, torch {torch.__version__}")
     print(f"numpy BLAS: {'; '.join(blas) or 'none found'}")
     print(f"shipped dense kernel: {dense.DEFAULT_KERNEL!r}; OMP_WAIT_POLICY="
-          f"{os.environ['OMP_WAIT_POLICY']}; 2 threads for Numba, OpenBLAS and PyTorch\n")
+          f"{os.environ['OMP_WAIT_POLICY']}; {ARGS.threads} threads for Numba, OpenBLAS and "
+          f"PyTorch; load average {os.getloadavg()[0]:.2f}\n")
 
 
 def bench_dense(repeats: int) -> None:
@@ -194,10 +200,7 @@ def bench_lenet(repeats: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="fewer repetitions")
-    args = parser.parse_args()
-    repeats = 3 if args.quick else 20
+    repeats = 3 if ARGS.quick else 20
     describe_machine()
     bench_dense(repeats)
     bench_conv(repeats)
