@@ -57,6 +57,12 @@ def _host_array(data, dtype: dtypes.DType | None) -> np.ndarray:
 _DTYPE_OF = {dtype.numpy: dtype for dtype in dtypes.ALL_DTYPES}
 
 
+def _names_a_dtype(value) -> bool:
+    return isinstance(value, dtypes.DType) or (
+        isinstance(value, str) and value in ("float32", "float64", "int64", "bool")
+    )
+
+
 class Tensor:
     """An n-dimensional array with automatic differentiation. Create one with
     ``minigrad.tensor(data)`` or the creation functions (``zeros``, ``randn``, ...)."""
@@ -227,8 +233,7 @@ class Tensor:
         """This tensor on another device and/or with another dtype (a differentiable copy;
         ``self`` when nothing changes). ``to("cuda")``, ``to(minigrad.float64)`` and
         ``to(device=..., dtype=...)`` all work."""
-        if isinstance(device, dtypes.DType) or (isinstance(device, str) and dtype is None and
-                                                device in ("float32", "float64", "int64")):
+        if _names_a_dtype(device):  # to(minigrad.float64) or to("float64")
             device, dtype = None, device
         target_device = self.device if device is None else normalize_device(device)
         target_dtype = self.dtype if dtype is None else dtypes.as_dtype(dtype)
