@@ -41,7 +41,8 @@ class Sub(Function):
     @staticmethod
     def backward(ctx, grad):
         shape_a, shape_b = ctx.shapes
-        return sum_to_shape(grad, shape_a), sum_to_shape(-grad, shape_b)
+        grad_b = sum_to_shape(-grad, shape_b) if ctx.needs_input_grad[1] else None
+        return sum_to_shape(grad, shape_a), grad_b
 
 
 class Mul(Function):
