@@ -102,3 +102,32 @@ def test_gradcheck_passes_and_central_differences_beat_forward(demo_output):
     assert errors[1e-1][1] < errors[1e-1][0]  # O(h^2) beats O(h) while truncation rules
     assert min(central for _, central in errors.values()) < 1e-7
     assert errors[1e-13][1] > 1e3 * min(central for _, central in errors.values())
+
+
+def resolve(dotted: str):
+    """The object a dotted name such as ``minigrad.nn.init.xavier_normal_`` refers to."""
+    import importlib
+
+    parts = dotted.split(".")
+    for split in range(len(parts), 0, -1):
+        try:
+            target = importlib.import_module(".".join(parts[:split]))
+        except ImportError:
+            continue
+        for attribute in parts[split:]:
+            target = getattr(target, attribute)
+        return target
+    raise ImportError(dotted)
+
+
+def test_lectures_index_references_exist():
+    text = (ROOT / "docs" / "lectures.md").read_text(encoding="utf-8")
+    table = [line for line in text.splitlines() if line.startswith("| ") and "---" not in line]
+    assert len(table) > 20, "one row per course topic plus the header"
+    for row in table[1:]:
+        for demo in re.findall(r"python (demos/\w+\.py)", row):
+            assert (ROOT / demo).is_file(), f"{demo} in docs/lectures.md does not exist"
+        for page in re.findall(r"\]\((\w+\.md)\)", row):
+            assert (ROOT / "docs" / page).is_file(), f"docs/{page} does not exist"
+        for name in re.findall(r"`(minigrad\.[\w.]+)`", row):
+            resolve(name)  # raises AttributeError or ImportError for a wrong name
