@@ -1,5 +1,6 @@
-"""Activation functions and losses with their derivatives - computed by backward(), not by
-formula - and finite differences against automatic differentiation.
+"""Activations and losses with derivatives by backward(); finite differences vs autodiff.
+
+Every derivative below is computed by minigrad's backward(), not by a formula.
 
 1. Activations. Each of sigmoid, tanh, ReLU, leaky ReLU and ELU is applied to a tensor x of
    400 points that requires grad; ``f(x).sum().backward()`` leaves f'(x_i) in ``x.grad[i]``
