@@ -22,6 +22,12 @@ def test_digits_cnn_quick(tmp_path):
     assert (tmp_path / "digits_cnn_history.png").stat().st_size > 1000
 
 
+def test_digits_cnn_with_average_pooling(tmp_path):
+    result = run_demo("digits_cnn.py", "--quick", "--pool", "avg", "--out", str(tmp_path))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "avg pooling" in result.stdout
+
+
 def test_mnist_cnn_synthetic_quick(tmp_path):
     result = run_demo("mnist_cnn.py", "--synthetic", "--quick", "--out", str(tmp_path))
     assert result.returncode == 0, result.stdout + result.stderr
