@@ -8,6 +8,8 @@ here are thin: each one calls an op from ``minigrad.ops``.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 
 from minigrad import dtypes
@@ -147,7 +149,7 @@ class Tensor:
         self.device = other.device
         self.backend = other.backend
 
-    def size(self, dim: int | None = None):
+    def size(self, dim: int | None = None) -> int | tuple[int, ...]:
         if dim is None:
             return self.shape
         from minigrad.ops.common import normalize_dim
@@ -171,7 +173,7 @@ class Tensor:
             raise TypeError("len() of a 0-d tensor")
         return self.shape[0]
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Tensor]:
         if self.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
         return (self[i] for i in range(self.shape[0]))
@@ -185,11 +187,11 @@ class Tensor:
         shares memory with the tensor, as in PyTorch, also for tensors that require grad."""
         return self.backend.to_numpy(self._data)
 
-    def __array__(self, dtype=None, copy=None):
+    def __array__(self, dtype=None, copy=None) -> np.ndarray:
         array = self.numpy()
         return array if dtype is None else array.astype(dtype)
 
-    def item(self):
+    def item(self) -> float | int | bool:
         """The single value of a one-element tensor, as a Python number."""
         if self.numel() != 1:
             raise ValueError(
@@ -198,7 +200,7 @@ class Tensor:
             )
         return self.numpy().reshape(()).item()
 
-    def tolist(self):
+    def tolist(self) -> list | float | int | bool:
         return self.numpy().tolist()
 
     def __float__(self) -> float:
@@ -289,7 +291,7 @@ class Tensor:
     def contiguous(self) -> Tensor:
         return self
 
-    def register_hook(self, hook):
+    def register_hook(self, hook) -> _HookHandle:
         """Call ``hook(grad)`` when this tensor's gradient is computed; if it returns a
         tensor, that replaces the gradient. Returns a handle with ``remove()``."""
         if not self.requires_grad:
@@ -431,99 +433,99 @@ class Tensor:
         return self
 
     # --- arithmetic ----------------------------------------------------------------------
-    def __add__(self, other):
+    def __add__(self, other) -> Tensor:
         return elementwise._binary(elementwise.Add, self, other, "add")
 
-    def __radd__(self, other):
+    def __radd__(self, other) -> Tensor:
         return elementwise.add(as_operand(other, self, "add"), self)
 
-    def __sub__(self, other):
+    def __sub__(self, other) -> Tensor:
         return elementwise._binary(elementwise.Sub, self, other, "sub")
 
-    def __rsub__(self, other):
+    def __rsub__(self, other) -> Tensor:
         return elementwise.sub(as_operand(other, self, "sub"), self)
 
-    def __mul__(self, other):
+    def __mul__(self, other) -> Tensor:
         return elementwise._binary(elementwise.Mul, self, other, "mul")
 
-    def __rmul__(self, other):
+    def __rmul__(self, other) -> Tensor:
         return elementwise.mul(as_operand(other, self, "mul"), self)
 
-    def __truediv__(self, other):
+    def __truediv__(self, other) -> Tensor:
         return elementwise.div(self, other)
 
-    def __rtruediv__(self, other):
+    def __rtruediv__(self, other) -> Tensor:
         return elementwise.div(as_operand(other, self, "div"), self)
 
-    def __pow__(self, exponent):
+    def __pow__(self, exponent) -> Tensor:
         return elementwise.pow(self, exponent)
 
-    def __rpow__(self, base):
+    def __rpow__(self, base) -> Tensor:
         return elementwise.pow(as_operand(base, self, "pow"), self)
 
-    def __neg__(self):
+    def __neg__(self) -> Tensor:
         return elementwise.unary(elementwise.Neg, self)
 
-    def __pos__(self):
+    def __pos__(self) -> Tensor:
         return self
 
-    def __matmul__(self, other):
+    def __matmul__(self, other) -> Tensor:
         return linalg.matmul(self, other)
 
-    def __rmatmul__(self, other):
+    def __rmatmul__(self, other) -> Tensor:
         return linalg.matmul(as_operand(other, self, "matmul"), self)
 
-    def __eq__(self, other):  # elementwise, as in PyTorch
+    def __eq__(self, other) -> Tensor:  # elementwise, as in PyTorch
         return elementwise.compare("eq", self, other)
 
-    def __ne__(self, other):
+    def __ne__(self, other) -> Tensor:
         return elementwise.compare("ne", self, other)
 
-    def __lt__(self, other):
+    def __lt__(self, other) -> Tensor:
         return elementwise.compare("lt", self, other)
 
-    def __le__(self, other):
+    def __le__(self, other) -> Tensor:
         return elementwise.compare("le", self, other)
 
-    def __gt__(self, other):
+    def __gt__(self, other) -> Tensor:
         return elementwise.compare("gt", self, other)
 
-    def __ge__(self, other):
+    def __ge__(self, other) -> Tensor:
         return elementwise.compare("ge", self, other)
 
-    def __getitem__(self, index):
+    def __getitem__(self, index) -> Tensor:
         return indexing.getitem(self, index)
 
     add, sub, mul, div, pow = __add__, __sub__, __mul__, __truediv__, __pow__
     matmul = __matmul__
     eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
 
-    def neg(self):
+    def neg(self) -> Tensor:
         return -self
 
     # --- elementwise functions -----------------------------------------------------------
-    def exp(self):
+    def exp(self) -> Tensor:
         return elementwise.unary(elementwise.Exp, self)
 
-    def log(self):
+    def log(self) -> Tensor:
         return elementwise.unary(elementwise.Log, self)
 
-    def sqrt(self):
+    def sqrt(self) -> Tensor:
         return elementwise.unary(elementwise.Sqrt, self)
 
-    def abs(self):
+    def abs(self) -> Tensor:
         return elementwise.unary(elementwise.Abs, self)
 
-    def relu(self):
+    def relu(self) -> Tensor:
         return elementwise.unary(elementwise.Relu, self)
 
-    def sigmoid(self):
+    def sigmoid(self) -> Tensor:
         return elementwise.unary(elementwise.Sigmoid, self)
 
-    def tanh(self):
+    def tanh(self) -> Tensor:
         return elementwise.unary(elementwise.Tanh, self)
 
-    def sign(self):
+    def sign(self) -> Tensor:
         return elementwise.sign(self)
 
     def clamp(self, min=None, max=None):  # noqa: A002 - PyTorch's argument names
@@ -531,96 +533,96 @@ class Tensor:
 
     clip = clamp
 
-    def maximum(self, other):
+    def maximum(self, other) -> Tensor:
         return elementwise.maximum(self, other)
 
-    def minimum(self, other):
+    def minimum(self, other) -> Tensor:
         return elementwise.minimum(self, other)
 
-    def where(self, condition, other):
+    def where(self, condition, other) -> Tensor:
         """``self`` where ``condition`` else ``other`` (PyTorch's method form)."""
         return elementwise.where(condition, self, other)
 
     # --- reductions ----------------------------------------------------------------------
-    def sum(self, dim=None, keepdim=False):
+    def sum(self, dim=None, keepdim=False) -> Tensor:
         return reduction.sum(self, dim, keepdim)
 
-    def mean(self, dim=None, keepdim=False):
+    def mean(self, dim=None, keepdim=False) -> Tensor:
         return reduction.mean(self, dim, keepdim)
 
-    def var(self, dim=None, keepdim=False, correction=1, unbiased=None):
+    def var(self, dim=None, keepdim=False, correction=1, unbiased=None) -> Tensor:
         return reduction.var(self, dim, keepdim, correction, unbiased)
 
-    def std(self, dim=None, keepdim=False, correction=1, unbiased=None):
+    def std(self, dim=None, keepdim=False, correction=1, unbiased=None) -> Tensor:
         return reduction.std(self, dim, keepdim, correction, unbiased)
 
-    def max(self, dim=None, keepdim=False):
+    def max(self, dim=None, keepdim=False) -> Tensor | tuple[Tensor, Tensor]:
         return reduction.max(self, dim, keepdim)
 
-    def min(self, dim=None, keepdim=False):
+    def min(self, dim=None, keepdim=False) -> Tensor | tuple[Tensor, Tensor]:
         return reduction.min(self, dim, keepdim)
 
-    def amax(self, dim=None, keepdim=False):
+    def amax(self, dim=None, keepdim=False) -> Tensor:
         return reduction.amax(self, dim, keepdim)
 
-    def amin(self, dim=None, keepdim=False):
+    def amin(self, dim=None, keepdim=False) -> Tensor:
         return reduction.amin(self, dim, keepdim)
 
-    def argmax(self, dim=None, keepdim=False):
+    def argmax(self, dim=None, keepdim=False) -> Tensor:
         return reduction.argmax(self, dim, keepdim)
 
-    def argmin(self, dim=None, keepdim=False):
+    def argmin(self, dim=None, keepdim=False) -> Tensor:
         return reduction.argmin(self, dim, keepdim)
 
-    def any(self):
+    def any(self) -> bool:
         return bool(self.backend.to_numpy(self._data).any())
 
-    def all(self):
+    def all(self) -> bool:
         return bool(self.backend.to_numpy(self._data).all())
 
     # --- shape ---------------------------------------------------------------------------
-    def reshape(self, *shape):
+    def reshape(self, *shape) -> Tensor:
         return shape_ops.reshape(self, *shape)
 
     view = reshape
 
-    def flatten(self, start_dim=0, end_dim=-1):
+    def flatten(self, start_dim=0, end_dim=-1) -> Tensor:
         return shape_ops.flatten(self, start_dim, end_dim)
 
-    def transpose(self, dim0, dim1):
+    def transpose(self, dim0, dim1) -> Tensor:
         return shape_ops.transpose(self, dim0, dim1)
 
-    def t(self):
+    def t(self) -> Tensor:
         if self.ndim > 2:
             raise ValueError(f"t() expects a tensor with at most 2 dimensions, got {self.shape}")
         return shape_ops.transpose(self, 0, -1)
 
-    def permute(self, *dims):
+    def permute(self, *dims) -> Tensor:
         return shape_ops.permute(self, *dims)
 
-    def squeeze(self, dim=None):
+    def squeeze(self, dim=None) -> Tensor:
         return shape_ops.squeeze(self, dim)
 
-    def unsqueeze(self, dim):
+    def unsqueeze(self, dim) -> Tensor:
         return shape_ops.unsqueeze(self, dim)
 
-    def expand(self, *sizes):
+    def expand(self, *sizes) -> Tensor:
         return shape_ops.expand(self, *sizes)
 
-    def expand_as(self, other):
+    def expand_as(self, other) -> Tensor:
         return shape_ops.expand(self, other.shape)
 
-    def view_as(self, other):
+    def view_as(self, other) -> Tensor:
         return shape_ops.reshape(self, other.shape)
 
-    def gather(self, dim, index):
+    def gather(self, dim, index) -> Tensor:
         return indexing.gather(self, dim, index)
 
     # --- like-creation (used by backward formulas) ---------------------------------------
-    def zeros_like(self):
+    def zeros_like(self) -> Tensor:
         return Tensor._from_array(self.backend.zeros(self.shape, self.dtype.numpy), self.device)
 
-    def ones_like(self):
+    def ones_like(self) -> Tensor:
         return Tensor._from_array(self.backend.full(self.shape, 1, self.dtype.numpy), self.device)
 
 
