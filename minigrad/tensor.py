@@ -45,9 +45,15 @@ def _host_array(data, dtype: dtypes.DType | None) -> np.ndarray:
     """Nested lists, numbers or arrays as a numpy array of a minigrad dtype."""
     if isinstance(data, Tensor):
         data = data.numpy()
-    array = np.asarray(data)
+    try:
+        array = np.asarray(data)
+    except ValueError:
+        array = np.empty(0, dtype=object)  # ragged nested lists: reported just below
     if array.dtype == object:
-        raise TypeError("tensor(): data must be numbers or nested lists of numbers of equal length")
+        raise ValueError(
+            "tensor(): data must be a number or nested lists of numbers in which every row has "
+            "the same length (a rectangular array)"
+        )
     if dtype is None:
         if array.dtype.kind == "f" and not isinstance(data, np.ndarray):
             dtype = dtypes.float32  # Python floats give float32, PyTorch's default dtype

@@ -154,3 +154,8 @@ def test_to_cpu_keeps_the_tensor_on_cpu():
 def test_unknown_dtype_is_rejected():
     with pytest.raises(TypeError, match="dtype"):
         minigrad.zeros(2, dtype="complex128")
+
+
+def test_ragged_nested_lists_are_rejected_with_a_clear_message():
+    with pytest.raises(ValueError, match="same length"):
+        minigrad.tensor([[1.0, 2.0], [3.0]])
