@@ -18,7 +18,7 @@ from minigrad.autograd.grad_mode import _GradMode
 from minigrad.backend import _BACKENDS, get_backend
 from minigrad.ops import elementwise, indexing, linalg, reduction
 from minigrad.ops import shape as shape_ops
-from minigrad.ops.common import as_operand
+from minigrad.ops.common import as_operand, broadcast_shape
 
 _DEVICE_ALIASES = {"cpu": "cpu", "cuda": "cuda", "cuda:0": "cuda", "gpu": "cuda"}
 
@@ -374,14 +374,31 @@ class Tensor:
         return self._write(source)
 
     def add_(self, other, alpha=1) -> Tensor:
+        """self += alpha * other (the optimizer step: ``p.add_(grad, alpha=-lr)``)."""
         self._check_inplace("add_", other)
         other = as_operand(other, self, "add_")
-        return self._write(self + (other * alpha if alpha != 1 else other))
+        if other.dtype is not self.dtype:
+            other = other.to(dtype=self.dtype)
+        self._check_fits_in_place(other, "add_")
+        self.backend.add_scaled_(self._data, other._data, alpha)
+        return self
 
     def sub_(self, other, alpha=1) -> Tensor:
+        """self -= alpha * other."""
         self._check_inplace("sub_", other)
         other = as_operand(other, self, "sub_")
-        return self._write(self - (other * alpha if alpha != 1 else other))
+        if other.dtype is not self.dtype:
+            other = other.to(dtype=self.dtype)
+        self._check_fits_in_place(other, "sub_")
+        self.backend.add_scaled_(self._data, other._data, -alpha)
+        return self
+
+    def _check_fits_in_place(self, other: Tensor, name: str) -> None:
+        if broadcast_shape(self.shape, other.shape, name) != self.shape:
+            raise ValueError(
+                f"{name}: an operand of shape {other.shape} cannot be written into a tensor of "
+                f"shape {self.shape} in place (it would broadcast to a larger shape)"
+            )
 
     def mul_(self, other) -> Tensor:
         self._check_inplace("mul_", other)

@@ -56,6 +56,13 @@ class Backend(ABC):
     def assign(self, dst, src) -> None:
         """Write ``src`` (broadcast to ``dst.shape``) into ``dst`` in place."""
 
+    def add_scaled_(self, dst, src, alpha: float) -> None:
+        """``dst += alpha * src`` in place (``src`` broadcast to ``dst``): the update step of
+        every optimizer. This composite version works on any backend; a backend may override
+        it with a faster in-place kernel."""
+        scale = self.from_numpy(np.asarray(alpha, dtype=dst.dtype))
+        self.assign(dst, self.add(dst, self.mul(src, scale)))
+
     # --- elementwise ---------------------------------------------------------------------
     @abstractmethod
     def add(self, a, b): ...

@@ -81,6 +81,12 @@ class CPUBackend(Backend):
     def assign(self, dst, src):
         np.copyto(dst, src)
 
+    def add_scaled_(self, dst, src, alpha):
+        # In place with ufunc `out=`: no new array for the sum, one pass over dst.
+        if alpha != 1:
+            src = np.multiply(src, dst.dtype.type(alpha))
+        np.add(dst, src, out=dst)
+
     # --- elementwise ---------------------------------------------------------------------
     # errstate: inf and nan follow IEEE rules (as in PyTorch) without numpy warnings.
     def add(self, a, b):
