@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-import minigrad.testing
+import minigrad.testing.finite_differences
+import minigrad.testing.torch_comparison
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 
@@ -17,6 +18,9 @@ def test_doc_page_examples(page):
     assert result.attempted > 0 and result.failed == 0
 
 
-def test_testing_module_docstring_examples():
-    result = doctest.testmod(minigrad.testing)
+@pytest.mark.parametrize(
+    "module", [minigrad.testing.finite_differences, minigrad.testing.torch_comparison]
+)
+def test_testing_module_docstring_examples(module):
+    result = doctest.testmod(module)
     assert result.attempted > 0 and result.failed == 0
