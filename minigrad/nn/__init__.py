@@ -24,8 +24,9 @@ from minigrad.nn.loss import (
     NLLLoss,
 )
 from minigrad.nn.mlp import MLP
-from minigrad.nn.module import Module, Parameter
+from minigrad.nn.module import Module
 from minigrad.nn.normalization import BatchNorm1d, BatchNorm2d
+from minigrad.nn.parameter import Parameter
 from minigrad.nn.pooling import AvgPool2d, MaxPool2d
 
 __all__ = [

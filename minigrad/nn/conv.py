@@ -7,7 +7,8 @@ import math
 from minigrad.dtypes import DType
 from minigrad.nn import functional as F
 from minigrad.nn import init
-from minigrad.nn.module import Module, empty_parameter
+from minigrad.nn.module import Module
+from minigrad.nn.parameter import empty_parameter
 from minigrad.tensor import Tensor
 
 
