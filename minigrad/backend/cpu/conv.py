@@ -36,8 +36,21 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from minigrad.backend.cpu import dense
+from minigrad.backend.cpu import conv_direct, dense
 from minigrad.backend.cpu.threads import threads_for
+
+#: Which algorithm ``conv2d`` and ``conv2d_backward_weight`` run: ``"auto"`` (the size rule
+#: of ``_use_direct``), ``"im2col"`` or ``"direct"`` (where it applies, stride 1). Tests set
+#: it to check both paths on every case.
+PATH = "auto"
+
+#: The size rule, measured on LeNet-5 at batch 64 (benchmarks/kernels.py, docs/
+#: performance_kernels.md): the direct kernels win where there are few input channels per
+#: group, because then the im2col copy costs more than the matrix products it feeds.
+#: Forward: direct wins at 1 input channel, im2col + BLAS at 6. Weight gradient: direct wins
+#: at 1 and 6 (it sums dot products in registers, see conv_direct).
+DIRECT_FORWARD_MAX_CHANNELS = 1
+DIRECT_WEIGHT_GRAD_MAX_CHANNELS = 8
 
 
 def output_size(size: int, kernel: int, stride: int, padding: int, dilation: int) -> int:
@@ -168,6 +181,35 @@ def _group_slices(size: int, groups: int):
     return [slice(g * step, (g + 1) * step) for g in range(groups)]
 
 
+def _use_direct(stride, channels_per_group: int, max_channels: int) -> bool:
+    """Whether to run the direct kernels (stride 1 only) rather than im2col + BLAS."""
+    if PATH == "im2col" or tuple(stride) != (1, 1):
+        return False
+    return PATH == "direct" or channels_per_group <= max_channels
+
+
+def _flat_planes(x_padded):
+    """(N, C, H, W) -> (N, C, H*W), a view of the C-contiguous padded input."""
+    batch, channels, height, width = x_padded.shape
+    return x_padded.reshape(batch, channels, height * width)
+
+
+def _conv2d_direct(x, weight, bias, padding, dilation, groups, out_h, out_w):
+    """conv2d through ``conv_direct.direct_conv`` (wide rows, see that module)."""
+    x_padded = _pad(x, padding)
+    batch, width = x.shape[0], x_padded.shape[3]
+    out_channels, group_channels, kernel_h, kernel_w = weight.shape
+    offsets = conv_direct.tap_offsets(kernel_h, kernel_w, dilation[0], dilation[1], width)
+    bias = (np.zeros(out_channels, dtype=x.dtype) if bias is None
+            else np.ascontiguousarray(bias, dtype=x.dtype))
+    out = np.empty((batch, out_channels, out_h, out_w), dtype=x.dtype)
+    with threads_for(batch * out_channels * out_h * width * group_channels * kernel_h
+                     * kernel_w):
+        conv_direct.direct_conv(_flat_planes(x_padded), np.ascontiguousarray(weight), bias,
+                                offsets, width, groups, out)
+    return out
+
+
 def conv2d(x, weight, bias, stride, padding, dilation, groups: int):
     """Cross-correlation of x (N, C, H, W) with weight (O, C/groups, KH, KW) plus bias (O,).
 
@@ -176,6 +218,8 @@ def conv2d(x, weight, bias, stride, padding, dilation, groups: int):
     """
     _check_arrays(x, weight, "conv2d")
     out_h, out_w = _geometry(x.shape, weight.shape, stride, padding, dilation, groups, "conv2d")
+    if _use_direct(stride, weight.shape[1], DIRECT_FORWARD_MAX_CHANNELS):
+        return _conv2d_direct(x, weight, bias, padding, dilation, groups, out_h, out_w)
     batch, out_channels = x.shape[0], weight.shape[0]
     cols = _columns(x, weight.shape, stride, padding, dilation, out_h, out_w)
     weight_matrix = np.ascontiguousarray(weight).reshape(out_channels, -1)
@@ -246,6 +290,20 @@ def conv2d_backward_weight(grad_out, x, weight_shape, stride, padding, dilation,
                              "conv2d_backward_weight")
     batch, out_channels = x.shape[0], weight_shape[0]
     _check_grad_out(grad_out, (batch, out_channels, out_h, out_w), "conv2d_backward_weight")
+    if _use_direct(stride, weight_shape[1], DIRECT_WEIGHT_GRAD_MAX_CHANNELS):
+        x_padded = _pad(x, padding)
+        width = x_padded.shape[3]
+        # the output gradient on wide rows of the padded width, zero in the extra columns
+        grad_wide = np.zeros((batch, out_channels, out_h, width), dtype=x.dtype)
+        grad_wide[:, :, :, :out_w] = grad_out
+        kernel_h, kernel_w = weight_shape[2:]
+        offsets = conv_direct.tap_offsets(kernel_h, kernel_w, dilation[0], dilation[1], width)
+        grad_weight = np.empty(weight_shape, dtype=x.dtype)
+        with threads_for(grad_wide.size * weight_shape[1] * kernel_h * kernel_w):
+            conv_direct.direct_weight_grad(
+                grad_wide.reshape(batch, out_channels, out_h * width), _flat_planes(x_padded),
+                offsets, (out_h - 1) * width + out_w, groups, grad_weight)
+        return grad_weight
     cols = _columns(x, weight_shape, stride, padding, dilation, out_h,
                     out_w)
     grad_matrix = np.ascontiguousarray(grad_out).reshape(batch, out_channels, out_h * out_w)
