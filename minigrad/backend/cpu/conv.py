@@ -26,6 +26,10 @@ transposed back), and its very flat shapes suit BLAS badly: on LeNet's first lay
 per-sample batch measured 4x faster. The price of im2col is the memory for ``cols``
 (N x C*KH*KW x OH*OW values, a few MiB for LeNet at batch 64).
 
+For stride 1 and few input channels per group, where the im2col copy costs more than the
+products, ``conv2d`` and ``conv2d_backward_weight`` instead run the direct kernels of
+``conv_direct`` (see the size rule ``PATH`` / ``DIRECT_*_MAX_CHANNELS`` below).
+
 Inputs of any strides are accepted; they are copied to C-contiguous arrays first
 (``np.ascontiguousarray``, a no-op when they already are), so the kernels always stream
 through memory in order. float32 and float64 arrays work; both operands must match.
