@@ -28,7 +28,7 @@ per-sample batch measured 4x faster. The price of im2col is the memory for ``col
 
 For stride 1 and few input channels per group, where the im2col copy costs more than the
 products, ``conv2d`` and ``conv2d_backward_weight`` instead run the direct kernels of
-``conv_direct`` (see the size rule ``PATH`` / ``DIRECT_*_MAX_CHANNELS`` below).
+``conv_direct`` (see ``PATH`` and the size rule ``DIRECT_*`` below).
 
 Inputs of any strides are accepted; they are copied to C-contiguous arrays first
 (``np.ascontiguousarray``, a no-op when they already are), so the kernels always stream
@@ -48,13 +48,19 @@ from minigrad.backend.cpu.threads import threads_for
 #: it to check both paths on every case.
 PATH = "auto"
 
-#: The size rule, measured on LeNet-5 at batch 64 (benchmarks/kernels.py, docs/
-#: performance_kernels.md): the direct kernels win where there are few input channels per
-#: group, because then the im2col copy costs more than the matrix products it feeds.
-#: Forward: direct wins at 1 input channel, im2col + BLAS at 6. Weight gradient: direct wins
-#: at 1 and 6 (it sums dot products in registers, see conv_direct).
+#: The size rule (stride 1 only), measured at batch 64 on 1 thread (fp32; see
+#: docs/performance_kernels.md). The direct kernels win where the im2col copy costs more
+#: than the products it feeds: big windows (5x5: a pass of four taps covers most of the
+#: work; with 3x3, im2col + BLAS was 1.5-2x faster everywhere we measured) and few input
+#: channels per group. Both passes: direct at 1 channel (LeNet conv1 forward 0.43 vs
+#: 0.48 ms, weight gradient a tie to 6% faster). Forward at 6 channels: im2col (conv2 0.85
+#: vs 1.22 ms). Weight gradient: direct for up to 12 channels on short output rows (OW 10:
+#: 1.2-1.7x faster), where im2col copies rows of a few values; on longer rows im2col won
+#: (2 channels, OW 24: 0.64 vs 0.79 ms).
+DIRECT_MIN_TAPS = 25
 DIRECT_FORWARD_MAX_CHANNELS = 1
-DIRECT_WEIGHT_GRAD_MAX_CHANNELS = 8
+DIRECT_WEIGHT_GRAD_MAX_CHANNELS = 12
+DIRECT_WEIGHT_GRAD_MAX_OUT_W = 16
 
 
 def output_size(size: int, kernel: int, stride: int, padding: int, dilation: int) -> int:
@@ -195,11 +201,23 @@ def _group_slices(size: int, groups: int):
     return [slice(g * step, (g + 1) * step) for g in range(groups)]
 
 
-def _use_direct(stride, channels_per_group: int, max_channels: int) -> bool:
-    """Whether to run the direct kernels (stride 1 only) rather than im2col + BLAS."""
+def _use_direct(stride, weight_shape, out_w: int, weight_grad: bool) -> bool:
+    """Whether to run the direct kernels (stride 1 only) rather than im2col + BLAS.
+
+    ``PATH`` forces a path; ``"auto"`` applies the size rule above to the weight shape
+    (O, C/groups, KH, KW) and, for the weight gradient, the output width.
+    """
     if PATH == "im2col" or tuple(stride) != (1, 1):
         return False
-    return PATH == "direct" or channels_per_group <= max_channels
+    if PATH == "direct":
+        return True
+    channels, kernel_h, kernel_w = weight_shape[1:]
+    if kernel_h * kernel_w < DIRECT_MIN_TAPS:
+        return False
+    if channels <= DIRECT_FORWARD_MAX_CHANNELS:
+        return True
+    return (weight_grad and channels <= DIRECT_WEIGHT_GRAD_MAX_CHANNELS
+            and out_w <= DIRECT_WEIGHT_GRAD_MAX_OUT_W)
 
 
 def _flat_planes(x_padded):
@@ -232,7 +250,7 @@ def conv2d(x, weight, bias, stride, padding, dilation, groups: int):
     """
     _check_arrays(x, weight, "conv2d")
     out_h, out_w = _geometry(x.shape, weight.shape, stride, padding, dilation, groups, "conv2d")
-    if _use_direct(stride, weight.shape[1], DIRECT_FORWARD_MAX_CHANNELS):
+    if _use_direct(stride, weight.shape, out_w, weight_grad=False):
         return _conv2d_direct(x, weight, bias, padding, dilation, groups, out_h, out_w)
     batch, out_channels = x.shape[0], weight.shape[0]
     cols = _columns(x, weight.shape, stride, padding, dilation, out_h, out_w)
@@ -304,7 +322,7 @@ def conv2d_backward_weight(grad_out, x, weight_shape, stride, padding, dilation,
                              "conv2d_backward_weight")
     batch, out_channels = x.shape[0], weight_shape[0]
     _check_grad_out(grad_out, (batch, out_channels, out_h, out_w), "conv2d_backward_weight")
-    if _use_direct(stride, weight_shape[1], DIRECT_WEIGHT_GRAD_MAX_CHANNELS):
+    if _use_direct(stride, weight_shape, out_w, weight_grad=True):
         x_padded = _pad(x, padding)
         width = x_padded.shape[3]
         # the output gradient on wide rows of the padded width, zero in the extra columns
