@@ -1,5 +1,7 @@
 """Array-level tests of the CPU kernels against plain-numpy references."""
 
+from contextlib import contextmanager
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -165,34 +167,79 @@ CONV_CASES = [
     ((1, 4, 8, 5), (4, 1, 2, 3), (3, 2), (0, 2), (1, 2), 4),
     ((2, 1, 4, 4), (3, 1, 4, 4), (1, 1), (0, 0), (1, 1), 1),
     ((2, 2, 1, 9), (3, 2, 1, 3), (1, 2), (0, 1), (1, 3), 1),
+    ((2, 6, 9, 9), (4, 6, 5, 5), (1, 1), (2, 2), (1, 1), 1),  # LeNet-like: 25 taps
+    ((2, 4, 9, 8), (6, 2, 3, 3), (1, 1), (1, 2), (2, 1), 2),  # stride 1 + dilation + groups
 ]
 
+#: conv.PATH values: "auto" (the size rule), and each path forced (stride-1 cases run the
+#: direct kernels under "direct"; other strides fall back to im2col).
+CONV_PATHS = ["auto", "im2col", "direct"]
 
+
+@contextmanager
+def conv_path(path):
+    """Run the block with conv.PATH = path (restored afterwards)."""
+    previous, conv.PATH = conv.PATH, path
+    try:
+        yield
+    finally:
+        conv.PATH = previous
+
+
+def test_conv_size_rule():
+    # LeNet's layers: conv1 (1 channel) direct in both passes; conv2 (6 channels, OW 10)
+    # im2col forward, direct weight gradient; 3x3 windows and strides > 1 always im2col
+    with conv_path("auto"):
+        assert conv._use_direct((1, 1), (6, 1, 5, 5), 28, weight_grad=False)
+        assert conv._use_direct((1, 1), (6, 1, 5, 5), 28, weight_grad=True)
+        assert not conv._use_direct((1, 1), (16, 6, 5, 5), 10, weight_grad=False)
+        assert conv._use_direct((1, 1), (16, 6, 5, 5), 10, weight_grad=True)
+        assert not conv._use_direct((1, 1), (8, 2, 5, 5), 24, weight_grad=True)
+        assert not conv._use_direct((1, 1), (16, 1, 3, 3), 30, weight_grad=False)
+        assert not conv._use_direct((2, 1), (6, 1, 5, 5), 12, weight_grad=True)
+    with conv_path("direct"):
+        assert conv._use_direct((1, 1), (16, 16, 3, 3), 30, weight_grad=False)
+        assert not conv._use_direct((1, 2), (16, 16, 3, 3), 30, weight_grad=False)
+    with conv_path("im2col"):
+        assert not conv._use_direct((1, 1), (6, 1, 5, 5), 28, weight_grad=False)
+
+
+@pytest.mark.parametrize("path", CONV_PATHS)
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("case", CONV_CASES)
-def test_conv2d_forward_and_backward(rng, dtype, case):
+def test_conv2d_forward_and_backward(rng, dtype, case, path):
     x_shape, w_shape, stride, padding, dilation, groups = case
     x = rng.standard_normal(x_shape).astype(dtype)
     w = rng.standard_normal(w_shape).astype(dtype)
     b = rng.standard_normal(w_shape[0]).astype(dtype)
-    out = conv.conv2d(x, w, b, stride, padding, dilation, groups)
+    with conv_path(path):
+        out = conv.conv2d(x, w, b, stride, padding, dilation, groups)
+        out_no_bias = conv.conv2d(x, w, None, stride, padding, dilation, groups)
     expected = reference_conv2d(x, w, b, stride, padding, dilation, groups)
     assert out.dtype == dtype
     np.testing.assert_allclose(out, expected, **TOLERANCE[dtype])
+    np.testing.assert_allclose(out_no_bias, expected - b.reshape(-1, 1, 1), **TOLERANCE[dtype])
 
     go = rng.standard_normal(out.shape).astype(dtype)
-    gx = conv.conv2d_backward_input(go, w, x.shape, stride, padding, dilation, groups)
-    gw = conv.conv2d_backward_weight(go, x, w.shape, stride, padding, dilation, groups)
+    with conv_path(path):
+        gx = conv.conv2d_backward_input(go, w, x.shape, stride, padding, dilation, groups)
+        gw = conv.conv2d_backward_weight(go, x, w.shape, stride, padding, dilation, groups)
     gx_ref, gw_ref = reference_conv2d_backward(go, x, w, stride, padding, dilation, groups)
     assert gx.dtype == dtype and gw.dtype == dtype
     np.testing.assert_allclose(gx, gx_ref, **TOLERANCE[dtype])
     np.testing.assert_allclose(gw, gw_ref, **TOLERANCE[dtype])
 
 
-def test_conv2d_non_contiguous_inputs(rng):
+@pytest.mark.parametrize("path", CONV_PATHS)
+def test_conv2d_non_contiguous_inputs(rng, path):
     x = rng.standard_normal((2, 3, 12, 9))[:, ::-1, ::2]
     w = rng.standard_normal((3, 3, 2, 4)).transpose(0, 1, 3, 2)
     args = ((1, 1), (1, 0), (1, 1), 1)
+    with conv_path(path):
+        _check_non_contiguous(rng, x, w, args)
+
+
+def _check_non_contiguous(rng, x, w, args):
     np.testing.assert_allclose(conv.conv2d(x, w, None, *args),
                                reference_conv2d(x, w, None, *args), rtol=1e-10, atol=1e-10)
     go = rng.standard_normal((2, 3, 5, 8))[..., ::-1]
@@ -208,8 +255,14 @@ def test_conv2d_non_contiguous_inputs(rng):
        cout=st.integers(1, 2), h=st.integers(1, 9), w=st.integers(1, 9), kh=st.integers(1, 3),
        kw=st.integers(1, 3), s=st.tuples(st.integers(1, 3), st.integers(1, 3)),
        p=st.tuples(st.integers(0, 2), st.integers(0, 2)),
-       d=st.tuples(st.integers(1, 2), st.integers(1, 2)), seed=st.integers(0, 2**16))
-def test_conv2d_hypothesis(n, groups, cin, cout, h, w, kh, kw, s, p, d, seed):
+       d=st.tuples(st.integers(1, 2), st.integers(1, 2)), seed=st.integers(0, 2**16),
+       path=st.sampled_from(CONV_PATHS))
+def test_conv2d_hypothesis(n, groups, cin, cout, h, w, kh, kw, s, p, d, seed, path):
+    with conv_path(path):
+        _check_hypothesis_case(n, groups, cin, cout, h, w, kh, kw, s, p, d, seed)
+
+
+def _check_hypothesis_case(n, groups, cin, cout, h, w, kh, kw, s, p, d, seed):
     rng = np.random.default_rng(seed)
     x = rng.standard_normal((n, cin * groups, h, w))
     weight = rng.standard_normal((cout * groups, cin, kh, kw))

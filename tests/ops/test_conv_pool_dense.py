@@ -6,6 +6,7 @@ import torch
 import torch.nn.functional as TF
 
 import minigrad
+from minigrad.backend.cpu import conv as cpu_conv
 from minigrad.ops.conv import conv1d, conv2d
 from minigrad.ops.dense import linear
 from minigrad.ops.loss import softmax_cross_entropy
@@ -82,9 +83,12 @@ CONV2D_CASES = [
 ]
 
 
+@pytest.mark.parametrize("path", ["im2col", "direct"])
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("case", CONV2D_CASES)
-def test_conv2d(dtype, case):
+def test_conv2d(dtype, case, path, monkeypatch):
+    # both CPU algorithms (cpu_conv.PATH; "direct" applies to the stride-1 cases)
+    monkeypatch.setattr(cpu_conv, "PATH", path)
     x_shape, w_shape, stride, padding, dilation, groups = case
 
     def ours(x, w, b):

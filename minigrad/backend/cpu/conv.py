@@ -26,6 +26,10 @@ transposed back), and its very flat shapes suit BLAS badly: on LeNet's first lay
 per-sample batch measured 4x faster. The price of im2col is the memory for ``cols``
 (N x C*KH*KW x OH*OW values, a few MiB for LeNet at batch 64).
 
+For stride 1 and few input channels per group, where the im2col copy costs more than the
+products, ``conv2d`` and ``conv2d_backward_weight`` instead run the direct kernels of
+``conv_direct`` (see ``PATH`` and the size rule ``DIRECT_*`` below).
+
 Inputs of any strides are accepted; they are copied to C-contiguous arrays first
 (``np.ascontiguousarray``, a no-op when they already are), so the kernels always stream
 through memory in order. float32 and float64 arrays work; both operands must match.
@@ -36,8 +40,27 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from minigrad.backend.cpu import dense
+from minigrad.backend.cpu import conv_direct, dense
 from minigrad.backend.cpu.threads import threads_for
+
+#: Which algorithm ``conv2d`` and ``conv2d_backward_weight`` run: ``"auto"`` (the size rule
+#: of ``_use_direct``), ``"im2col"`` or ``"direct"`` (where it applies, stride 1). Tests set
+#: it to check both paths on every case.
+PATH = "auto"
+
+#: The size rule (stride 1 only), measured at batch 64 on 1 thread (fp32; see
+#: docs/performance_kernels.md). The direct kernels win where the im2col copy costs more
+#: than the products it feeds: big windows (5x5: a pass of four taps covers most of the
+#: work; with 3x3, im2col + BLAS was 1.5-2x faster everywhere we measured) and few input
+#: channels per group. Both passes: direct at 1 channel (LeNet conv1 forward 0.43 vs
+#: 0.48 ms, weight gradient a tie to 6% faster). Forward at 6 channels: im2col (conv2 0.85
+#: vs 1.22 ms). Weight gradient: direct for up to 12 channels on short output rows (OW 10:
+#: 1.2-1.7x faster), where im2col copies rows of a few values; on longer rows im2col won
+#: (2 channels, OW 24: 0.64 vs 0.79 ms).
+DIRECT_MIN_TAPS = 25
+DIRECT_FORWARD_MAX_CHANNELS = 1
+DIRECT_WEIGHT_GRAD_MAX_CHANNELS = 12
+DIRECT_WEIGHT_GRAD_MAX_OUT_W = 16
 
 
 def output_size(size: int, kernel: int, stride: int, padding: int, dilation: int) -> int:
@@ -67,9 +90,12 @@ def _im2col(x_padded, kernel_h, kernel_w, stride_h, stride_w, dil_h, dil_w, out_
         for oy in range(out_h):
             iy = oy * stride_h + i * dil_h
             base = oy * out_w
-            if stride_w == 1:  # a contiguous run: copied as one slice, 2x faster
+            if stride_w == 1:  # a contiguous run: unit-stride views, the copy vectorises
                 start = j * dil_w
-                cols[n, row, base:base + out_w] = x_padded[n, c, iy, start:start + out_w]
+                dst = cols[n, row, base:base + out_w]
+                src = x_padded[n, c, iy, start:start + out_w]
+                for ox in range(out_w):
+                    dst[ox] = src[ox]
             else:
                 for ox in range(out_w):
                     cols[n, row, base + ox] = x_padded[n, c, iy, ox * stride_w + j * dil_w]
@@ -95,9 +121,16 @@ def _col2im(cols, kernel_h, kernel_w, stride_h, stride_w, dil_h, dil_w, out_h, o
                 for oy in range(out_h):
                     iy = oy * stride_h + i * dil_h
                     base = oy * out_w
-                    for ox in range(out_w):
-                        grad_x_padded[n, c, iy, ox * stride_w + j * dil_w] += \
-                            cols[n, row, base + ox]
+                    if stride_w == 1:  # contiguous on both sides: unit-stride views vectorise
+                        start = j * dil_w
+                        dst = grad_x_padded[n, c, iy, start:start + out_w]
+                        src = cols[n, row, base:base + out_w]
+                        for ox in range(out_w):
+                            dst[ox] += src[ox]
+                    else:
+                        for ox in range(out_w):
+                            grad_x_padded[n, c, iy, ox * stride_w + j * dil_w] += \
+                                cols[n, row, base + ox]
 
 
 def _check_arrays(x, weight, what: str) -> None:
@@ -168,6 +201,47 @@ def _group_slices(size: int, groups: int):
     return [slice(g * step, (g + 1) * step) for g in range(groups)]
 
 
+def _use_direct(stride, weight_shape, out_w: int, weight_grad: bool) -> bool:
+    """Whether to run the direct kernels (stride 1 only) rather than im2col + BLAS.
+
+    ``PATH`` forces a path; ``"auto"`` applies the size rule above to the weight shape
+    (O, C/groups, KH, KW) and, for the weight gradient, the output width.
+    """
+    if PATH == "im2col" or tuple(stride) != (1, 1):
+        return False
+    if PATH == "direct":
+        return True
+    channels, kernel_h, kernel_w = weight_shape[1:]
+    if kernel_h * kernel_w < DIRECT_MIN_TAPS:
+        return False
+    if channels <= DIRECT_FORWARD_MAX_CHANNELS:
+        return True
+    return (weight_grad and channels <= DIRECT_WEIGHT_GRAD_MAX_CHANNELS
+            and out_w <= DIRECT_WEIGHT_GRAD_MAX_OUT_W)
+
+
+def _flat_planes(x_padded):
+    """(N, C, H, W) -> (N, C, H*W), a view of the C-contiguous padded input."""
+    batch, channels, height, width = x_padded.shape
+    return x_padded.reshape(batch, channels, height * width)
+
+
+def _conv2d_direct(x, weight, bias, padding, dilation, groups, out_h, out_w):
+    """conv2d through ``conv_direct.direct_conv`` (wide rows, see that module)."""
+    x_padded = _pad(x, padding)
+    batch, width = x.shape[0], x_padded.shape[3]
+    out_channels, group_channels, kernel_h, kernel_w = weight.shape
+    offsets = conv_direct.tap_offsets(kernel_h, kernel_w, dilation[0], dilation[1], width)
+    bias = (np.zeros(out_channels, dtype=x.dtype) if bias is None
+            else np.ascontiguousarray(bias, dtype=x.dtype))
+    out = np.empty((batch, out_channels, out_h, out_w), dtype=x.dtype)
+    with threads_for(batch * out_channels * out_h * width * group_channels * kernel_h
+                     * kernel_w):
+        conv_direct.direct_conv(_flat_planes(x_padded), np.ascontiguousarray(weight), bias,
+                                offsets, width, groups, out)
+    return out
+
+
 def conv2d(x, weight, bias, stride, padding, dilation, groups: int):
     """Cross-correlation of x (N, C, H, W) with weight (O, C/groups, KH, KW) plus bias (O,).
 
@@ -176,6 +250,8 @@ def conv2d(x, weight, bias, stride, padding, dilation, groups: int):
     """
     _check_arrays(x, weight, "conv2d")
     out_h, out_w = _geometry(x.shape, weight.shape, stride, padding, dilation, groups, "conv2d")
+    if _use_direct(stride, weight.shape, out_w, weight_grad=False):
+        return _conv2d_direct(x, weight, bias, padding, dilation, groups, out_h, out_w)
     batch, out_channels = x.shape[0], weight.shape[0]
     cols = _columns(x, weight.shape, stride, padding, dilation, out_h, out_w)
     weight_matrix = np.ascontiguousarray(weight).reshape(out_channels, -1)
@@ -246,6 +322,20 @@ def conv2d_backward_weight(grad_out, x, weight_shape, stride, padding, dilation,
                              "conv2d_backward_weight")
     batch, out_channels = x.shape[0], weight_shape[0]
     _check_grad_out(grad_out, (batch, out_channels, out_h, out_w), "conv2d_backward_weight")
+    if _use_direct(stride, weight_shape, out_w, weight_grad=True):
+        x_padded = _pad(x, padding)
+        width = x_padded.shape[3]
+        # the output gradient on wide rows of the padded width, zero in the extra columns
+        grad_wide = np.zeros((batch, out_channels, out_h, width), dtype=x.dtype)
+        grad_wide[:, :, :, :out_w] = grad_out
+        kernel_h, kernel_w = weight_shape[2:]
+        offsets = conv_direct.tap_offsets(kernel_h, kernel_w, dilation[0], dilation[1], width)
+        grad_weight = np.empty(weight_shape, dtype=x.dtype)
+        with threads_for(grad_wide.size * weight_shape[1] * kernel_h * kernel_w):
+            conv_direct.direct_weight_grad(
+                grad_wide.reshape(batch, out_channels, out_h * width), _flat_planes(x_padded),
+                offsets, (out_h - 1) * width + out_w, groups, grad_weight)
+        return grad_weight
     cols = _columns(x, weight_shape, stride, padding, dilation, out_h,
                     out_w)
     grad_matrix = np.ascontiguousarray(grad_out).reshape(batch, out_channels, out_h * out_w)
