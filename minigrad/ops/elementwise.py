@@ -334,14 +334,13 @@ def where(condition, a, b):
         raise TypeError(f"where: condition must be a bool Tensor, got {type(condition).__name__}")
     if condition.dtype.name != "bool":
         raise TypeError(f"where: condition must be a bool Tensor, got dtype {condition.dtype.name}")
-    if not isinstance(a, Tensor):
-        if not isinstance(b, Tensor):
-            raise TypeError("where: at least one of a and b must be a Tensor")
-        a = as_operand(a, b, "where")
+    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
+        raise TypeError("where: at least one of a and b must be a Tensor")
+    # A number on either side becomes a constant of the tensor operand's dtype and device.
+    a = as_operand(a, b, "where") if isinstance(b, Tensor) else a
     b = as_operand(b, a, "where")
-    a = as_operand(a, b, "where")
     a, b = promote_pair(a, b, "where")
-    as_operand(condition, a, "where")
+    as_operand(condition, a, "where")  # checks that the condition is on the same device
     shape = broadcast_shape(a.shape, b.shape, "where")
     broadcast_shape(condition.shape, shape, "where")
     return Where.apply(condition, a, b)
