@@ -32,12 +32,7 @@ def normalize_device(device) -> str:
     if device == "cuda":
         from minigrad import cuda
 
-        if not cuda.is_available():
-            raise RuntimeError(
-                "device 'cuda' requested but CUDA is not available: install the cuda extra "
-                "(pip install 'minigrad[cuda]') on a machine with an NVIDIA GPU and driver, or "
-                "set NUMBA_ENABLE_CUDASIM=1 to use Numba's CUDA simulator"
-            )
+        cuda.require_cuda()
     return device
 
 
@@ -375,30 +370,25 @@ class Tensor:
 
     def add_(self, other, alpha=1) -> Tensor:
         """self += alpha * other (the optimizer step: ``p.add_(grad, alpha=-lr)``)."""
-        self._check_inplace("add_", other)
-        other = as_operand(other, self, "add_")
-        if other.dtype is not self.dtype:
-            other = other.to(dtype=self.dtype)
-        self._check_fits_in_place(other, "add_")
-        self.backend.add_scaled_(self._data, other._data, alpha)
-        return self
+        return self._add_scaled_(other, alpha, "add_")
 
     def sub_(self, other, alpha=1) -> Tensor:
         """self -= alpha * other."""
-        self._check_inplace("sub_", other)
-        other = as_operand(other, self, "sub_")
+        return self._add_scaled_(other, -alpha, "sub_")
+
+    def _add_scaled_(self, other, alpha, name: str) -> Tensor:
+        """self += alpha * other in one in-place backend update (no temporary tensors)."""
+        self._check_inplace(name, other)
+        other = as_operand(other, self, name)
         if other.dtype is not self.dtype:
             other = other.to(dtype=self.dtype)
-        self._check_fits_in_place(other, "sub_")
-        self.backend.add_scaled_(self._data, other._data, -alpha)
-        return self
-
-    def _check_fits_in_place(self, other: Tensor, name: str) -> None:
         if broadcast_shape(self.shape, other.shape, name) != self.shape:
             raise ValueError(
                 f"{name}: an operand of shape {other.shape} cannot be written into a tensor of "
                 f"shape {self.shape} in place (it would broadcast to a larger shape)"
             )
+        self.backend.add_scaled_(self._data, other._data, alpha)
+        return self
 
     def mul_(self, other) -> Tensor:
         self._check_inplace("mul_", other)

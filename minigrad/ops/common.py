@@ -17,11 +17,8 @@ def as_operand(value, like, op_name: str):
     integer tensor gives float32, as in PyTorch). Tensors must be on ``like``'s device.
     """
     value_type = type(value)
-    if value_type is float or value_type is int:
-        dtype = like.dtype
-        if value_type is float and not dtype.is_floating_point:
-            dtype = dtypes.float32
-        return like._constant(value, dtype, like.device)
+    if value_type is float or value_type is int:  # the common case, checked first
+        return _constant_like(value, like, is_fraction=value_type is float)
     from minigrad.tensor import Tensor
 
     if isinstance(value, Tensor):
@@ -35,15 +32,20 @@ def as_operand(value, like, op_name: str):
     if isinstance(value, bool | numbers.Number) or (
         isinstance(value, np.ndarray) and value.ndim == 0
     ):
-        dtype = like.dtype
-        if isinstance(value, numbers.Real) and not isinstance(value, numbers.Integral):
-            if not dtype.is_floating_point:
-                dtype = dtypes.float32
-        return Tensor._constant(value, dtype, like.device)
+        is_fraction = isinstance(value, numbers.Real) and not isinstance(value, numbers.Integral)
+        return _constant_like(value, like, is_fraction)
     raise TypeError(
         f"{op_name}: unsupported operand of type {type(value).__name__}; expected a Tensor "
         "or a Python number"
     )
+
+
+def _constant_like(value, like, is_fraction: bool):
+    """A 0-d constant of ``like``'s dtype; a fraction next to an integer tensor is float32."""
+    dtype = like.dtype
+    if is_fraction and not dtype.is_floating_point:
+        dtype = dtypes.float32
+    return like._constant(value, dtype, like.device)
 
 
 def promote_pair(a, b, op_name: str):

@@ -252,7 +252,9 @@ class Where(Function):
 # --- the functions the Tensor methods and operators call ---------------------------------
 
 
-def _binary(function, a, b, op_name: str):
+def _operands(a, b, op_name: str):
+    """The two operands of a binary op: ``b`` as a tensor on ``a``'s device, one dtype for
+    both, and shapes that broadcast (each checked only when it can fail)."""
     if b.__class__ is not a.__class__ or b.device != a.device:
         b = as_operand(b, a, op_name)
     if a.dtype is not b.dtype:
@@ -260,6 +262,11 @@ def _binary(function, a, b, op_name: str):
     shape_a, shape_b = a._data.shape, b._data.shape
     if shape_a != shape_b and shape_a and shape_b:
         broadcast_shape(shape_a, shape_b, op_name)
+    return a, b
+
+
+def _binary(function, a, b, op_name: str):
+    a, b = _operands(a, b, op_name)
     return function.apply(a, b)
 
 
@@ -304,17 +311,13 @@ def pow_scalar(a, exponent):
 
 def maximum(a, b):
     """Elementwise max; where a == b the gradient is shared equally, as in PyTorch."""
-    b = as_operand(b, a, "maximum")
-    a, b = promote_pair(a, b, "maximum")
-    broadcast_shape(a.shape, b.shape, "maximum")
+    a, b = _operands(a, b, "maximum")
     return _pick(a, b, a > b)
 
 
 def minimum(a, b):
     """Elementwise min; where a == b the gradient is shared equally, as in PyTorch."""
-    b = as_operand(b, a, "minimum")
-    a, b = promote_pair(a, b, "minimum")
-    broadcast_shape(a.shape, b.shape, "minimum")
+    a, b = _operands(a, b, "minimum")
     return _pick(a, b, a < b)
 
 
