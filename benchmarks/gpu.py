@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -38,6 +37,7 @@ if ARGS.smoke:
     # The simulator has to be chosen before Numba is imported.
     os.environ["NUMBA_ENABLE_CUDASIM"] = "1"
 
+import timing  # noqa: E402 - benchmarks/timing.py
 import torch  # noqa: E402
 
 import minigrad  # noqa: E402
@@ -55,17 +55,8 @@ def synchronize() -> None:
 
 
 def best_time(function, repeats: int) -> float:
-    """Best wall time of ``function`` over ``repeats`` runs, after one warm-up run (which
-    also compiles the kernels)."""
-    function()
-    synchronize()
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        synchronize()
-        best = min(best, time.perf_counter() - start)
-    return best
+    """Best wall time over ``repeats`` runs, waiting for both GPUs' queues each time."""
+    return timing.best_time(function, repeats, synchronize)
 
 
 def check(name, ours, reference, tolerance):

@@ -38,12 +38,12 @@ for _variable in ("NUMBA_NUM_THREADS", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS"
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import platform  # noqa: E402 - the environment above must be set before numpy loads
-import time  # noqa: E402
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 import torch.nn.functional as TF  # noqa: E402
 from threadpoolctl import threadpool_info  # noqa: E402
+from timing import best_time  # noqa: E402 - benchmarks/timing.py
 
 import minigrad  # noqa: E402
 import minigrad.nn  # noqa: E402
@@ -51,17 +51,6 @@ from minigrad.backend.cpu import dense  # noqa: E402
 from minigrad.ops.conv import conv2d  # noqa: E402
 
 torch.set_num_threads(ARGS.threads)
-
-
-def best_time(function, repeats: int) -> float:
-    """Best wall time of ``function()`` in seconds, after one warm-up call."""
-    function()
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        best = min(best, time.perf_counter() - start)
-    return best
 
 
 def describe_machine() -> None:

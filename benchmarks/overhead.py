@@ -15,13 +15,13 @@ import argparse
 import platform
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from timing import best_time  # noqa: E402 - benchmarks/timing.py
 
 
 def chain(x, constant, ops: int):
@@ -33,17 +33,6 @@ def chain(x, constant, ops: int):
         y = y.tanh()
         y = y - constant
     return y.sum()
-
-
-def best_time(function, repeats: int) -> float:
-    """The fastest of ``repeats`` runs, in seconds (the least disturbed by other work)."""
-    function()  # warm up caches and any lazy initialisation
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        best = min(best, time.perf_counter() - start)
-    return best
 
 
 def per_op_times(library: str, ops: int, repeats: int, size: int) -> tuple[float, float]:

@@ -24,22 +24,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "demos")]  # run from a checkout, uninstalled
 from micrograd_moons import make_moons  # noqa: E402
+from timing import best_time  # noqa: E402 - benchmarks/timing.py
 
 from minigrad.scalar import MLP, Value  # noqa: E402
 
 ALPHA = 1e-4
 LEARNING_RATE = 0.5
-
-
-def best_time(step, repeats: int) -> float:
-    """Best wall time of one call over `repeats` calls (after one warm-up call), in seconds."""
-    step()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        step()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def value_step_factory(value_class, model, X, y):

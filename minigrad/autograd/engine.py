@@ -122,8 +122,7 @@ def run_backward(outputs, grad_outputs, retain_graph: bool, create_graph: bool,
                     parent_gradient if existing is None else existing + parent_gradient
                 )
             if not retain_graph:
-                node._saved = None  # free what backward needed (see Function._free)
-                node._freed = True
+                node._free()
         for leaf, gradient in leaf_gradients.values():
             _deliver_to_leaf(leaf, gradient, wanted_leaves, captured, create_graph)
     finally:
