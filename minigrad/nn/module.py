@@ -379,21 +379,14 @@ class Module:
     # --- devices and dtypes ----------------------------------------------------------------
     def _apply(self, convert: Callable[[Tensor], Tensor]) -> Module:
         """Replace every parameter's values, its gradient and every buffer by ``convert``.
-        A dtype change keeps the Parameter objects (an optimizer holding them stays valid);
-        a device change makes new ones."""
+        The Parameter objects stay the same (``parameter.data = ...``, also across devices,
+        as in PyTorch), so an optimizer that holds them stays valid."""
         for module in self.modules():
-            for name, parameter in module._parameters.items():
+            for parameter in module._parameters.values():
                 if parameter is None:
                     continue
-                converted = convert(parameter.detach())
                 grad = None if parameter.grad is None else convert(parameter.grad)
-                if converted.device == parameter.device:
-                    parameter.data = converted
-                else:
-                    # A tensor cannot change device in place, so the parameter is replaced:
-                    # as in PyTorch, move the model before creating its optimizer.
-                    parameter = Parameter(converted, parameter.requires_grad)
-                    module._parameters[name] = parameter
+                parameter.data = convert(parameter.detach())
                 parameter.grad = grad
             for name, buffer in module._buffers.items():
                 if buffer is not None:
