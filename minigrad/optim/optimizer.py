@@ -16,41 +16,12 @@ optimizers is only the update rule (``step``); everything else lives here and fo
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Iterable, Iterator, MutableMapping
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
 
 import minigrad
-
-
-class ParameterState(MutableMapping):
-    """A dict from parameter Tensor to its state dict, keyed by identity.
-
-    Tensors compare elementwise (``a == b`` is a Tensor), so they cannot be ordinary dict
-    keys; this mapping looks them up by ``id`` and keeps the Tensor alive alongside.
-    """
-
-    def __init__(self) -> None:
-        self._entries: dict[int, tuple[Any, dict]] = {}
-
-    def __getitem__(self, param) -> dict:
-        return self._entries[id(param)][1]
-
-    def __setitem__(self, param, value: dict) -> None:
-        self._entries[id(param)] = (param, value)
-
-    def __delitem__(self, param) -> None:
-        del self._entries[id(param)]
-
-    def __iter__(self) -> Iterator:
-        return (param for param, _ in self._entries.values())
-
-    def __len__(self) -> int:
-        return len(self._entries)
-
-    def __contains__(self, param) -> bool:
-        return id(param) in self._entries
 
 
 def _check_params(params: list, where: str) -> None:
@@ -77,7 +48,9 @@ class Optimizer:
             raise TypeError("params should be an iterable of Tensors (e.g. "
                             "model.parameters()), got a single Tensor; wrap it in a list")
         self.defaults = dict(defaults)
-        self.state = ParameterState()
+        # Keyed by the parameter itself: a Tensor hashes by identity, and a dict compares keys by
+        # identity before equality, so the elementwise == of tensors is never called.
+        self.state: dict = {}
         self.param_groups: list[dict[str, Any]] = []
         groups = list(params)
         if not groups:
@@ -190,7 +163,7 @@ class Optimizer:
                                  f"{len(saved['params'])} parameters, this optimizer has "
                                  f"{len(group['params'])}")
             params_by_index.update(zip(saved["params"], group["params"], strict=True))
-        new_state = ParameterState()
+        new_state: dict = {}
         for index, values in state_dict["state"].items():
             if index not in params_by_index:
                 raise ValueError(f"state dict has state for parameter {index}, which is in "
