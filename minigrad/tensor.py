@@ -13,12 +13,13 @@ from collections.abc import Iterator
 import numpy as np
 
 from minigrad import dtypes
-from minigrad.autograd import engine
-from minigrad.autograd.grad_mode import _GradMode
+from minigrad.autograd import engine, inplace
+from minigrad.autograd.version_counter import shared_counter, version_of
 from minigrad.backend import _BACKENDS, get_backend
 from minigrad.ops import elementwise, indexing, linalg, reduction
 from minigrad.ops import shape as shape_ops
 from minigrad.ops.common import as_operand, broadcast_shape
+from minigrad.ops.conversion import CopyInto
 
 _DEVICE_ALIASES = {"cpu": "cpu", "cuda": "cuda", "cuda:0": "cuda", "gpu": "cuda"}
 
@@ -66,12 +67,25 @@ def _names_a_dtype(value) -> bool:
     )
 
 
+def _unary_inplace(name: str):
+    """The method ``x.<name>_()``: ``x.<name>()`` written into ``x``."""
+
+    def method(self: Tensor) -> Tensor:
+        return self._inplace(f"{name}_", lambda old: getattr(old, name)())
+
+    method.__name__ = f"{name}_"
+    method.__doc__ = f"``{name}`` in place: ``x.{name}_()`` writes ``x.{name}()`` into ``x``."
+    return method
+
+
 class Tensor:
     """An n-dimensional array with automatic differentiation. Create one with
     ``minigrad.tensor(data)`` or the creation functions (``zeros``, ``randn``, ...)."""
 
+    # _version_counter: shared with views, bumped by in-place writes (None until needed);
+    # _view: for a view, its base and how to make it again (see autograd/views.py).
     __slots__ = ("_data", "backend", "device", "dtype", "requires_grad", "grad", "grad_fn",
-                 "_hooks", "__weakref__")
+                 "_hooks", "_version_counter", "_view", "__weakref__")
 
     # numpy should let our operators handle `ndarray + Tensor`
     __array_priority__ = 1000
@@ -87,6 +101,8 @@ class Tensor:
         self.grad = None
         self.grad_fn = None
         self._hooks = []
+        self._version_counter = None
+        self._view = None
         self.requires_grad = False
         if requires_grad:
             self.requires_grad_(True)
@@ -103,6 +119,8 @@ class Tensor:
         tensor.grad = None
         tensor.grad_fn = None
         tensor._hooks = []
+        tensor._version_counter = None
+        tensor._view = None
         return tensor
 
     @staticmethod
@@ -115,7 +133,9 @@ class Tensor:
 
     def _alias(self) -> Tensor:
         """A new tensor object sharing this one's array (a fresh graph output)."""
-        return Tensor._from_array(self._data, self.device)
+        alias = Tensor._from_array(self._data, self.device)
+        alias._version_counter = shared_counter(self)
+        return alias
 
     # --- attributes ----------------------------------------------------------------------
     @property
@@ -138,7 +158,9 @@ class Tensor:
 
     @property
     def data(self) -> Tensor:
-        """The values as a tensor outside the graph, sharing storage with this one."""
+        """The values as a tensor outside the graph, sharing storage with this one. As in
+        PyTorch it has its own version counter: writes through ``.data`` are not seen by
+        autograd (prefer ``detach()``, whose writes are)."""
         return Tensor._from_array(self._data, self.device)
 
     @data.setter
@@ -280,8 +302,10 @@ class Tensor:
         return self
 
     def detach(self) -> Tensor:
-        """The same values (shared storage) outside the graph."""
-        return Tensor._from_array(self._data, self.device)
+        """The same values (shared storage, shared version counter) outside the graph."""
+        detached = Tensor._from_array(self._data, self.device)
+        detached._version_counter = shared_counter(self)
+        return detached
 
     def clone(self) -> Tensor:
         """A copy with its own storage; gradients flow back to ``self``."""
@@ -345,28 +369,23 @@ class Tensor:
             retain_graph = create_graph
         engine.run_backward([self], [gradient], retain_graph, create_graph)
 
-    # --- in-place updates (for optimizers and initialisers, outside the graph) -----------
-    def _check_inplace(self, name: str, *others) -> None:
-        if _GradMode.enabled and (self.requires_grad or any(
-            isinstance(o, Tensor) and o.requires_grad for o in others
-        )):
-            raise RuntimeError(
-                f"{name}: in-place ops are not recorded in the graph; use them on tensors that "
-                "do not require grad, or inside `with minigrad.no_grad():`"
-            )
+    # --- in-place ops --------------------------------------------------------------------
+    # Each one states its new value with ordinary ops (``compute``, given the old value);
+    # autograd/inplace.py applies PyTorch's rules: version counter, leaf check, recording.
+    def _inplace(self, name: str, compute, *others, direct=None) -> Tensor:
+        return inplace.apply_inplace(self, name, compute, others, direct)
 
-    def _write(self, result: Tensor) -> Tensor:
-        if result.dtype is not self.dtype:
-            result = result.to(dtype=self.dtype)
-        self.backend.assign(self._data, result._data)
-        return self
+    @property
+    def _version(self) -> int:
+        """How many in-place writes this tensor's storage has had (PyTorch's ``_version``)."""
+        return version_of(self)
 
-    def copy_(self, source) -> Tensor:
-        self._check_inplace("copy_", source)
-        source = as_operand(source, self, "copy_")
-        if source.dtype is not self.dtype:
-            source = source.to(dtype=self.dtype)
-        return self._write(source)
+    def copy_(self, src, non_blocking: bool = False) -> Tensor:
+        """Write ``src`` (broadcast to this shape, converted to this dtype and device)."""
+        if isinstance(src, Tensor) and src.device != self.device:
+            src = src.to(self.device)
+        source = as_operand(src, self, "copy_")
+        return self._inplace("copy_", lambda old: CopyInto.apply(old, source), source)
 
     def add_(self, other, alpha=1) -> Tensor:
         """self += alpha * other (the optimizer step: ``p.add_(grad, alpha=-lr)``)."""
@@ -377,73 +396,100 @@ class Tensor:
         return self._add_scaled_(other, -alpha, "sub_")
 
     def _add_scaled_(self, other, alpha, name: str) -> Tensor:
-        """self += alpha * other in one in-place backend update (no temporary tensors)."""
-        self._check_inplace(name, other)
         other = as_operand(other, self, name)
-        if other.dtype is not self.dtype:
-            other = other.to(dtype=self.dtype)
-        if broadcast_shape(self.shape, other.shape, name) != self.shape:
-            raise ValueError(
-                f"{name}: an operand of shape {other.shape} cannot be written into a tensor of "
-                f"shape {self.shape} in place (it would broadcast to a larger shape)"
-            )
-        self.backend.add_scaled_(self._data, other._data, alpha)
-        return self
+
+        def add_directly():
+            # One in-place backend update, no temporary tensors: the optimizer's hot path.
+            operand = other
+            if operand.dtype is not self.dtype:
+                inplace.check_result_dtype(self, operand, name)
+                operand = operand.to(dtype=self.dtype)
+            if broadcast_shape(self.shape, operand.shape, name) != self.shape:
+                raise RuntimeError(
+                    f"{name}: output with shape {list(self.shape)} doesn't match the broadcast "
+                    f"shape {list(broadcast_shape(self.shape, operand.shape, name))}; an "
+                    "in-place op cannot make a tensor larger"
+                )
+            self.backend.add_scaled_(self._data, operand._data, alpha)
+
+        return self._inplace(name, lambda old: old + other * alpha if alpha != 1 else old + other,
+                             other, direct=add_directly)
 
     def mul_(self, other) -> Tensor:
-        self._check_inplace("mul_", other)
-        return self._write(self * other)
+        return self._inplace("mul_", lambda old: old * other, other)
 
     def div_(self, other) -> Tensor:
-        self._check_inplace("div_", other)
-        return self._write(self / other)
+        return self._inplace("div_", lambda old: old / other, other)
+
+    def pow_(self, exponent) -> Tensor:
+        return self._inplace("pow_", lambda old: old ** exponent, exponent)
 
     def addcmul_(self, tensor1, tensor2, value=1) -> Tensor:
         """self += value * tensor1 * tensor2."""
-        self._check_inplace("addcmul_", tensor1, tensor2)
-        return self._write(self + tensor1 * tensor2 * value)
+        return self._inplace("addcmul_", lambda old: old + value * tensor1 * tensor2,
+                             tensor1, tensor2)
 
     def addcdiv_(self, tensor1, tensor2, value=1) -> Tensor:
         """self += value * tensor1 / tensor2."""
-        self._check_inplace("addcdiv_", tensor1, tensor2)
-        return self._write(self + tensor1 / tensor2 * value)
+        return self._inplace("addcdiv_", lambda old: old + value * tensor1 / tensor2,
+                             tensor1, tensor2)
 
     def lerp_(self, end, weight) -> Tensor:
         """self += weight * (end - self)."""
-        self._check_inplace("lerp_", end)
-        return self._write(self + (end - self) * weight)
+        return self._inplace("lerp_", lambda old: old + weight * (end - old), end, weight)
 
-    def clamp_(self, min=None, max=None) -> Tensor:  # noqa: A002
-        self._check_inplace("clamp_")
-        return self._write(self.clamp(min, max))
+    def clamp_(self, min=None, max=None) -> Tensor:  # noqa: A002 - PyTorch's argument names
+        return self._inplace("clamp_", lambda old: old.clamp(min, max), min, max)
 
-    def sqrt_(self) -> Tensor:
-        self._check_inplace("sqrt_")
-        return self._write(self.sqrt())
+    clip_ = clamp_
+
+    exp_, log_, sqrt_ = _unary_inplace("exp"), _unary_inplace("log"), _unary_inplace("sqrt")
+    abs_, neg_, relu_ = _unary_inplace("abs"), _unary_inplace("neg"), _unary_inplace("relu")
+    sigmoid_, tanh_ = _unary_inplace("sigmoid"), _unary_inplace("tanh")
 
     def fill_(self, value) -> Tensor:
-        self._check_inplace("fill_")
-        self.backend.assign(self._data, self.backend.full(self.shape, value, self.dtype.numpy))
-        return self
+        source = as_operand(value, self, "fill_")
+        if source.ndim != 0:
+            raise RuntimeError(
+                f"fill_ only supports 0-dimension value tensors, got shape {source.shape}"
+            )
+        return self.copy_(source)
 
     def zero_(self) -> Tensor:
         return self.fill_(0)
 
-    def uniform_(self, low: float = 0.0, high: float = 1.0) -> Tensor:
+    def uniform_(self, from_: float = 0.0, to: float = 1.0, *, low=None, high=None) -> Tensor:
+        """Fill with samples from U(from_, to) (``low``/``high`` are older spellings)."""
         from minigrad import random
 
+        low = from_ if low is None else low
+        high = to if high is None else high
         values = random.generator().uniform(low, high, self.shape).astype(self.dtype.numpy)
-        self._check_inplace("uniform_")
-        self.backend.assign(self._data, self.backend.from_numpy(values))
-        return self
+        return self.copy_(Tensor._from_array(self.backend.from_numpy(values), self.device))
 
     def normal_(self, mean: float = 0.0, std: float = 1.0) -> Tensor:
         from minigrad import random
 
         values = random.generator().normal(mean, std, self.shape).astype(self.dtype.numpy)
-        self._check_inplace("normal_")
-        self.backend.assign(self._data, self.backend.from_numpy(values))
-        return self
+        return self.copy_(Tensor._from_array(self.backend.from_numpy(values), self.device))
+
+    def __setitem__(self, index, value) -> None:
+        indexing.setitem(self, index, value)
+
+    def __iadd__(self, other) -> Tensor:
+        return self.add_(other)
+
+    def __isub__(self, other) -> Tensor:
+        return self.sub_(other)
+
+    def __imul__(self, other) -> Tensor:
+        return self.mul_(other)
+
+    def __itruediv__(self, other) -> Tensor:
+        return self.div_(other)
+
+    def __ipow__(self, exponent) -> Tensor:
+        return self.pow_(exponent)
 
     # --- arithmetic ----------------------------------------------------------------------
     def __add__(self, other) -> Tensor:

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+from minigrad.autograd.function import Function
 from minigrad.autograd.grad_mode import _GradMode
 
 
@@ -28,10 +29,9 @@ def _topological_order(roots: list) -> list:
             continue
         visited.add(node)
         stack.append((node, True))
-        for parent in node.inputs:
-            parent_node = parent.grad_fn
-            if parent_node is not None and parent_node not in visited:
-                stack.append((parent_node, False))
+        for edge in node._input_edges:
+            if isinstance(edge, Function) and edge not in visited:
+                stack.append((edge, False))
     order.reverse()  # post-order reversed: consumers before producers
     return order
 
@@ -98,8 +98,9 @@ def run_backward(outputs, grad_outputs, retain_graph: bool, create_graph: bool,
             input_gradients = node.backward(node, gradient)
             if not isinstance(input_gradients, tuple):
                 input_gradients = (input_gradients,)
-            for position, parent in zip(node._input_positions, node.inputs, strict=False):
-                if not parent.requires_grad:
+            for position, parent, edge in zip(node._input_positions, node.inputs,
+                                              node._input_edges, strict=True):
+                if edge is None:  # the input did not require grad when the node was made
                     continue
                 if position >= len(input_gradients):
                     raise RuntimeError(
@@ -113,12 +114,11 @@ def run_backward(outputs, grad_outputs, retain_graph: bool, create_graph: bool,
                         or parent_gradient.dtype is not parent.dtype):
                     parent_gradient = _check_gradient(parent, parent_gradient,
                                                       f"{node.name}.backward")
-                parent_node = parent.grad_fn
-                if parent_node is None:
+                if edge is parent:  # a leaf
                     _add_leaf_gradient(leaf_gradients, parent, parent_gradient)
                     continue
-                existing = node_gradients.get(parent_node)
-                node_gradients[parent_node] = (
+                existing = node_gradients.get(edge)
+                node_gradients[edge] = (
                     parent_gradient if existing is None else existing + parent_gradient
                 )
             if not retain_graph:

@@ -25,6 +25,8 @@ from __future__ import annotations
 from contextlib import contextmanager
 
 from minigrad.autograd.grad_mode import _GradMode
+from minigrad.autograd.version_counter import check_saved_version, version_of
+from minigrad.autograd.views import link_view, refresh_view
 
 # The nn.Modules being called right now, outermost first. Graph drawings use it to group
 # the nodes each module created; nothing in the engine depends on it.
@@ -62,6 +64,10 @@ class Function:
     - ``inputs``: the Tensor arguments of ``forward``, in order (the node's parents, also
       those that need no gradient, so that drawings show every operand);
     - ``needs_input_grad``: one bool per ``forward`` argument;
+    - ``_input_edges``: where each input's gradient goes, fixed when the node is made: the
+      input's ``grad_fn`` node, the input itself for a leaf that requires grad, or None. (A
+      later in-place op gives the input tensor a new ``grad_fn``; this node's gradient must
+      still reach the node that made the value it used.)
     - ``module_stack``: the nn.Modules that were being called when the node was made;
     - whatever ``forward`` stored with ``save_for_backward`` or as attributes.
     """
@@ -72,6 +78,11 @@ class Function:
     module_stack: tuple = ()
     _input_positions: tuple[int, ...] = ()
     _saved: tuple | None = ()
+    _saved_versions: tuple[int, ...] = ()
+    _input_edges: tuple = ()
+    # True for ops whose output may share the input's storage (reshape, permute, expand,
+    # basic indexing): the output then becomes a view of the first input (see views.py).
+    _creates_view = False
     _freed = False
     _output_hooks: tuple | list = ()
 
@@ -84,8 +95,12 @@ class Function:
         raise NotImplementedError("a Function subclass must define backward(ctx, grad_output)")
 
     def save_for_backward(self, *tensors) -> None:
-        """Keep tensors that ``backward`` needs; freed after the backward pass."""
+        """Keep tensors that ``backward`` needs; freed after the backward pass. Their
+        versions are noted, so that ``saved_tensors`` can refuse ones changed in place."""
         self._saved = tensors
+        self._saved_versions = tuple(
+            0 if tensor is None else version_of(tensor) for tensor in tensors
+        )
 
     @property
     def saved_tensors(self) -> tuple:
@@ -94,6 +109,9 @@ class Function:
                 f"{type(self).__name__}: its saved tensors were freed by an earlier backward "
                 "pass. Call backward(retain_graph=True) the first time to backpropagate twice."
             )
+        for tensor, version in zip(self._saved, self._saved_versions, strict=True):
+            if tensor is not None:
+                check_saved_version(tensor, version)
         return self._saved
 
     @property
@@ -112,32 +130,46 @@ class Function:
     @classmethod
     def apply(cls, *args, **kwargs):
         """Run ``forward`` and, if any input requires a gradient, record the node."""
-        if not _GradMode.enabled:
-            return cls.forward(cls(), *args, **kwargs)
+        state = _GradMode  # this thread's grad mode, looked up once
+        if not state.enabled:
+            output = cls.forward(cls(), *args, **kwargs)
+            if cls._creates_view:
+                link_view(output, args[0], cls, args[1:])
+            return output
         Tensor = _TENSOR or _tensor_class()
         needs_input_grad = []
         positions = []
+        edges = []
         for position, arg in enumerate(args):
             if isinstance(arg, Tensor):
+                if arg._view is not None and arg._view.base.grad_fn is not arg._view.base_grad_fn:
+                    refresh_view(arg)  # its base was changed in place since
                 positions.append(position)
                 needs_input_grad.append(arg.requires_grad)
+                edges.append(arg.grad_fn or (arg if arg.requires_grad else None))
             else:
                 needs_input_grad.append(False)
         if True not in needs_input_grad:
-            return cls.forward(cls(), *args, **kwargs)
+            output = cls.forward(cls(), *args, **kwargs)
+            if cls._creates_view:
+                link_view(output, args[0], cls, args[1:])
+            return output
 
         ctx = cls()
-        _GradMode.enabled = False  # forward's own tensor ops must not be recorded
+        state.enabled = False  # forward's own tensor ops must not be recorded
         try:
             output = cls.forward(ctx, *args, **kwargs)
         finally:
-            _GradMode.enabled = True
+            state.enabled = True
         if not isinstance(output, Tensor):
             raise TypeError(
                 f"{cls.__name__}.forward must return a single Tensor, got {type(output).__name__}"
             )
+        if not output.dtype.is_floating_point:
+            return output  # integer and bool results never require grad, as in PyTorch
         ctx._input_positions = tuple(positions)
         ctx.inputs = tuple([args[i] for i in positions])
+        ctx._input_edges = tuple(edges)
         ctx.needs_input_grad = tuple(needs_input_grad)
         if _module_stack:
             ctx.module_stack = tuple(_module_stack)
@@ -146,4 +178,6 @@ class Function:
             output = output._alias()
         output.grad_fn = ctx
         output.requires_grad = True
+        if cls._creates_view:
+            link_view(output, args[0], cls, args[1:])
         return output

@@ -1,39 +1,68 @@
-"""Switching graph recording on and off (``no_grad``, ``enable_grad``)."""
+"""Switching graph recording on and off: ``no_grad``, ``enable_grad``, ``set_grad_enabled``,
+``inference_mode``.
+
+The switch is per thread, as in PyTorch: a ``no_grad`` block in one thread (say, evaluation)
+does not stop another thread from recording its graph, and the engine turns recording off for
+its backward pass only in the thread that runs it.
+"""
 
 from __future__ import annotations
 
 import functools
+import threading
 
 
-class _GradMode:
-    """Process-wide switch read by ``Function.apply`` on every op."""
+class _ThreadGradMode(threading.local):
+    """Each thread's switch, read by ``Function.apply`` on every op.
+
+    ``enabled`` is a class attribute: a thread that never set it reads the default, True,
+    without a per-thread initialisation step.
+    """
 
     enabled = True
+    inference = False
+
+
+_GradMode = _ThreadGradMode()
 
 
 def is_grad_enabled() -> bool:
-    """True when ops record the graph that ``backward`` will walk."""
+    """True when ops in this thread record the graph that ``backward`` will walk."""
     return _GradMode.enabled
 
 
+def is_inference_mode_enabled() -> bool:
+    """True inside an ``inference_mode()`` block of this thread."""
+    return _GradMode.inference
+
+
 class _SetGradMode:
-    """A context manager and decorator that sets the grad mode and restores it on exit."""
+    """A context manager and decorator that sets this thread's grad mode and restores it on
+    exit. One object may be entered several times, also nested: it keeps a stack."""
 
     def __init__(self, enabled: bool) -> None:
-        self._enabled = enabled
-        self._previous: list[bool] = []
+        self._enabled = bool(enabled)
+        self._previous: list[tuple[bool, bool]] = []
+
+    def _inference(self) -> bool:
+        return _GradMode.inference
 
     def __enter__(self) -> None:
-        self._previous.append(_GradMode.enabled)
+        self._previous.append((_GradMode.enabled, _GradMode.inference))
         _GradMode.enabled = self._enabled
+        _GradMode.inference = self._inference()
 
     def __exit__(self, *exc_info) -> None:
-        _GradMode.enabled = self._previous.pop()
+        _GradMode.enabled, _GradMode.inference = self._previous.pop()
+
+    def _fresh(self) -> _SetGradMode:
+        """A new manager with the same setting (each decorated call gets its own)."""
+        return type(self)()
 
     def __call__(self, function):
         @functools.wraps(function)
         def wrapper(*args, **kwargs):
-            with type(self)():
+            with self._fresh():
                 return function(*args, **kwargs)
 
         return wrapper
@@ -57,3 +86,54 @@ class enable_grad(_SetGradMode):  # noqa: N801 - PyTorch's name
 
     def __init__(self) -> None:
         super().__init__(True)
+
+
+class set_grad_enabled(_SetGradMode):  # noqa: N801 - PyTorch's name
+    """Turn recording on or off, as PyTorch does: called as a function it takes effect at
+    once (``minigrad.set_grad_enabled(False)``); used in ``with`` it also restores the
+    previous mode on exit."""
+
+    def __init__(self, mode: bool) -> None:
+        super().__init__(mode)
+        # PyTorch's set_grad_enabled switches when it is created, so that the plain call
+        # works; ``__enter__`` below then remembers the mode that was active before it.
+        self._before_creation = (_GradMode.enabled, _GradMode.inference)
+        _GradMode.enabled = self._enabled
+
+    def __enter__(self) -> None:
+        self._previous.append(self._before_creation)
+        _GradMode.enabled = self._enabled
+
+    def __call__(self, function):
+        # As a decorator it must not change the mode of the code that decorates.
+        _GradMode.enabled, _GradMode.inference = self._before_creation
+        return super().__call__(function)
+
+    def _fresh(self) -> _SetGradMode:
+        return _DeferredSetGradMode(self._enabled)
+
+
+class _DeferredSetGradMode(_SetGradMode):
+    """``set_grad_enabled(mode)`` used as a decorator: switches on each call, not when the
+    function is decorated."""
+
+    def _fresh(self) -> _SetGradMode:
+        return _DeferredSetGradMode(self._enabled)
+
+
+class inference_mode(_SetGradMode):  # noqa: N801 - PyTorch's name
+    """``no_grad`` for pure evaluation: nothing is recorded (``mode=False`` records again).
+
+    PyTorch also marks the tensors made inside as inference tensors that autograd refuses
+    later; minigrad does not track that, so here the block behaves exactly like ``no_grad``.
+    """
+
+    def __init__(self, mode: bool = True) -> None:
+        super().__init__(not mode)
+        self._mode = bool(mode)
+
+    def _inference(self) -> bool:
+        return self._mode
+
+    def _fresh(self) -> _SetGradMode:
+        return inference_mode(self._mode)

@@ -56,6 +56,11 @@ class Backend(ABC):
     def assign(self, dst, src) -> None:
         """Write ``src`` (broadcast to ``dst.shape``) into ``dst`` in place."""
 
+    @abstractmethod
+    def setitem(self, dst, index: tuple, values) -> None:
+        """``dst[index] = values`` in place (numpy's indexing rules; ``values`` is an array
+        broadcast to the indexed region, or a Python number)."""
+
     def add_scaled_(self, dst, src, alpha: float) -> None:
         """``dst += alpha * src`` in place (``src`` broadcast to ``dst``): the update step of
         every optimizer. This composite version works on any backend; a backend may override

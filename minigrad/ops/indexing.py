@@ -1,6 +1,10 @@
 """Indexing and slicing. ``a[index]`` picks elements; its gradient puts the upstream
 gradient back where they came from and adds it up where an element was picked twice (a
-scatter-add), which is why the gradient of indexing is ``index_add``."""
+scatter-add), which is why the gradient of indexing is ``index_add``.
+
+``a[index] = values`` (``SetItem``) is the other direction: the result is ``a`` with the
+indexed elements replaced, so the gradient goes to ``values`` at ``index`` and to ``a``
+everywhere else (the overwritten elements no longer affect anything)."""
 
 from __future__ import annotations
 
@@ -13,6 +17,8 @@ from minigrad.autograd.function import Function
 
 class GetItem(Function):
     """z = a[index];  dL/da = zeros with dL/dz added at ``index``."""
+
+    _creates_view = True  # ints and slices give a view of ``a`` (index arrays copy)
 
     @staticmethod
     def forward(ctx, a, index):
@@ -36,6 +42,32 @@ class IndexAdd(Function):
     @staticmethod
     def backward(ctx, grad):
         return GetItem.apply(grad, ctx.index), None, None
+
+
+class SetItem(Function):
+    """z = a with z[index] = values;  dL/da = dL/dz with zeros at ``index``,
+    dL/dvalues = (dL/dz)[index] summed back to the shape of ``values``."""
+
+    @staticmethod
+    def forward(ctx, a, values, index):
+        ctx.index, ctx.values_shape = index, values.shape
+        array = a.backend.copy(a._data)
+        a.backend.setitem(array, index, values._data)
+        return a._from_array(array, a.device)
+
+    @staticmethod
+    def backward(ctx, grad):
+        from minigrad.ops.common import sum_to_shape
+        from minigrad.ops.elementwise import where
+
+        grad_a = grad_values = None
+        if ctx.needs_input_grad[0]:
+            overwritten = grad.backend.zeros(grad.shape, np.bool_)
+            grad.backend.setitem(overwritten, ctx.index, True)
+            grad_a = where(grad._from_array(overwritten, grad.device), 0.0, grad)
+        if ctx.needs_input_grad[1]:
+            grad_values = sum_to_shape(GetItem.apply(grad, ctx.index), ctx.values_shape)
+        return grad_a, grad_values, None
 
 
 def _index_component(component, tensor, position: int):
@@ -94,15 +126,51 @@ def _check_bounds(tensor, index: tuple) -> None:
         dim += 1
 
 
-def getitem(tensor, index):
+def normalize_index(tensor, index) -> tuple:
+    """``index`` as a tuple of components the backend understands, bounds checked."""
     if not isinstance(index, tuple):
         index = (index,)
     index = tuple(_index_component(c, tensor, i) for i, c in enumerate(index))
     _check_bounds(tensor, index)
+    return index
+
+
+def getitem(tensor, index):
+    index = normalize_index(tensor, index)
+    if all(c is None or isinstance(c, slice) or type(c) is int for c in index):
+        # A trailing ``...`` makes numpy return a view also when every dimension gets an
+        # int (``a[0]`` of a vector), so that writing into the result writes into ``a``,
+        # as in PyTorch.
+        index = (*index, Ellipsis)
     try:
         return GetItem.apply(tensor, index)
     except IndexError as error:
         raise IndexError(f"cannot index tensor of shape {tensor.shape}: {error}") from None
+
+
+def setitem(tensor, index, values) -> None:
+    """``tensor[index] = values`` (a number or a tensor broadcast to the indexed region),
+    in place; recorded in the graph like any in-place op."""
+    from minigrad.autograd.inplace import apply_inplace
+    from minigrad.ops.common import as_operand
+    from minigrad.tensor import Tensor
+
+    index = normalize_index(tensor, index)
+    if isinstance(values, list | tuple | np.ndarray):
+        values = Tensor(values, dtype=tensor.dtype, device=tensor.device)
+    values = as_operand(values, tensor, "setitem")
+    if values.dtype is not tensor.dtype:
+        values = values.to(dtype=tensor.dtype)  # assignment converts, as in PyTorch
+    try:
+        apply_inplace(
+            tensor, "setitem", lambda before: SetItem.apply(before, values, index), (values,),
+            direct=lambda: tensor.backend.setitem(tensor._data, index, values._data),
+        )
+    except (IndexError, ValueError) as error:
+        raise IndexError(
+            f"cannot assign values of shape {values.shape} to tensor of shape {tensor.shape} "
+            f"at this index: {error}"
+        ) from None
 
 
 def gather(a, dim: int, index):

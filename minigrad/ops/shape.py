@@ -12,6 +12,8 @@ from minigrad.ops.common import normalize_dim, sum_to_shape
 class Reshape(Function):
     """Same elements, new shape;  the gradient is reshaped back."""
 
+    _creates_view = True
+
     @staticmethod
     def forward(ctx, a, shape: tuple):
         ctx.input_shape = a.shape
@@ -24,6 +26,8 @@ class Reshape(Function):
 
 class Permute(Function):
     """Axes reordered by ``dims``;  the gradient is permuted by the inverse order."""
+
+    _creates_view = True
 
     @staticmethod
     def forward(ctx, a, dims: tuple):
@@ -40,6 +44,8 @@ class Permute(Function):
 
 class Expand(Function):
     """Broadcast to a larger shape without copying;  the gradient sums over the copies."""
+
+    _creates_view = True
 
     @staticmethod
     def forward(ctx, a, shape: tuple):

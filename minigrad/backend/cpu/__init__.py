@@ -81,6 +81,9 @@ class CPUBackend(Backend):
     def assign(self, dst, src):
         np.copyto(dst, src)
 
+    def setitem(self, dst, index, values):
+        dst[index] = values
+
     def add_scaled_(self, dst, src, alpha):
         # In place with ufunc `out=`: no new array for the sum, one pass over dst.
         if alpha != 1:

@@ -141,6 +141,9 @@ class CUDABackend(Backend):
     def getitem(self, a, index):
         return _kernels("indexing").getitem(a, index)
 
+    def setitem(self, dst, index, values):
+        _kernels("indexing").setitem(dst, index, values)
+
     def index_add(self, shape, index, values, dtype):
         return _kernels("indexing").index_add(shape, index, values, dtype)
 

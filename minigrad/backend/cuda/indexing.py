@@ -82,6 +82,20 @@ def _as_tuple(index) -> tuple:
     return index if isinstance(index, tuple) else (index,)
 
 
+def setitem(a, index, values) -> None:
+    """``a[index] = values`` in place: a strided write for a basic index, a round trip
+    through the host (as in ``getitem``) for index arrays."""
+    index = _as_tuple(index)
+    if not _is_device_array(values):
+        values = full((), values, a.dtype)
+    if is_basic(index):
+        copy_into(basic_view(view_of(a), index), view_of(values))
+        return
+    host = a.copy_to_host()
+    host[_host_index(index)] = values.copy_to_host()
+    a.copy_to_device(host)
+
+
 def getitem(a, index):
     """``a[index]`` with numpy semantics, as a new contiguous device array."""
     index = _as_tuple(index)
