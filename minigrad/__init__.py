@@ -8,7 +8,15 @@
 """
 
 from minigrad import autograd, cuda, data, nn, optim
-from minigrad.autograd import enable_grad, grad, is_grad_enabled, no_grad
+from minigrad.autograd import (
+    enable_grad,
+    grad,
+    inference_mode,
+    is_grad_enabled,
+    is_inference_mode_enabled,
+    no_grad,
+    set_grad_enabled,
+)
 from minigrad.creation import (
     arange,
     empty,
@@ -64,7 +72,8 @@ __all__ = [
     "empty", "full", "eye", "arange", "linspace", "rand", "randn", "randint", "zeros_like",
     "ones_like",
     "full_like", "rand_like", "randn_like", "float32", "float64", "int64", "bool_",
-    "manual_seed", "no_grad", "enable_grad", "is_grad_enabled", "grad", "is_tensor", "cat",
+    "manual_seed", "no_grad", "enable_grad", "set_grad_enabled", "inference_mode",
+    "is_grad_enabled", "is_inference_mode_enabled", "grad", "is_tensor", "cat",
     "stack", "where", "clamp", "maximum", "minimum", "matmul", "exp", "log", "sqrt", "abs",
     "relu", "sigmoid", "tanh", "sum", "mean", "var", "std", "max", "min", "argmax", "argmin",
     "reshape", "flatten", "transpose", "permute", "squeeze", "unsqueeze", "__version__",

@@ -358,13 +358,8 @@ class Tensor:
                     "shape"
                 )
             gradient = self.ones_like()
-        elif not isinstance(gradient, Tensor):
-            gradient = Tensor(gradient, dtype=self.dtype, device=self.device)
-        if gradient.shape != self.shape:
-            raise RuntimeError(
-                f"backward(): gradient has shape {gradient.shape} but the tensor has shape "
-                f"{self.shape}"
-            )
+        else:
+            gradient = engine.seed_gradient(self, gradient, "backward()")
         if retain_graph is None:
             retain_graph = create_graph
         engine.run_backward([self], [gradient], retain_graph, create_graph)

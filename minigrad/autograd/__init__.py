@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-from minigrad.autograd.engine import run_backward
+from minigrad.autograd.engine import run_backward, seed_gradient
 from minigrad.autograd.function import Function, module_scope
-from minigrad.autograd.grad_mode import enable_grad, is_grad_enabled, no_grad
+from minigrad.autograd.grad_mode import (
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    is_inference_mode_enabled,
+    no_grad,
+    set_grad_enabled,
+)
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None,
@@ -45,6 +52,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None,
                     f"pass grad_outputs for the output of shape {output.shape}"
                 )
             seed = output.ones_like()
+        else:
+            seed = seed_gradient(output, seed, "grad()")
         seeds.append(seed)
     for i, tensor in enumerate(inputs):
         if not isinstance(tensor, Tensor):
@@ -70,6 +79,9 @@ __all__ = [
     "module_scope",
     "no_grad",
     "enable_grad",
+    "set_grad_enabled",
+    "inference_mode",
     "is_grad_enabled",
+    "is_inference_mode_enabled",
     "run_backward",
 ]

@@ -47,6 +47,30 @@ def _check_gradient(tensor, gradient, what: str):
     return gradient
 
 
+def seed_gradient(output, gradient, what: str):
+    """The gradient a user passed for ``output`` (to ``backward`` or as ``grad_outputs``),
+    checked: a Tensor (numbers and lists are converted) of the output's shape and device.
+    A gradient of another float dtype is converted to the output's dtype, as PyTorch does.
+    """
+    from minigrad.tensor import Tensor
+
+    if not isinstance(gradient, Tensor):
+        gradient = Tensor(gradient, dtype=output.dtype, device=output.device)
+    if gradient.shape != output.shape:
+        raise RuntimeError(
+            f"{what}: gradient has shape {gradient.shape} but the tensor has shape "
+            f"{output.shape}"
+        )
+    if gradient.device != output.device:
+        raise RuntimeError(
+            f"{what}: gradient is on {gradient.device} but the tensor is on {output.device}; "
+            "move it with .to(device)"
+        )
+    if gradient.dtype is not output.dtype:
+        gradient = gradient.to(dtype=output.dtype)
+    return gradient
+
+
 def run_backward(outputs, grad_outputs, retain_graph: bool, create_graph: bool,
                  inputs=None):
     """Backpropagate from ``outputs`` seeded with ``grad_outputs``.
