@@ -63,7 +63,8 @@ class Function:
 
     - ``inputs``: the Tensor arguments of ``forward``, in order (the node's parents, also
       those that need no gradient, so that drawings show every operand);
-    - ``needs_input_grad``: one bool per ``forward`` argument;
+    - ``needs_input_grad``: one bool per ``forward`` argument (already set when
+      ``forward`` runs; empty when nothing is recorded);
     - ``_input_edges``: where each input's gradient goes, fixed when the node is made: the
       input's ``grad_fn`` node, the input itself for a leaf that requires grad, or None. (A
       later in-place op gives the input tensor a new ``grad_fn``; this node's gradient must
@@ -156,6 +157,9 @@ class Function:
             return output
 
         ctx = cls()
+        # Known before forward, as in PyTorch: forward may save only what the wanted
+        # gradients will read.
+        ctx.needs_input_grad = tuple(needs_input_grad)
         state.enabled = False  # forward's own tensor ops must not be recorded
         try:
             output = cls.forward(ctx, *args, **kwargs)
@@ -170,7 +174,6 @@ class Function:
         ctx._input_positions = tuple(positions)
         ctx.inputs = tuple([args[i] for i in positions])
         ctx._input_edges = tuple(edges)
-        ctx.needs_input_grad = tuple(needs_input_grad)
         if _module_stack:
             ctx.module_stack = tuple(_module_stack)
         if output.grad_fn is not None or output.requires_grad:

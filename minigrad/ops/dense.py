@@ -21,7 +21,9 @@ class Linear(Function):
 
     @staticmethod
     def forward(ctx, x, weight, bias):
-        ctx.save_for_backward(x, weight)
+        # dL/dx reads only W and dL/dW only x: save just what the wanted gradients read.
+        needs_x, needs_weight = (ctx.needs_input_grad or (False, False))[:2]
+        ctx.save_for_backward(x if needs_weight else None, weight if needs_x else None)
         bias_array = None if bias is None else bias._data
         return x._from_array(x.backend.linear(x._data, weight._data, bias_array, None), x.device)
 

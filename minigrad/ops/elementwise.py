@@ -50,14 +50,19 @@ class Mul(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        # Each gradient reads the other operand: save only what a wanted gradient reads
+        # (then an operand whose gradient is not needed may change in place, as in PyTorch).
+        needs_a, needs_b = ctx.needs_input_grad or (False, False)
+        ctx.shapes = (a.shape, b.shape)
+        ctx.save_for_backward(a if needs_b else None, b if needs_a else None)
         return _wrap(a, a.backend.mul(a._data, b._data))
 
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
-        grad_a = sum_to_shape(grad * b, a.shape) if ctx.needs_input_grad[0] else None
-        grad_b = sum_to_shape(grad * a, b.shape) if ctx.needs_input_grad[1] else None
+        shape_a, shape_b = ctx.shapes
+        grad_a = sum_to_shape(grad * b, shape_a) if ctx.needs_input_grad[0] else None
+        grad_b = sum_to_shape(grad * a, shape_b) if ctx.needs_input_grad[1] else None
         return grad_a, grad_b
 
 
@@ -66,14 +71,17 @@ class Div(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        needs_b = (ctx.needs_input_grad or (False, False))[1]
+        ctx.shapes = (a.shape, b.shape)
+        ctx.save_for_backward(a if needs_b else None, b)  # only dz/db reads a
         return _wrap(a, a.backend.div(a._data, b._data))
 
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
-        grad_a = sum_to_shape(grad / b, a.shape) if ctx.needs_input_grad[0] else None
-        grad_b = sum_to_shape(-grad * a / (b * b), b.shape) if ctx.needs_input_grad[1] else None
+        shape_a, shape_b = ctx.shapes
+        grad_a = sum_to_shape(grad / b, shape_a) if ctx.needs_input_grad[0] else None
+        grad_b = sum_to_shape(-grad * a / (b * b), shape_b) if ctx.needs_input_grad[1] else None
         return grad_a, grad_b
 
 

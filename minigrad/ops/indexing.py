@@ -21,13 +21,17 @@ class GetItem(Function):
     _creates_view = True  # ints and slices give a view of ``a`` (index arrays copy)
 
     @staticmethod
-    def forward(ctx, a, index):
+    def forward(ctx, a, index, index_tensors=()):
         ctx.input_shape, ctx.index = a.shape, index
+        # The index tensors are saved only so that backward notices if one was changed in
+        # place since (``index`` holds their arrays).
+        ctx.save_for_backward(*index_tensors)
         return a._from_array(a.backend.getitem(a._data, index), a.device)
 
     @staticmethod
     def backward(ctx, grad):
-        return IndexAdd.apply(grad, ctx.input_shape, ctx.index), None
+        ctx.saved_tensors  # noqa: B018 - checks the index tensors' versions
+        return IndexAdd.apply(grad, ctx.input_shape, ctx.index), None, None
 
 
 class IndexAdd(Function):
@@ -49,8 +53,9 @@ class SetItem(Function):
     dL/dvalues = (dL/dz)[index] summed back to the shape of ``values``."""
 
     @staticmethod
-    def forward(ctx, a, values, index):
+    def forward(ctx, a, values, index, index_tensors=()):
         ctx.index, ctx.values_shape = index, values.shape
+        ctx.save_for_backward(*index_tensors)  # as in GetItem: for the version check
         array = a.backend.copy(a._data)
         a.backend.setitem(array, index, values._data)
         return a._from_array(array, a.device)
@@ -60,6 +65,7 @@ class SetItem(Function):
         from minigrad.ops.common import sum_to_shape
         from minigrad.ops.elementwise import where
 
+        ctx.saved_tensors  # noqa: B018 - checks the index tensors' versions
         grad_a = grad_values = None
         if ctx.needs_input_grad[0]:
             overwritten = grad.backend.zeros(grad.shape, np.bool_)
@@ -67,7 +73,7 @@ class SetItem(Function):
             grad_a = where(grad._from_array(overwritten, grad.device), 0.0, grad)
         if ctx.needs_input_grad[1]:
             grad_values = sum_to_shape(GetItem.apply(grad, ctx.index), ctx.values_shape)
-        return grad_a, grad_values, None
+        return grad_a, grad_values, None, None
 
 
 def _index_component(component, tensor, position: int):
@@ -126,24 +132,28 @@ def _check_bounds(tensor, index: tuple) -> None:
         dim += 1
 
 
-def normalize_index(tensor, index) -> tuple:
-    """``index`` as a tuple of components the backend understands, bounds checked."""
+def normalize_index(tensor, index) -> tuple[tuple, tuple]:
+    """``index`` as a tuple of components the backend understands, bounds checked, and the
+    index tensors in it."""
+    from minigrad.tensor import Tensor
+
     if not isinstance(index, tuple):
         index = (index,)
+    index_tensors = tuple(c for c in index if isinstance(c, Tensor))
     index = tuple(_index_component(c, tensor, i) for i, c in enumerate(index))
     _check_bounds(tensor, index)
-    return index
+    return index, index_tensors
 
 
 def getitem(tensor, index):
-    index = normalize_index(tensor, index)
+    index, index_tensors = normalize_index(tensor, index)
     if all(c is None or isinstance(c, slice) or type(c) is int for c in index):
         # A trailing ``...`` makes numpy return a view also when every dimension gets an
         # int (``a[0]`` of a vector), so that writing into the result writes into ``a``,
         # as in PyTorch.
         index = (*index, Ellipsis)
     try:
-        return GetItem.apply(tensor, index)
+        return GetItem.apply(tensor, index, index_tensors)
     except IndexError as error:
         raise IndexError(f"cannot index tensor of shape {tensor.shape}: {error}") from None
 
@@ -155,7 +165,7 @@ def setitem(tensor, index, values) -> None:
     from minigrad.ops.common import as_operand
     from minigrad.tensor import Tensor
 
-    index = normalize_index(tensor, index)
+    index, index_tensors = normalize_index(tensor, index)
     if isinstance(values, list | tuple | np.ndarray):
         values = Tensor(values, dtype=tensor.dtype, device=tensor.device)
     values = as_operand(values, tensor, "setitem")
@@ -163,7 +173,8 @@ def setitem(tensor, index, values) -> None:
         values = values.to(dtype=tensor.dtype)  # assignment converts, as in PyTorch
     try:
         apply_inplace(
-            tensor, "setitem", lambda before: SetItem.apply(before, values, index), (values,),
+            tensor, "setitem", lambda before: SetItem.apply(before, values, index, index_tensors),
+            (values,),
             direct=lambda: tensor.backend.setitem(tensor._data, index, values._data),
         )
     except (IndexError, ValueError) as error:
@@ -193,4 +204,4 @@ def gather(a, dim: int, index):
         shape[d] = index.shape[d]
         positions = np.arange(index.shape[d], dtype=np.int64).reshape(shape)
         components.append(a.backend.from_numpy(positions))
-    return GetItem.apply(a, tuple(components))
+    return GetItem.apply(a, tuple(components), (index,))

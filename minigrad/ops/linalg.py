@@ -16,17 +16,21 @@ class MatMul(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        # dL/dA reads only B and dL/dB only A: save just what the wanted gradients read.
+        needs_a, needs_b = ctx.needs_input_grad or (False, False)
+        ctx.shapes = (a.shape, b.shape)
+        ctx.save_for_backward(a if needs_b else None, b if needs_a else None)
         return a._from_array(a.backend.matmul(a._data, b._data), a.device)
 
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
+        shape_a, shape_b = ctx.shapes
         grad_a = grad_b = None
         if ctx.needs_input_grad[0]:
-            grad_a = sum_to_shape(grad @ b.transpose(-1, -2), a.shape)
+            grad_a = sum_to_shape(grad @ b.transpose(-1, -2), shape_a)
         if ctx.needs_input_grad[1]:
-            grad_b = sum_to_shape(a.transpose(-1, -2) @ grad, b.shape)
+            grad_b = sum_to_shape(a.transpose(-1, -2) @ grad, shape_b)
         return grad_a, grad_b
 
 
