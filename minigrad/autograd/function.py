@@ -99,9 +99,10 @@ class Function:
         """Keep tensors that ``backward`` needs; freed after the backward pass. Their
         versions are noted, so that ``saved_tensors`` can refuse ones changed in place."""
         self._saved = tensors
-        self._saved_versions = tuple(
-            0 if tensor is None else version_of(tensor) for tensor in tensors
-        )
+        if self.needs_input_grad:  # only a recorded node's backward will read them
+            self._saved_versions = tuple([
+                0 if tensor is None else version_of(tensor) for tensor in tensors
+            ])
 
     @property
     def saved_tensors(self) -> tuple:

@@ -2,12 +2,12 @@
 and on PyTorch: the same values and gradients, or the same error from both."""
 
 import numpy as np
+import torch
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import minigrad
-import torch
 
 
 def _iadd(h, w):
