@@ -28,19 +28,22 @@ from minigrad.autograd.grad_mode import _GradMode
 from minigrad.autograd.version_counter import check_saved_version, version_of
 from minigrad.autograd.views import link_view, refresh_view
 
-# The nn.Modules being called right now, outermost first. Graph drawings use it to group
-# the nodes each module created; nothing in the engine depends on it.
-_module_stack: list = []
-
 
 @contextmanager
 def module_scope(module):
-    """Record ``module`` as the caller of every op run inside the block."""
-    _module_stack.append(module)
+    """Record ``module`` as the caller of every op run inside the block (in this thread).
+
+    The nn.Modules being called right now, outermost first, are kept with the thread's grad
+    mode. Graph drawings use them to group the nodes each module created; nothing in the
+    engine depends on them.
+    """
+    state = _GradMode
+    previous = state.module_stack
+    state.module_stack = (*previous, module)
     try:
         yield
     finally:
-        _module_stack.pop()
+        state.module_stack = previous
 
 
 def _tensor_class():
@@ -175,8 +178,8 @@ class Function:
         ctx._input_positions = tuple(positions)
         ctx.inputs = tuple([args[i] for i in positions])
         ctx._input_edges = tuple(edges)
-        if _module_stack:
-            ctx.module_stack = tuple(_module_stack)
+        if state.module_stack:
+            ctx.module_stack = state.module_stack
         if output.grad_fn is not None or output.requires_grad:
             # forward returned one of its inputs or a view of it; give the node its own output
             output = output._alias()

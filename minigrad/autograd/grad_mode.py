@@ -15,12 +15,15 @@ import threading
 class _ThreadGradMode(threading.local):
     """Each thread's switch, read by ``Function.apply`` on every op.
 
-    ``enabled`` is a class attribute: a thread that never set it reads the default, True,
-    without a per-thread initialisation step.
+    The attributes are class attributes: a thread that never set one reads the default
+    without a per-thread initialisation step. ``module_stack`` (the nn.Modules being called,
+    see ``function.module_scope``) lives here too, so that ``apply`` finds everything
+    per-thread with one lookup.
     """
 
     enabled = True
     inference = False
+    module_stack: tuple = ()
 
 
 _GradMode = _ThreadGradMode()

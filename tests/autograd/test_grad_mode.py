@@ -213,3 +213,22 @@ def test_threads_training_separate_graphs_while_one_evaluates_get_exact_gradient
     for seed in seeds:
         for got, want in zip(results[seed], expected[seed], strict=True):
             np.testing.assert_array_equal(got, want)
+
+
+def test_module_being_called_in_another_thread_is_not_recorded_here():
+    inside, release = threading.Event(), threading.Event()
+
+    class Pausing(minigrad.nn.Module):
+        def forward(self, x):
+            inside.set()
+            release.wait(timeout=30)
+            return x * 2
+
+    model = Pausing()
+    thread, errors = _run_in_thread(lambda: model(minigrad.ones(2, requires_grad=True)))
+    assert inside.wait(timeout=30)
+    here = minigrad.ones(2, requires_grad=True) * 3
+    release.set()
+    thread.join()
+    assert not errors
+    assert here.grad_fn.module_stack == ()
