@@ -356,3 +356,18 @@ def test_manual_update_on_nn_module_parameters_matches_torch():
     np.testing.assert_allclose(model.weight.numpy(), torch_model.weight.detach().numpy(),
                                rtol=1e-12)
     np.testing.assert_allclose(model.bias.numpy(), torch_model.bias.detach().numpy(), rtol=1e-12)
+
+
+def test_writes_into_views_of_a_constant_make_it_part_of_the_graph():
+    outcomes = []
+    for backend in (minigrad, torch):
+        w = backend.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        x = backend.zeros(2, 4)
+        x[1, 1:].copy_(w)
+        x[0][2] = w[0] * 5          # assignment into a view (x[0])
+        x.view(-1)[0:2].mul_(w[1:])
+        assert x.requires_grad and not x.is_leaf
+        (x * backend.arange(8).reshape(2, 4).float()).sum().backward()
+        outcomes.append((x.detach().numpy().copy(), w.grad.numpy().copy()))
+    for got, expected in zip(*outcomes, strict=True):
+        np.testing.assert_array_equal(got, expected)
