@@ -23,27 +23,28 @@ class SoftmaxCrossEntropy(Function):
     @staticmethod
     def forward(ctx, logits, target):
         loss, probabilities = logits.backend.softmax_cross_entropy(logits._data, target._data)
-        ctx.probabilities, ctx.target = probabilities, target._data
-        ctx.save_for_backward(logits)
+        ctx.probabilities = probabilities
+        ctx.save_for_backward(logits, target)  # saved, so that in-place changes are caught
         return logits._from_array(loss, logits.device)
 
     @staticmethod
     def backward(ctx, grad):
         if is_grad_enabled():
             return _differentiable_backward(ctx, grad), None
-        array = grad.backend.softmax_cross_entropy_backward(ctx.probabilities, ctx.target,
+        _, target = ctx.saved_tensors
+        array = grad.backend.softmax_cross_entropy_backward(ctx.probabilities, target._data,
                                                             grad._data)
         return grad._from_array(array, grad.device), None
 
 
 def _differentiable_backward(ctx, grad):
     """(softmax(z) - one_hot(t)) * g written with Tensor ops, for create_graph=True."""
-    (logits,) = ctx.saved_tensors
+    logits, target = ctx.saved_tensors
     shifted = logits - logits.detach().amax(dim=1, keepdim=True)
     exponentials = shifted.exp()
     probabilities = exponentials / exponentials.sum(dim=1, keepdim=True)
     one_hot = np.zeros(logits.shape, dtype=logits.dtype.numpy)
-    one_hot[np.arange(logits.shape[0]), logits.backend.to_numpy(ctx.target)] = 1
+    one_hot[np.arange(logits.shape[0]), logits.backend.to_numpy(target._data)] = 1
     one_hot = Tensor._from_array(logits.backend.from_numpy(one_hot), logits.device)
     return (probabilities - one_hot) * grad.unsqueeze(1)
 

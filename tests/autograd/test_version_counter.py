@@ -258,3 +258,17 @@ def test_copy_from_reshape_of_a_permuted_tensor_is_not_a_view():
     flat.add_(1)
     assert x._version == 0 and x.t()._version == 0
     assert x.numpy().sum() == 0
+
+
+def test_class_indices_changed_before_cross_entropy_backward():
+    def scenario(backend):
+        logits = backend.tensor([[1.0, 2.0, 0.5], [0.1, -1.0, 2.0]], requires_grad=True)
+        target = backend.tensor([1, 2])
+        loss = backend.nn.functional.cross_entropy(logits, target)
+        target[0] = 0
+        loss.backward()
+        return [logits.grad]
+
+    got, expected = _run(scenario)
+    assert isinstance(expected, str) and INPLACE_ERROR in expected
+    assert isinstance(got, str) and INPLACE_ERROR in got
