@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from minigrad.autograd.function import Function
 from minigrad.autograd.grad_mode import _GradMode
+from minigrad.autograd.views import refresh_if_stale
 
 
 def _topological_order(roots: list) -> list:
@@ -80,6 +81,8 @@ def run_backward(outputs, grad_outputs, retain_graph: bool, create_graph: bool,
     ``inputs`` (leaves or intermediate tensors) are returned, in order, None where an input
     does not affect the outputs (what ``minigrad.grad`` does).
     """
+    for tensor in (*outputs, *(inputs or ())):
+        refresh_if_stale(tensor)
     # The gradient flowing into each node's output, summed over all its consumers.
     node_gradients: dict = {}
     root_nodes = []

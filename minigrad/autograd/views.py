@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from minigrad.autograd.grad_mode import _GradMode
 from minigrad.autograd.version_counter import shared_counter
 
 
@@ -57,11 +58,23 @@ def link_view(output, source, function, arguments: tuple) -> None:
         output._view = ViewInfo(source_view.base, source_view.ops + step, source_view.base.grad_fn)
 
 
+def refresh_if_stale(tensor) -> None:
+    """Bring ``tensor``'s ``grad_fn`` up to date if it is a view whose base was changed in
+    place since (``Function.apply`` does this for every input; ``backward`` for its roots)."""
+    view = tensor._view
+    if view is not None and view.base.grad_fn is not view.base_grad_fn:
+        refresh_view(tensor)
+
+
 def refresh_view(view_tensor) -> None:
     """Bring a view's ``grad_fn`` up to date after its base was changed in place."""
     view = view_tensor._view
     base = view.base
-    regenerated = view.replay(base)
+    previous, _GradMode.enabled = _GradMode.enabled, True  # the history is wanted here
+    try:
+        regenerated = view.replay(base)
+    finally:
+        _GradMode.enabled = previous
     view_tensor.grad_fn = regenerated.grad_fn
     view_tensor.requires_grad = regenerated.requires_grad
     view.base_grad_fn = base.grad_fn

@@ -371,3 +371,16 @@ def test_writes_into_views_of_a_constant_make_it_part_of_the_graph():
         outcomes.append((x.detach().numpy().copy(), w.grad.numpy().copy()))
     for got, expected in zip(*outcomes, strict=True):
         np.testing.assert_array_equal(got, expected)
+
+
+def test_backward_from_a_view_whose_base_changed_uses_the_new_history():
+    grads = []
+    for backend in (minigrad, torch):
+        x = backend.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        h = x * 1
+        head = h[:2]
+        h.mul_(x)                         # head's values and history change with h
+        head.backward(backend.tensor([1.0, 1.0]))
+        grads.append(x.grad.numpy().copy())
+    np.testing.assert_array_equal(grads[0], grads[1])
+    np.testing.assert_array_equal(grads[0], [2.0, 4.0, 0.0])
