@@ -407,8 +407,10 @@ class Tensor:
                 )
             self.backend.add_scaled_(self._data, operand._data, alpha)
 
-        return self._inplace(name, lambda old: old + other * alpha if alpha != 1 else old + other,
-                             other, direct=add_directly)
+        def added(old):  # the same update as recorded ops, for tensors in the graph
+            return old + (other if alpha == 1 else other * alpha)
+
+        return self._inplace(name, added, other, direct=add_directly)
 
     def mul_(self, other) -> Tensor:
         return self._inplace("mul_", lambda old: old * other, other)
