@@ -46,6 +46,17 @@ def module_scope(module):
         state.module_stack = previous
 
 
+def _saved_version(tensor, position: int) -> int:
+    if tensor is None:
+        return 0
+    if not hasattr(tensor, "_version_counter"):
+        raise TypeError(
+            f"save_for_backward can only save tensors (or None), but argument {position} is "
+            f"of type {type(tensor).__name__}; keep other values as ctx attributes"
+        )
+    return version_of(tensor)
+
+
 def _tensor_class():
     """``minigrad.tensor.Tensor`` (imported late: the tensor module imports this one)."""
     global _TENSOR
@@ -103,9 +114,7 @@ class Function:
         versions are noted, so that ``saved_tensors`` can refuse ones changed in place."""
         self._saved = tensors
         if self.needs_input_grad:  # only a recorded node's backward will read them
-            self._saved_versions = tuple([
-                0 if tensor is None else version_of(tensor) for tensor in tensors
-            ])
+            self._saved_versions = tuple([_saved_version(t, i) for i, t in enumerate(tensors)])
 
     @property
     def saved_tensors(self) -> tuple:

@@ -272,3 +272,14 @@ def test_class_indices_changed_before_cross_entropy_backward():
     got, expected = _run(scenario)
     assert isinstance(expected, str) and INPLACE_ERROR in expected
     assert isinstance(got, str) and INPLACE_ERROR in got
+
+
+def test_save_for_backward_refuses_what_is_not_a_tensor():
+    class Scale(minigrad.autograd.Function):
+        @staticmethod
+        def forward(ctx, x, factor):
+            ctx.save_for_backward(x, factor)
+            return x * factor
+
+    with pytest.raises(TypeError, match="argument 1 is of type float"):
+        Scale.apply(minigrad.ones(2, requires_grad=True), 2.0)
