@@ -5,6 +5,11 @@ from __future__ import annotations
 from minigrad.autograd.engine import run_backward
 from minigrad.autograd.function import Function, module_scope
 from minigrad.autograd.grad_mode import enable_grad, is_grad_enabled, no_grad
+from minigrad.autograd.variable import Variable
+from minigrad.unsupported import AUTOGRAD as _UNSUPPORTED
+from minigrad.unsupported import module_getattr
+
+__getattr__ = module_getattr("minigrad.autograd", _UNSUPPORTED)
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None,
@@ -66,6 +71,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None,
 
 __all__ = [
     "Function",
+    "Variable",
     "grad",
     "module_scope",
     "no_grad",

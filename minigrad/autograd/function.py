@@ -53,6 +53,31 @@ def _tensor_class():
 
 _TENSOR = None
 
+# minigrad node classes whose PyTorch name is not "<ClassName>Backward0"
+_PYTORCH_NODE_NAMES = {
+    "PowScalar": "PowBackward0", "Pow": "PowBackward1", "MatMul": "MmBackward0",
+    "Reshape": "ViewBackward0", "Convert": "ToCopyBackward0", "GetItem": "IndexBackward0",
+    "Linear": "AddmmBackward0", "Conv2d": "ConvolutionBackward0",
+    "MaxPool2d": "MaxPool2DWithIndicesBackward0", "AvgPool2d": "AvgPool2DBackward0",
+    "SoftmaxCrossEntropy": "NllLossBackward0", "BinaryCrossEntropy": "BinaryCrossEntropyBackward0",
+    "Log1P": "Log1PBackward0",
+}
+
+
+class AccumulateGrad:
+    """The node PyTorch shows for a leaf in ``next_functions``: it adds the incoming
+    gradient into ``variable.grad``. Here it only names the leaf; the engine stores leaf
+    gradients itself."""
+
+    def __init__(self, variable) -> None:
+        self.variable = variable
+
+    pytorch_name = "AccumulateGrad"
+    next_functions: tuple = ()
+
+    def __repr__(self) -> str:
+        return "<AccumulateGrad>"
+
 
 class Function:
     """Base class of graph nodes. Subclasses define static ``forward`` and ``backward``.
@@ -100,6 +125,33 @@ class Function:
     def name(self) -> str:
         """The op's name for error messages and drawings, e.g. ``"Mul"``."""
         return type(self).__name__
+
+    @property
+    def pytorch_name(self) -> str:
+        """PyTorch's name for this kind of node, as ``grad_fn`` reprs show it:
+        ``"MulBackward0"`` for ``Mul``, ``"PowBackward0"`` for a power with a number
+        exponent. A user's own Function is ``"<ClassName>Backward"``, as in PyTorch."""
+        name = type(self).__name__
+        if name in _PYTORCH_NODE_NAMES:
+            return _PYTORCH_NODE_NAMES[name]
+        if type(self).__module__.startswith("minigrad."):
+            return f"{name}Backward0"
+        return f"{name}Backward"
+
+    @property
+    def next_functions(self) -> tuple:
+        """``((node, 0), ...)``, one pair per Tensor input, as in PyTorch: the node that made
+        the input, an ``AccumulateGrad`` for a leaf that requires grad (it stores into
+        ``.grad``), or ``(None, 0)`` for an input that needs no gradient."""
+        pairs = []
+        for tensor in self.inputs:
+            if tensor.grad_fn is not None:
+                pairs.append((tensor.grad_fn, 0))
+            elif tensor.requires_grad:
+                pairs.append((AccumulateGrad(tensor), 0))
+            else:
+                pairs.append((None, 0))
+        return tuple(pairs)
 
     def _free(self) -> None:
         """Drop what backward needed, so a finished graph holds no large buffers."""

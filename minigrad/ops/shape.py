@@ -114,10 +114,11 @@ def permute(a, *dims):
 
 
 def transpose(a, dim0: int, dim1: int):
+    # dims are checked first: transpose(0, 1) of a 0-d tensor is an IndexError, as in PyTorch
+    i, j = normalize_dim(dim0, a.ndim), normalize_dim(dim1, a.ndim)
     if a.ndim < 2:
         return a
     dims = list(range(a.ndim))
-    i, j = normalize_dim(dim0, a.ndim), normalize_dim(dim1, a.ndim)
     dims[i], dims[j] = dims[j], dims[i]
     return Permute.apply(a, tuple(dims))
 
