@@ -50,8 +50,9 @@ _UNARY = {
 
 # Only these can meet inf/nan edge cases (log 0, sqrt of a negative, exp overflow); the
 # others skip np.errstate, which costs more than the op itself on small arrays.
-_MAY_WARN = frozenset({"exp", "log", "sqrt", "sin", "cos", "tan", "asin", "acos", "sinh", "cosh", "acosh",
-                       "atanh", "log2", "log10", "log1p", "expm1", "rsqrt", "reciprocal"})
+_MAY_WARN = frozenset({"exp", "log", "sqrt", "sin", "cos", "tan", "asin", "acos", "sinh",
+                       "cosh", "acosh", "atanh", "log2", "log10", "log1p", "expm1", "rsqrt",
+                       "reciprocal"})
 
 
 def _kernels(name: str):
