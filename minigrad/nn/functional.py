@@ -24,7 +24,7 @@ from minigrad.nn._functional_layers import (
     softmax,
     tanh,
 )
-from minigrad.nn._functional_losses import (
+from minigrad.nn._functional_loss_arguments import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
     cross_entropy,

@@ -48,7 +48,7 @@ def matmul(a, b):
             f"matmul: both operands need at least one dimension, got shapes {a.shape} and "
             f"{b.shape}"
         )
-    a, b = promote_pair(a, b, "matmul")
+    a, b = promote_pair(a, b, "matmul", mix_floats=False)
     inner_a = a.shape[-1]
     inner_b = b.shape[-2] if b.ndim > 1 else b.shape[0]
     if inner_a != inner_b:

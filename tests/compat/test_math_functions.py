@@ -133,3 +133,25 @@ def test_pytorch_keyword_names():
             theirs = [r.numpy() for r in results]
     for mine, reference in zip(ours, theirs, strict=True):
         np.testing.assert_allclose(mine, reference, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("shape_a,shape_b", [((3,), (3,)), ((2, 3), ()), ((), (3,)),
+                                             ((), ()), ((2, 1), (3,))])
+def test_float32_with_float64_promotes_like_torch(shape_a, shape_b):
+    rng = np.random.default_rng(6)
+    a, b = rng.normal(size=shape_a).astype(np.float32), rng.normal(size=shape_b)
+    for op in (lambda x, y: x + y, lambda x, y: x * y, lambda x, y: y / x,
+               lambda x, y: library(x).maximum(x, y)):
+        results = {}
+        for lib in (minigrad, torch):
+            x = lib.tensor(a, requires_grad=True)
+            y = lib.tensor(b, requires_grad=True)
+            out = op(x, y)
+            out.sum().backward()
+            results[lib.__name__] = (str(out.dtype).split(".")[-1], out.detach().numpy(),
+                                     x.grad.numpy(), y.grad.numpy())
+        ours, theirs = results["minigrad"], results["torch"]
+        assert ours[0] == theirs[0]
+        for mine, reference in zip(ours[1:], theirs[1:], strict=True):
+            assert mine.dtype == reference.dtype
+            np.testing.assert_allclose(mine, reference, rtol=1e-6)
