@@ -36,13 +36,17 @@ from minigrad.defaults import (
 )
 from minigrad.devices import device
 from minigrad.dtypes import DType, bool_, float32, float64, int64
-from minigrad.ops import arithmetic, elementwise_math, linalg
+from minigrad.ops import arithmetic as _arithmetic
+from minigrad.ops import elementwise_math as _elementwise_math
+from minigrad.ops import linalg as _linalg
 from minigrad.ops.elementwise import where
-from minigrad.ops.shape import cat, stack
+from minigrad.ops.shape import cat, chunk, split, stack
 from minigrad.random import manual_seed
 from minigrad.scalar import Value
+from minigrad.serialization import load, save
 from minigrad.size import Size
 from minigrad.tensor import Tensor, is_tensor
+from minigrad.unsupported import NOT_YET as _NOT_YET
 from minigrad.unsupported import TORCH as _UNSUPPORTED
 from minigrad.unsupported import module_getattr
 
@@ -86,14 +90,18 @@ def log_softmax(input, dim, dtype=None):  # noqa: A002
     return nn.functional.log_softmax(input, dim=dim)
 
 
+# The activations PyTorch also has as Tensor methods: x.softmax(dim=1)
+Tensor.softmax, Tensor.log_softmax = softmax, log_softmax
+Tensor.split, Tensor.chunk = split, chunk
+
 # The op families' tables (see minigrad/ops): add, sub, ..., sin, cos, ..., mm, mv, norm, ...
-globals().update(arithmetic.FUNCTIONS)
-globals().update(elementwise_math.FUNCTIONS)
-globals().update(linalg.FUNCTIONS)
+globals().update(_arithmetic.FUNCTIONS)
+globals().update(_elementwise_math.FUNCTIONS)
+globals().update(_linalg.FUNCTIONS)
 
 # PyTorch's dtype aliases; out-of-scope dtypes (half, int32, ...) raise via __getattr__
 float, double, long, bool = float32, float64, int64, bool_  # noqa: A001
-__getattr__ = module_getattr("minigrad", _UNSUPPORTED)
+__getattr__ = module_getattr("minigrad", {**_UNSUPPORTED, **_NOT_YET})
 
 __all__ = [
     "Tensor", "Value", "DType", "autograd", "cuda", "data", "nn", "optim", "tensor", "from_numpy",
@@ -107,6 +115,7 @@ __all__ = [
     "reshape", "flatten", "transpose", "permute", "squeeze", "unsqueeze", "__version__",
     "device", "Size", "get_default_dtype", "set_default_dtype", "get_default_device",
     "set_default_device", "float", "double", "long", "bool", "t", "numel", "amax", "amin",
-    "is_floating_point", "clone", "detach", "softmax", "log_softmax",
-    *arithmetic.FUNCTIONS, *elementwise_math.FUNCTIONS, *linalg.FUNCTIONS,
+    "is_floating_point", "clone", "detach", "softmax", "log_softmax", "save", "load",
+    "split", "chunk",
+    *_arithmetic.FUNCTIONS, *_elementwise_math.FUNCTIONS, *_linalg.FUNCTIONS,
 ]

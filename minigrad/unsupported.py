@@ -33,6 +33,15 @@ TORCH = {
     "mps": "Apple GPUs (MPS) are not a minigrad device: 'cpu' and 'cuda' only",
 }
 
+# In scope, but not in minigrad yet: NotImplementedError says so rather than AttributeError.
+_NOT_YET = "in scope for minigrad but not implemented yet"
+NOT_YET = {
+    "set_grad_enabled": f"{_NOT_YET}; use `with minigrad.no_grad():` / `enable_grad()`",
+    "inference_mode": f"{_NOT_YET}; use `with minigrad.no_grad():`",
+    **{name: _NOT_YET for name in ("prod", "cumsum", "sort", "argsort", "topk", "unique",
+                                   "diag", "tril", "triu", "einsum")},
+}
+
 TENSOR = {
     "half": _HALF, "bfloat16": _HALF, "int": dtypes.UNSUPPORTED["int"],
     "short": dtypes.UNSUPPORTED["short"], "char": dtypes.UNSUPPORTED["int8"],
@@ -40,6 +49,7 @@ TENSOR = {
     "is_complex": _COMPLEX, "real": _COMPLEX, "imag": _COMPLEX, "svd": _LINALG,
     "inverse": _LINALG, "det": _LINALG, "pin_memory": _DISTRIBUTED,
     "share_memory_": _DISTRIBUTED,
+    **{name: _NOT_YET for name in ("prod", "cumsum", "sort", "argsort", "topk", "unique")},
 }
 
 NN = {

@@ -68,6 +68,19 @@ def clamp(input, min=None, max=None):  # noqa: A002
     return elementwise.clamp(input, min, max)
 
 
+def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:  # noqa: A002
+    """True if |input - other| <= atol + rtol |other| everywhere (shapes broadcast)."""
+    import numpy as np
+
+    return bool(np.allclose(input.numpy(), other.numpy(), rtol=rtol, atol=atol,
+                            equal_nan=equal_nan))
+
+
+def equal(input, other) -> bool:  # noqa: A002
+    """True if both tensors have the same shape and the same values."""
+    return input.shape == other.shape and bool((input == other).all())
+
+
 FUNCTIONS = {
     "add": add, "sub": sub, "subtract": sub, "mul": mul, "multiply": mul, "div": div,
     "divide": div, "true_divide": div, "pow": pow, "neg": neg, "negative": neg,
@@ -75,4 +88,5 @@ FUNCTIONS = {
     "greater": _comparison("gt"), "less": _comparison("lt"), "greater_equal": _comparison("ge"),
     "less_equal": _comparison("le"), "not_equal": _comparison("ne"),
     "maximum": maximum, "minimum": minimum, "clamp": clamp, "clip": clamp,
+    "allclose": allclose, "equal": equal,
 }
