@@ -71,6 +71,7 @@ COURSE_NAMES: dict[str, list[str]] = {
     "optim": "Optimizer SGD Adagrad RMSprop Adam AdamW lr_scheduler LBFGS SparseAdam".split(),
     "optim.lr_scheduler": "StepLR ExponentialLR CosineAnnealingLR".split(),
     "autograd": "Function grad Variable functional forward_ad".split(),
+    "utils.data": "DataLoader TensorDataset Dataset random_split Subset Sampler".split(),
 }
 
 # Where minigrad means the same thing as PyTorch but behaves differently on purpose.
@@ -94,6 +95,7 @@ NAMESPACES = {
     "nn.Module": "minigrad.nn:Module", "nn.functional": "minigrad.nn.functional",
     "nn.init": "minigrad.nn.init", "optim": "minigrad.optim",
     "optim.lr_scheduler": "minigrad.optim.lr_scheduler", "autograd": "minigrad.autograd",
+    "utils.data": "minigrad.utils.data",
 }
 
 

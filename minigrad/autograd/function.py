@@ -130,7 +130,11 @@ class Function:
     def pytorch_name(self) -> str:
         """PyTorch's name for this kind of node, as ``grad_fn`` reprs show it:
         ``"MulBackward0"`` for ``Mul``, ``"PowBackward0"`` for a power with a number
-        exponent. A user's own Function is ``"<ClassName>Backward"``, as in PyTorch."""
+        exponent. A user's own Function is ``"<ClassName>Backward"``, as in PyTorch. A
+        function built from several ops (a loss) may name its last node after itself
+        (``MseLossBackward0``) by setting ``_pytorch_name`` on it."""
+        if "_pytorch_name" in self.__dict__:
+            return self.__dict__["_pytorch_name"]
         name = type(self).__name__
         if name in _PYTORCH_NODE_NAMES:
             return _PYTORCH_NODE_NAMES[name]

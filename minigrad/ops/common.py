@@ -134,3 +134,12 @@ def sum_to_shape(gradient, shape: tuple):
     if axes:
         gradient = gradient.sum(dim=axes, keepdim=True)
     return gradient.reshape(shape)
+
+
+def name_node(result, pytorch_name: str):
+    """Give ``result``'s graph node PyTorch's name for the whole function that made it
+    (``mean`` is a sum and a division here, one ``MeanBackward0`` node in PyTorch), so
+    ``grad_fn`` reads as in PyTorch. Returns ``result``."""
+    if result.grad_fn is not None:
+        result.grad_fn._pytorch_name = pytorch_name
+    return result

@@ -161,3 +161,24 @@ def test_custom_optimizer_subclass_like_torch():
         return w.detach().numpy()
 
     np.testing.assert_allclose(make(minigrad), make(torch), rtol=1e-12)
+
+
+def test_data_loading_from_utils_data_like_torch():
+    batches = {}
+    for lib in (minigrad, torch):
+        from_utils = lib.utils.data
+
+        class Squares(from_utils.Dataset):
+            def __len__(self):
+                return 10
+
+            def __getitem__(self, index):
+                return lib.tensor([float(index)]), lib.tensor(float(index) ** 2)
+
+        pairs = from_utils.TensorDataset(lib.tensor(A), lib.tensor(B))
+        loaded = [(x.sum().item(), y.shape[0]) for x, y in
+                  from_utils.DataLoader(pairs, batch_size=2, shuffle=False)]
+        loaded += [(x.sum().item(), y.sum().item()) for x, y in
+                   from_utils.DataLoader(Squares(), batch_size=4)]
+        batches[lib.__name__] = loaded
+    np.testing.assert_allclose(batches["minigrad"], batches["torch"], rtol=1e-6)

@@ -155,3 +155,24 @@ def test_out_of_scope_names_raise_not_implemented_with_the_reason():
                             (minigrad.optim, "LBFGS"), (minigrad.autograd, "functional")]:
         with pytest.raises(NotImplementedError, match="scope|minigrad"):
             getattr(namespace, name)
+
+
+def test_loss_nodes_carry_pytorchs_names():
+    rng = np.random.default_rng(3)
+    logits, labels = rng.normal(size=(4, 3)), np.array([0, 2, 1, 1])
+    probabilities, targets = rng.uniform(0.1, 0.9, size=(4, 3)), rng.uniform(size=(4, 3))
+    names = {}
+    for lib in (minigrad, torch):
+        F = lib.nn.functional
+        x = lib.tensor(logits, requires_grad=True)
+        p = lib.tensor(probabilities, requires_grad=True)
+        y, q = lib.tensor(labels), lib.tensor(targets)
+        losses = [F.mse_loss(p, q), F.l1_loss(p, q, reduction="none"), F.l1_loss(p, q),
+                  F.l1_loss(p, q, reduction="sum"), F.huber_loss(p, q, reduction="none"),
+                  p.mean(), p.mean(dim=0), p.sum(), p.sum(dim=1), p.sum((0, 1)),
+                  F.mse_loss(p, q, reduction="none"), F.cross_entropy(x, y, reduction="sum"),
+                  F.binary_cross_entropy(p, q), F.binary_cross_entropy_with_logits(x, q),
+                  F.nll_loss(F.log_softmax(x, dim=1), y), F.cross_entropy(x, y),
+                  lib.nn.MSELoss()(p, q)]
+        names[lib.__name__] = [repr(loss).split("grad_fn=")[1] for loss in losses]
+    assert names["minigrad"] == names["torch"]
