@@ -17,7 +17,10 @@ _COMPLEX = "complex numbers are outside minigrad's scope (real-valued deep learn
 _DISTRIBUTED = "multi-process and multi-GPU training are outside minigrad's scope (one device)"
 _RNN = ("recurrent layers are not part of minigrad's course scope (MLPs and CNNs); build one "
         "from nn.Linear and a loop over time steps")
-_JIT = "TorchScript/compilation of PyTorch programs; minigrad.compile is minigrad's own tracer"
+_JIT = "TorchScript and torch.fx are outside minigrad's scope (minigrad runs eagerly)"
+_ATTENTION = ("attention layers are not part of minigrad's course scope (MLPs and CNNs); "
+              "write one from nn.Linear, matmul and softmax")
+_FFT = "Fourier transforms are outside minigrad's scope"
 _LINALG = ("factorizations (SVD, eigenvalues, inverses) are outside minigrad's scope; "
            "minigrad has matmul, mm, mv, bmm, dot, outer and norm")
 
@@ -27,7 +30,7 @@ TORCH = {
     "complex": _COMPLEX, "view_as_complex": _COMPLEX,
     "distributed": _DISTRIBUTED, "multiprocessing": _DISTRIBUTED,
     "jit": _JIT, "fx": _JIT,
-    "svd": _LINALG, "inverse": _LINALG, "det": _LINALG, "linalg": _LINALG, "fft": _LINALG,
+    "svd": _LINALG, "inverse": _LINALG, "det": _LINALG, "linalg": _LINALG, "fft": _FFT,
     "autocast": _HALF, "amp": _HALF,
     "backends": "there are no backend switches (cuDNN, MPS) in minigrad: 'cpu' and 'cuda' only",
     "mps": "Apple GPUs (MPS) are not a minigrad device: 'cpu' and 'cuda' only",
@@ -39,7 +42,7 @@ NOT_YET = {
     "set_grad_enabled": f"{_NOT_YET}; use `with minigrad.no_grad():` / `enable_grad()`",
     "inference_mode": f"{_NOT_YET}; use `with minigrad.no_grad():`",
     **{name: _NOT_YET for name in ("prod", "cumsum", "sort", "argsort", "topk", "unique",
-                                   "diag", "tril", "triu", "einsum")},
+                                   "diag", "einsum")},
 }
 
 TENSOR = {
@@ -54,8 +57,8 @@ TENSOR = {
 
 NN = {
     "RNN": _RNN, "LSTM": _RNN, "GRU": _RNN, "RNNCell": _RNN, "LSTMCell": _RNN, "GRUCell": _RNN,
-    "Transformer": _RNN.replace("recurrent layers are", "attention layers are"),
-    "MultiheadAttention": _RNN.replace("recurrent layers are", "attention layers are"),
+    "Transformer": _ATTENTION,
+    "MultiheadAttention": _ATTENTION,
     "DataParallel": _DISTRIBUTED, "parallel": _DISTRIBUTED,
     "Conv3d": "3-D convolution is outside minigrad's scope (conv1d and conv2d)",
     "ConvTranspose2d": "transposed convolution is not part of minigrad's course scope",
@@ -66,7 +69,7 @@ NN = {
 FUNCTIONAL = {
     "conv3d": NN["Conv3d"], "conv_transpose2d": NN["ConvTranspose2d"],
     "embedding": NN["Embedding"],
-    "scaled_dot_product_attention": NN["MultiheadAttention"],
+    "scaled_dot_product_attention": _ATTENTION,
     "interpolate": "resampling images is outside minigrad's scope",
     "grid_sample": "resampling images is outside minigrad's scope",
 }

@@ -151,6 +151,34 @@ def norm(input, p="fro", dim=None, keepdim: bool = False):  # noqa: A002
     return (magnitude ** p).sum(dim=dim, keepdim=keepdim) ** (1.0 / p)
 
 
+def _triangle(input, diagonal: int, lower: bool, name: str):
+    """``input`` with the entries on one side of a diagonal set to zero: a multiplication by
+    a constant 0/1 mask, so the gradient is the upstream gradient times the same mask."""
+    import numpy as np
+
+    _require_tensor(input, name, "first")
+    if input.ndim < 2:
+        raise ValueError(f"{name}: expected a tensor with at least 2 dimensions, got shape "
+                         f"{input.shape}")
+    rows, columns = input.shape[-2:]
+    keep = np.ones((rows, columns), dtype=bool)
+    keep = np.tril(keep, diagonal) if lower else np.triu(keep, diagonal)
+    from minigrad.tensor import Tensor
+
+    mask = Tensor(keep, device=input.device)
+    return input * mask if input.dtype.is_floating_point else (input * mask.long())
+
+
+def tril(input, diagonal: int = 0):  # noqa: A002
+    """The lower triangle (on and below ``diagonal``) of the last two dimensions."""
+    return _triangle(input, diagonal, True, "tril")
+
+
+def triu(input, diagonal: int = 0):  # noqa: A002
+    """The upper triangle (on and above ``diagonal``) of the last two dimensions."""
+    return _triangle(input, diagonal, False, "triu")
+
+
 def _matmul(input, other):  # noqa: A002
     """``input @ other`` (``torch.matmul``'s argument names)."""
     _require_tensor(input, "matmul", "first")
@@ -158,4 +186,4 @@ def _matmul(input, other):  # noqa: A002
 
 
 FUNCTIONS = {"matmul": _matmul, "mm": mm, "mv": mv, "bmm": bmm, "dot": dot, "outer": outer,
-             "norm": norm}
+             "norm": norm, "tril": tril, "triu": triu}

@@ -155,3 +155,13 @@ def test_float32_with_float64_promotes_like_torch(shape_a, shape_b):
         for mine, reference in zip(ours[1:], theirs[1:], strict=True):
             assert mine.dtype == reference.dtype
             np.testing.assert_allclose(mine, reference, rtol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["tril", "triu"])
+@pytest.mark.parametrize("shape,diagonal", [((4, 4), 0), ((3, 5), 1), ((2, 4, 3), -1)])
+def test_triangles_match_torch(name, shape, diagonal):
+    helper_test_op([shape], lambda x: getattr(x, name)(diagonal))
+    helper_test_op([shape], lambda x: getattr(library(x), name)(x, diagonal=diagonal))
+    integers = [[1, 2], [3, 4]]
+    assert getattr(minigrad.tensor(integers), name)().tolist() == getattr(
+        torch.tensor(integers), name)().tolist()
