@@ -79,8 +79,9 @@ amax, amin, is_floating_point, clone, detach = (
 
 def softmax(input, dim, dtype=None):  # noqa: A002 - PyTorch's argument names
     """``torch.softmax``: the same function as ``nn.functional.softmax``."""
-    return nn.functional.softmax(input, dim=dim) if dtype is None else nn.functional.softmax(
-        input.to(dtype=dtype), dim=dim)
+    if dtype is not None:
+        input = input.to(dtype=dtype)
+    return nn.functional.softmax(input, dim=dim)
 
 
 def log_softmax(input, dim, dtype=None):  # noqa: A002
@@ -90,7 +91,8 @@ def log_softmax(input, dim, dtype=None):  # noqa: A002
     return nn.functional.log_softmax(input, dim=dim)
 
 
-# The activations PyTorch also has as Tensor methods: x.softmax(dim=1)
+# Functions PyTorch also has as Tensor methods (x.softmax(dim=1), x.split(2)); softmax lives
+# in nn.functional, which tensor.py cannot import, so they are bound here.
 Tensor.softmax, Tensor.log_softmax = softmax, log_softmax
 Tensor.split, Tensor.chunk = split, chunk
 

@@ -76,7 +76,7 @@ class AccumulateGrad:
     next_functions: tuple = ()
 
     def __repr__(self) -> str:
-        return "<AccumulateGrad>"
+        return f"<AccumulateGrad object at {id(self):#x}>"
 
 
 class Function:
@@ -163,7 +163,8 @@ class Function:
         self._freed = True
 
     def __repr__(self) -> str:
-        return f"<{self.name} node>"
+        # PyTorch's form, as tutorials print it: <MulBackward0 object at 0x7f...>
+        return f"<{self.pytorch_name} object at {id(self):#x}>"
 
     @classmethod
     def apply(cls, *args, **kwargs):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 import torch
@@ -63,6 +65,9 @@ def test_grad_fn_names_and_next_functions_walk_like_pytorchs():
     c, tc = minigrad.tensor([2.0, 3.0]), torch.tensor([2.0, 3.0])
     ours, theirs = ((x * c + x.exp()) ** 2).sum(), ((tx * tc + tx.exp()) ** 2).sum()
     assert walk(ours) == walk(theirs)
+    assert re.fullmatch(r"<SumBackward0 object at 0x[0-9a-f]+>", repr(ours.grad_fn))
+    assert re.fullmatch(r"<AccumulateGrad object at 0x[0-9a-f]+>",
+                        repr(x.exp().grad_fn.next_functions[0][0]))
     mul = ours.grad_fn.next_functions[0][0].next_functions[0][0].next_functions[0][0]
     assert mul.next_functions[1] == (None, 0)
     assert mul.next_functions[0][0].variable is x
