@@ -7,7 +7,7 @@
     tensor([2., 4.])
 """
 
-from minigrad import autograd, cuda, data, nn, optim
+from minigrad import autograd, cuda, data, nn, optim, utils
 from minigrad.autograd import (
     enable_grad,
     grad,
@@ -36,13 +36,27 @@ from minigrad.creation import (
     zeros,
     zeros_like,
 )
+from minigrad.defaults import (
+    get_default_device,
+    get_default_dtype,
+    set_default_device,
+    set_default_dtype,
+)
+from minigrad.devices import device
 from minigrad.dtypes import DType, bool_, float32, float64, int64
-from minigrad.ops.elementwise import clamp, maximum, minimum, where
-from minigrad.ops.linalg import matmul
-from minigrad.ops.shape import cat, stack
+from minigrad.ops import arithmetic as _arithmetic
+from minigrad.ops import elementwise_math as _elementwise_math
+from minigrad.ops import linalg as _linalg
+from minigrad.ops.elementwise import where
+from minigrad.ops.shape import cat, chunk, split, stack
 from minigrad.random import manual_seed
 from minigrad.scalar import Value
+from minigrad.serialization import load, save
+from minigrad.size import Size
 from minigrad.tensor import Tensor, is_tensor
+from minigrad.unsupported import NOT_YET as _NOT_YET
+from minigrad.unsupported import TORCH as _UNSUPPORTED
+from minigrad.unsupported import module_getattr
 
 __version__ = "0.1.0"
 
@@ -62,19 +76,58 @@ exp, log, sqrt, abs, relu, sigmoid, tanh = (  # noqa: A001 - PyTorch's names
 sum, mean, var, std, max, min, argmax, argmin = (  # noqa: A001
     _method(n) for n in ("sum", "mean", "var", "std", "max", "min", "argmax", "argmin")
 )
-reshape, flatten, transpose, permute, squeeze, unsqueeze = (
-    _method(n) for n in ("reshape", "flatten", "transpose", "permute", "squeeze", "unsqueeze")
+reshape, flatten, transpose, permute, squeeze, unsqueeze, t, numel = (
+    _method(n) for n in ("reshape", "flatten", "transpose", "permute", "squeeze", "unsqueeze",
+                         "t", "numel")
+)
+amax, amin, is_floating_point, clone, detach = (
+    _method(n) for n in ("amax", "amin", "is_floating_point", "clone", "detach")
 )
 
+
+def softmax(input, dim, dtype=None):  # noqa: A002 - PyTorch's argument names
+    """``torch.softmax``: the same function as ``nn.functional.softmax``."""
+    if dtype is not None:
+        input = input.to(dtype=dtype)
+    return nn.functional.softmax(input, dim=dim)
+
+
+def log_softmax(input, dim, dtype=None):  # noqa: A002
+    """``torch.log_softmax``: the same function as ``nn.functional.log_softmax``."""
+    if dtype is not None:
+        input = input.to(dtype=dtype)
+    return nn.functional.log_softmax(input, dim=dim)
+
+
+# Functions PyTorch also has as Tensor methods (x.softmax(dim=1), x.split(2)); softmax lives
+# in nn.functional, which tensor.py cannot import, so they are bound here.
+Tensor.softmax, Tensor.log_softmax = softmax, log_softmax
+Tensor.split, Tensor.chunk = split, chunk
+
+# The op families' tables (see minigrad/ops): add, sub, ..., sin, cos, ..., mm, mv, norm, ...
+globals().update(_arithmetic.FUNCTIONS)
+globals().update(_elementwise_math.FUNCTIONS)
+globals().update(_linalg.FUNCTIONS)
+
+# PyTorch's dtype aliases; out-of-scope dtypes (half, int32, ...) raise via __getattr__
+float, double, long, bool = float32, float64, int64, bool_  # noqa: A001
+__getattr__ = module_getattr("minigrad", {**_UNSUPPORTED, **_NOT_YET})
+
 __all__ = [
-    "Tensor", "Value", "DType", "autograd", "cuda", "data", "nn", "optim", "tensor", "from_numpy",
+    "Tensor", "Value", "DType", "autograd", "cuda", "data", "nn", "optim", "utils", "tensor",
+    "from_numpy",
     "zeros", "ones",
     "empty", "full", "eye", "arange", "linspace", "rand", "randn", "randint", "zeros_like",
     "ones_like",
     "full_like", "rand_like", "randn_like", "float32", "float64", "int64", "bool_",
     "manual_seed", "no_grad", "enable_grad", "set_grad_enabled", "inference_mode",
     "is_grad_enabled", "is_inference_mode_enabled", "grad", "is_tensor", "cat",
-    "stack", "where", "clamp", "maximum", "minimum", "matmul", "exp", "log", "sqrt", "abs",
+    "stack", "where", "exp", "log", "sqrt", "abs",
     "relu", "sigmoid", "tanh", "sum", "mean", "var", "std", "max", "min", "argmax", "argmin",
     "reshape", "flatten", "transpose", "permute", "squeeze", "unsqueeze", "__version__",
+    "device", "Size", "get_default_dtype", "set_default_dtype", "get_default_device",
+    "set_default_device", "float", "double", "long", "bool", "t", "numel", "amax", "amin",
+    "is_floating_point", "clone", "detach", "softmax", "log_softmax", "save", "load",
+    "split", "chunk",
+    *_arithmetic.FUNCTIONS, *_elementwise_math.FUNCTIONS, *_linalg.FUNCTIONS,
 ]

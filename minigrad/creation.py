@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
 from minigrad import dtypes, random
 from minigrad.backend import get_backend
+from minigrad.defaults import _Defaults
 from minigrad.tensor import Tensor, normalize_device
 
 
-def _shape(size) -> tuple[int, ...]:
-    """Accept ``zeros(2, 3)`` and ``zeros((2, 3))`` alike."""
+def _shape(size, function: str = "zeros") -> tuple[int, ...]:
+    """Accept ``zeros(2, 3)`` and ``zeros((2, 3))`` alike; sizes must be ints (``zeros(2.5)``
+    is a TypeError, as in PyTorch, rather than a silently truncated size)."""
     if len(size) == 1 and isinstance(size[0], tuple | list):
         size = size[0]
+    for position, s in enumerate(size):
+        if isinstance(s, bool) or not isinstance(s, numbers.Integral):
+            raise TypeError(
+                f"{function}(): argument 'size' must be a tuple of ints, but found element of "
+                f"type {type(s).__name__} at position {position}"
+            )
     shape = tuple(int(s) for s in size)
     if any(s < 0 for s in shape):
         raise ValueError(f"sizes must be non-negative, got {shape}")
@@ -28,10 +38,10 @@ def _make(array: np.ndarray, device, requires_grad: bool) -> Tensor:
 
 
 def _float_dtype(dtype) -> dtypes.DType:
-    return dtypes.float32 if dtype is None else dtypes.as_dtype(dtype)
+    return _Defaults.dtype if dtype is None else dtypes.as_dtype(dtype)
 
 
-def tensor(data, dtype=None, device="cpu", requires_grad: bool = False) -> Tensor:
+def tensor(data, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """A tensor holding a copy of ``data`` (numbers, nested lists, numpy arrays or a
     Tensor). Python floats become float32, ints int64, as in PyTorch."""
     return Tensor(data, dtype=dtype, device=device, requires_grad=requires_grad)
@@ -47,33 +57,33 @@ def from_numpy(array: np.ndarray) -> Tensor:
     return Tensor._from_array(array, "cpu")
 
 
-def zeros(*size, dtype=None, device="cpu", requires_grad: bool = False) -> Tensor:
-    return _make(np.zeros(_shape(size), _float_dtype(dtype).numpy), device, requires_grad)
+def zeros(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    return _make(np.zeros(_shape(size, "zeros"), _float_dtype(dtype).numpy), device, requires_grad)
 
 
-def ones(*size, dtype=None, device="cpu", requires_grad: bool = False) -> Tensor:
-    return _make(np.ones(_shape(size), _float_dtype(dtype).numpy), device, requires_grad)
+def ones(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    return _make(np.ones(_shape(size, "ones"), _float_dtype(dtype).numpy), device, requires_grad)
 
 
-def empty(*size, dtype=None, device="cpu", requires_grad: bool = False) -> Tensor:
+def empty(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """Uninitialised in PyTorch; here zero-filled, so results never depend on old memory."""
     return zeros(*size, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
-def full(size, fill_value, dtype=None, device="cpu", requires_grad: bool = False) -> Tensor:
+def full(size, fill_value, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     if dtype is None:
         dtype = dtypes.int64 if isinstance(fill_value, int) and not isinstance(
-            fill_value, bool) else dtypes.float32
+            fill_value, bool) else _Defaults.dtype
     dtype = dtypes.as_dtype(dtype)
-    return _make(np.full(_shape((size,)), fill_value, dtype.numpy), device, requires_grad)
+    return _make(np.full(_shape((size,), "full"), fill_value, dtype.numpy), device, requires_grad)
 
 
-def eye(n: int, m: int | None = None, dtype=None, device="cpu",
+def eye(n: int, m: int | None = None, dtype=None, device=None,
         requires_grad: bool = False) -> Tensor:
     return _make(np.eye(n, m, dtype=_float_dtype(dtype).numpy), device, requires_grad)
 
 
-def arange(start, end=None, step=1, dtype=None, device="cpu",
+def arange(start, end=None, step=1, dtype=None, device=None,
            requires_grad: bool = False) -> Tensor:
     """``arange(5)`` is 0..4 (int64); any float argument gives float32, as in PyTorch."""
     if end is None:
@@ -82,31 +92,32 @@ def arange(start, end=None, step=1, dtype=None, device="cpu",
         raise ValueError("arange: step must be non-zero")
     if dtype is None:
         integral = all(isinstance(v, int) for v in (start, end, step))
-        dtype = dtypes.int64 if integral else dtypes.float32
+        dtype = dtypes.int64 if integral else _Defaults.dtype
     dtype = dtypes.as_dtype(dtype)
     return _make(np.arange(start, end, step).astype(dtype.numpy), device, requires_grad)
 
 
-def linspace(start: float, end: float, steps: int, dtype=None, device="cpu",
+def linspace(start: float, end: float, steps: int, dtype=None, device=None,
              requires_grad: bool = False) -> Tensor:
     array = np.linspace(start, end, steps).astype(_float_dtype(dtype).numpy)
     return _make(array, device, requires_grad)
 
 
-def rand(*size, dtype=None, device="cpu", requires_grad: bool = False) -> Tensor:
+def rand(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """Uniform on [0, 1), drawn from minigrad's seeded generator."""
-    array = random.generator().random(_shape(size)).astype(_float_dtype(dtype).numpy)
+    array = random.generator().random(_shape(size, "rand")).astype(_float_dtype(dtype).numpy)
     return _make(array, device, requires_grad)
 
 
-def randn(*size, dtype=None, device="cpu", requires_grad: bool = False) -> Tensor:
+def randn(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """Standard normal, drawn from minigrad's seeded generator."""
-    array = random.generator().standard_normal(_shape(size)).astype(_float_dtype(dtype).numpy)
+    shape = _shape(size, "randn")
+    array = random.generator().standard_normal(shape).astype(_float_dtype(dtype).numpy)
     return _make(array, device, requires_grad)
 
 
-def randint(low: int, high: int, size, device="cpu") -> Tensor:
-    array = random.generator().integers(low, high, _shape((size,)), dtype=np.int64)
+def randint(low: int, high: int, size, device=None) -> Tensor:
+    array = random.generator().integers(low, high, _shape((size,), "randint"), dtype=np.int64)
     return _make(array, device, False)
 
 

@@ -33,6 +33,23 @@ int64 = DType("int64", np.int64, False)
 bool_ = DType("bool", np.bool_, False)
 
 ALL_DTYPES = (float32, float64, int64, bool_)
+
+# PyTorch's other names for the same dtypes: minigrad.float is float32, minigrad.long int64
+ALIASES = {"float": float32, "double": float64, "long": int64, "bool": bool_}
+
+# Element types PyTorch has and minigrad leaves out, and why. Asking for one raises
+# NotImplementedError with this reason (never a silent conversion to another width).
+UNSUPPORTED = {
+    name: "minigrad computes in float32/float64 and indexes with int64; use minigrad.float32 "
+          "or minigrad.float64 (for half precision, PyTorch itself)"
+    for name in ("half", "float16", "bfloat16")
+} | {
+    name: "integer tensors in minigrad are int64 (minigrad.long); convert with .long()"
+    for name in ("int", "int32", "int16", "short", "int8", "uint8")
+} | {
+    name: "complex numbers are outside minigrad's scope (real-valued deep learning)"
+    for name in ("complex64", "complex128", "cfloat", "cdouble")
+}
 _BY_NUMPY = {dtype.numpy: dtype for dtype in ALL_DTYPES}
 _BY_NAME = {dtype.name: dtype for dtype in ALL_DTYPES}
 
@@ -51,12 +68,31 @@ def from_numpy_dtype(numpy_dtype) -> DType:
     )
 
 
+class UnsupportedDtypeError(NotImplementedError, TypeError):
+    """A dtype PyTorch has and minigrad leaves out: out of scope (NotImplementedError) and a
+    wrong argument type for minigrad (TypeError), so either ``except`` catches it."""
+
+
+def unsupported(name: str) -> UnsupportedDtypeError:
+    return UnsupportedDtypeError(f"dtype {name}: {UNSUPPORTED[name]}")
+
+
 def as_dtype(dtype) -> DType:
-    """Accept a DType, a name such as ``"float64"``, or a numpy dtype."""
+    """Accept a DType, a name such as ``"float64"``, or a numpy dtype. Asking for a dtype
+    minigrad does not have (``"int32"``, ``np.float16``) raises NotImplementedError."""
     if isinstance(dtype, DType):
         return dtype
+    if dtype is float:  # Python's float is double precision: PyTorch maps it to float64
+        return float64
+    if dtype is int:
+        return int64
     if isinstance(dtype, str) and dtype in _BY_NAME:
         return _BY_NAME[dtype]
+    if isinstance(dtype, str) and dtype in ALIASES:
+        return ALIASES[dtype]
+    name = dtype if isinstance(dtype, str) else _numpy_name(dtype)
+    if name in UNSUPPORTED:
+        raise unsupported(name)
     try:
         return from_numpy_dtype(dtype)
     except TypeError:
@@ -64,3 +100,11 @@ def as_dtype(dtype) -> DType:
             f"unknown dtype {dtype!r}; expected one of minigrad.float32, minigrad.float64, "
             "minigrad.int64, minigrad.bool_"
         ) from None
+
+
+def _numpy_name(value) -> str | None:
+    """``"int32"`` for ``np.int32`` and the like; None for what is not a numpy dtype."""
+    try:
+        return np.dtype(value).name
+    except TypeError:
+        return None

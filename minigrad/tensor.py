@@ -16,20 +16,22 @@ from minigrad import dtypes
 from minigrad.autograd import engine, inplace
 from minigrad.autograd.version_counter import shared_counter, version_of
 from minigrad.backend import _BACKENDS, get_backend
-from minigrad.ops import elementwise, indexing, linalg, reduction
+from minigrad.defaults import _Defaults
+from minigrad.devices import BY_NAME as _DEVICES
+from minigrad.devices import device as _device
+from minigrad.ops import arithmetic, elementwise, elementwise_math, indexing, linalg, reduction
 from minigrad.ops import shape as shape_ops
 from minigrad.ops.common import as_operand, broadcast_shape
 from minigrad.ops.conversion import CopyInto
+from minigrad.size import Size
 
-_DEVICE_ALIASES = {"cpu": "cpu", "cuda": "cuda", "cuda:0": "cuda", "gpu": "cuda"}
 
-
-def normalize_device(device) -> str:
-    """``"cpu"`` or ``"cuda"`` for the names a user may write."""
-    name = str(device).lower()
-    if name not in _DEVICE_ALIASES:
-        raise ValueError(f"unknown device {device!r}; expected 'cpu' or 'cuda'")
-    device = _DEVICE_ALIASES[name]
+def normalize_device(device) -> _device:
+    """``minigrad.device("cpu")`` or ``("cuda")`` for the names a user may write; None means
+    the default device."""
+    if device is None:
+        device = _Defaults.device
+    device = _DEVICES[_device(device)]
     if device == "cuda":
         from minigrad import cuda
 
@@ -52,7 +54,7 @@ def _host_array(data, dtype: dtypes.DType | None) -> np.ndarray:
         )
     if dtype is None:
         if array.dtype.kind == "f" and not isinstance(data, np.ndarray):
-            dtype = dtypes.float32  # Python floats give float32, PyTorch's default dtype
+            dtype = _Defaults.dtype  # Python floats give the default dtype (float32)
         else:
             dtype = dtypes.from_numpy_dtype(array.dtype)
     return np.array(array, dtype=dtype.numpy, order="C")
@@ -90,7 +92,7 @@ class Tensor:
     # numpy should let our operators handle `ndarray + Tensor`
     __array_priority__ = 1000
 
-    def __init__(self, data, dtype=None, device="cpu", requires_grad: bool = False) -> None:
+    def __init__(self, data, dtype=None, device=None, requires_grad: bool = False) -> None:
         dtype = None if dtype is None else dtypes.as_dtype(dtype)
         device = normalize_device(device)
         array = _host_array(data, dtype)
@@ -113,7 +115,7 @@ class Tensor:
         tensor = object.__new__(Tensor)
         tensor._data = array
         tensor.backend = _BACKENDS.get(device) or get_backend(device)
-        tensor.device = device
+        tensor.device = _DEVICES[device]
         tensor.dtype = _DTYPE_OF.get(array.dtype) or dtypes.from_numpy_dtype(array.dtype)
         tensor.requires_grad = requires_grad
         tensor.grad = None
@@ -139,8 +141,8 @@ class Tensor:
 
     # --- attributes ----------------------------------------------------------------------
     @property
-    def shape(self) -> tuple[int, ...]:
-        return tuple(self._data.shape)
+    def shape(self) -> Size:
+        return Size(self._data.shape)
 
     @property
     def ndim(self) -> int:
@@ -172,7 +174,7 @@ class Tensor:
         self.device = other.device
         self.backend = other.backend
 
-    def size(self, dim: int | None = None) -> int | tuple[int, ...]:
+    def size(self, dim: int | None = None) -> int | Size:
         if dim is None:
             return self.shape
         from minigrad.ops.common import normalize_dim
@@ -241,17 +243,18 @@ class Tensor:
         return bool(self.item())
 
     def __repr__(self) -> str:
-        body = np.array2string(self.numpy(), separator=", ", prefix="tensor(", precision=4)
-        extras = []
-        if self.device != "cpu":
-            extras.append(f"device='{self.device}'")
-        if self.dtype not in (dtypes.float32, dtypes.int64, dtypes.bool_):
-            extras.append(f"dtype={self.dtype!r}")
-        if self.grad_fn is not None:
-            extras.append(f"grad_fn=<{self.grad_fn.name}>")
-        elif self.requires_grad:
-            extras.append("requires_grad=True")
-        return "tensor(" + ", ".join([body, *extras]) + ")"
+        from minigrad.printing import tensor_repr
+
+        return tensor_repr(self)
+
+    def __getattr__(self, name: str):
+        # Only reached for names the class does not have: PyTorch methods that are out of
+        # scope say so; anything else is an ordinary AttributeError (hasattr keeps working).
+        from minigrad.unsupported import TENSOR
+
+        if name in TENSOR:
+            raise NotImplementedError(f"Tensor.{name}: {TENSOR[name]}")
+        raise AttributeError(f"'Tensor' object has no attribute {name!r}")
 
     # --- devices and dtypes --------------------------------------------------------------
     def to(self, device=None, dtype=None) -> Tensor:
@@ -552,12 +555,6 @@ class Tensor:
     def __getitem__(self, index) -> Tensor:
         return indexing.getitem(self, index)
 
-    add, sub, mul, div, pow = __add__, __sub__, __mul__, __truediv__, __pow__
-    matmul = __matmul__
-    eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
-
-    def neg(self) -> Tensor:
-        return -self
 
     # --- elementwise functions -----------------------------------------------------------
     def exp(self) -> Tensor:
@@ -583,17 +580,6 @@ class Tensor:
 
     def sign(self) -> Tensor:
         return elementwise.sign(self)
-
-    def clamp(self, min=None, max=None):  # noqa: A002 - PyTorch's argument names
-        return elementwise.clamp(self, min, max)
-
-    clip = clamp
-
-    def maximum(self, other) -> Tensor:
-        return elementwise.maximum(self, other)
-
-    def minimum(self, other) -> Tensor:
-        return elementwise.minimum(self, other)
 
     def where(self, condition, other) -> Tensor:
         """``self`` where ``condition`` else ``other`` (PyTorch's method form)."""
@@ -681,6 +667,12 @@ class Tensor:
     def ones_like(self) -> Tensor:
         return Tensor._from_array(self.backend.full(self.shape, 1, self.dtype.numpy), self.device)
 
+
+
+# The op families' tables: each entry is a method here and a function ``minigrad.<name>``.
+for _table in (arithmetic.FUNCTIONS, elementwise_math.FUNCTIONS, linalg.FUNCTIONS):
+    for _name, _function in _table.items():
+        setattr(Tensor, _name, _function)
 
 
 class _HookHandle:

@@ -12,6 +12,11 @@ from minigrad.autograd.grad_mode import (
     no_grad,
     set_grad_enabled,
 )
+from minigrad.autograd.variable import Variable
+from minigrad.unsupported import AUTOGRAD as _UNSUPPORTED
+from minigrad.unsupported import module_getattr
+
+__getattr__ = module_getattr("minigrad.autograd", _UNSUPPORTED)
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None,
@@ -75,6 +80,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None,
 
 __all__ = [
     "Function",
+    "Variable",
     "grad",
     "module_scope",
     "no_grad",

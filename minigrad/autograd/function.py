@@ -69,6 +69,31 @@ def _tensor_class():
 
 _TENSOR = None
 
+# minigrad node classes whose PyTorch name is not "<ClassName>Backward0"
+_PYTORCH_NODE_NAMES = {
+    "PowScalar": "PowBackward0", "Pow": "PowBackward1", "MatMul": "MmBackward0",
+    "Reshape": "ViewBackward0", "Convert": "ToCopyBackward0", "GetItem": "IndexBackward0",
+    "Linear": "AddmmBackward0", "Conv2d": "ConvolutionBackward0",
+    "MaxPool2d": "MaxPool2DWithIndicesBackward0", "AvgPool2d": "AvgPool2DBackward0",
+    "SoftmaxCrossEntropy": "NllLossBackward0", "BinaryCrossEntropy": "BinaryCrossEntropyBackward0",
+    "Log1P": "Log1PBackward0",
+}
+
+
+class AccumulateGrad:
+    """The node PyTorch shows for a leaf in ``next_functions``: it adds the incoming
+    gradient into ``variable.grad``. Here it only names the leaf; the engine stores leaf
+    gradients itself."""
+
+    def __init__(self, variable) -> None:
+        self.variable = variable
+
+    pytorch_name = "AccumulateGrad"
+    next_functions: tuple = ()
+
+    def __repr__(self) -> str:
+        return f"<AccumulateGrad object at {id(self):#x}>"
+
 
 class Function:
     """Base class of graph nodes. Subclasses define static ``forward`` and ``backward``.
@@ -133,13 +158,43 @@ class Function:
         """The op's name for error messages and drawings, e.g. ``"Mul"``."""
         return type(self).__name__
 
+    @property
+    def pytorch_name(self) -> str:
+        """PyTorch's name for this kind of node, as ``grad_fn`` reprs show it:
+        ``"MulBackward0"`` for ``Mul``, ``"PowBackward0"`` for a power with a number
+        exponent. A user's own Function is ``"<ClassName>Backward"``, as in PyTorch. A
+        function built from several ops (a loss) may name its last node after itself
+        (``MseLossBackward0``) by setting ``_pytorch_name`` on it."""
+        if "_pytorch_name" in self.__dict__:
+            return self.__dict__["_pytorch_name"]
+        name = type(self).__name__
+        if name in _PYTORCH_NODE_NAMES:
+            return _PYTORCH_NODE_NAMES[name]
+        if type(self).__module__.startswith("minigrad."):
+            return f"{name}Backward0"
+        return f"{name}Backward"
+
+    @property
+    def next_functions(self) -> tuple:
+        """``((node, 0), ...)``, one pair per Tensor input, as in PyTorch: the node that made
+        the input, an ``AccumulateGrad`` for a leaf that requires grad (it stores into
+        ``.grad``), or ``(None, 0)`` for an input that needs no gradient."""
+        pairs = []
+        for edge in self._input_edges:  # fixed when the node was made (see the class doc)
+            if edge is None or isinstance(edge, Function):
+                pairs.append((edge, 0))
+            else:  # a leaf that requires grad
+                pairs.append((AccumulateGrad(edge), 0))
+        return tuple(pairs)
+
     def _free(self) -> None:
         """Drop what backward needed, so a finished graph holds no large buffers."""
         self._saved = None
         self._freed = True
 
     def __repr__(self) -> str:
-        return f"<{self.name} node>"
+        # PyTorch's form, as tutorials print it: <MulBackward0 object at 0x7f...>
+        return f"<{self.pytorch_name} object at {id(self):#x}>"
 
     @classmethod
     def apply(cls, *args, **kwargs):

@@ -28,6 +28,10 @@ from minigrad.nn.module import Module
 from minigrad.nn.normalization import BatchNorm1d, BatchNorm2d
 from minigrad.nn.parameter import Parameter
 from minigrad.nn.pooling import AvgPool2d, MaxPool2d
+from minigrad.unsupported import NN as _UNSUPPORTED
+from minigrad.unsupported import module_getattr
+
+__getattr__ = module_getattr("minigrad.nn", _UNSUPPORTED)
 
 __all__ = [
     "functional", "init", "Module", "Parameter", "Sequential", "ModuleList",

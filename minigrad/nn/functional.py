@@ -24,7 +24,7 @@ from minigrad.nn._functional_layers import (
     softmax,
     tanh,
 )
-from minigrad.nn._functional_losses import (
+from minigrad.nn._functional_loss_arguments import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
     cross_entropy,
@@ -34,11 +34,16 @@ from minigrad.nn._functional_losses import (
     mse_loss,
     nll_loss,
 )
+from minigrad.ops.elementwise_math import softplus
+from minigrad.unsupported import FUNCTIONAL as _UNSUPPORTED
+from minigrad.unsupported import module_getattr
+
+__getattr__ = module_getattr("minigrad.nn.functional", _UNSUPPORTED)
 
 __all__ = [
     "linear", "conv1d", "conv2d", "max_pool2d", "avg_pool2d",
     "relu", "leaky_relu", "elu", "sigmoid", "tanh", "softmax", "log_softmax",
-    "dropout", "batch_norm", "one_hot",
+    "dropout", "batch_norm", "one_hot", "softplus",
     "mse_loss", "l1_loss", "huber_loss", "hinge_loss", "binary_cross_entropy",
     "binary_cross_entropy_with_logits", "cross_entropy", "nll_loss",
 ]

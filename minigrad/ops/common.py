@@ -48,17 +48,29 @@ def _constant_like(value, like, is_fraction: bool):
     return like._constant(value, dtype, like.device)
 
 
-def promote_pair(a, b, op_name: str):
-    """Give two tensors one dtype. Integer and bool tensors take the other's float dtype;
-    float32 and float64 are never mixed silently."""
+def promote_pair(a, b, op_name: str, mix_floats: bool = True):
+    """Give two tensors one dtype, by PyTorch's promotion rules.
+
+    Integer and bool tensors take the other's float dtype. float32 with float64 gives
+    float64, except that a 0-d tensor (a number held in a tensor) never widens a tensor with
+    dimensions: ``x32 * minigrad.tensor(2.0, dtype=minigrad.float64)`` stays float32.
+    ``mix_floats=False`` (matmul, as in PyTorch) raises instead of promoting.
+    """
     if a.dtype is b.dtype:
         return a, b
     a_float, b_float = a.dtype.is_floating_point, b.dtype.is_floating_point
     if a_float and b_float:
-        raise TypeError(
-            f"{op_name}: cannot mix {a.dtype.name} (shape {a.shape}) and {b.dtype.name} "
-            f"(shape {b.shape}); convert one with .float() or .double()"
-        )
+        if not mix_floats:
+            raise TypeError(
+                f"{op_name}: expected both operands to have the same dtype, got {a.dtype.name} "
+                f"(shape {a.shape}) and {b.dtype.name} (shape {b.shape}); convert one with "
+                ".float() or .double()"
+            )
+        if (a.ndim == 0) != (b.ndim == 0):
+            target = b.dtype if a.ndim == 0 else a.dtype
+        else:
+            target = dtypes.float64
+        return a.to(dtype=target), b.to(dtype=target)
     if a_float:
         return a, b.to(dtype=a.dtype)
     if b_float:
@@ -122,3 +134,12 @@ def sum_to_shape(gradient, shape: tuple):
     if axes:
         gradient = gradient.sum(dim=axes, keepdim=True)
     return gradient.reshape(shape)
+
+
+def name_node(result, pytorch_name: str):
+    """Give ``result``'s graph node PyTorch's name for the whole function that made it
+    (``mean`` is a sum and a division here, one ``MeanBackward0`` node in PyTorch), so
+    ``grad_fn`` reads as in PyTorch. Returns ``result``."""
+    if result.grad_fn is not None:
+        result.grad_fn._pytorch_name = pytorch_name
+    return result

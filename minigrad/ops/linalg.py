@@ -52,7 +52,7 @@ def matmul(a, b):
             f"matmul: both operands need at least one dimension, got shapes {a.shape} and "
             f"{b.shape}"
         )
-    a, b = promote_pair(a, b, "matmul")
+    a, b = promote_pair(a, b, "matmul", mix_floats=False)
     inner_a = a.shape[-1]
     inner_b = b.shape[-2] if b.ndim > 1 else b.shape[0]
     if inner_a != inner_b:
@@ -74,3 +74,120 @@ def matmul(a, b):
     if b_vector:
         result = result.squeeze(-1)
     return result
+
+
+# --- PyTorch's named forms of the product, each checking the shapes it promises ------------
+
+
+def _require_tensor(value, name: str, position: str):
+    from minigrad.tensor import Tensor
+
+    if not isinstance(value, Tensor):
+        raise TypeError(f"{name}: expected a Tensor as the {position} argument, got "
+                        f"{type(value).__name__}")
+
+
+def _require_ndim(name: str, a, b, ndim_a: int, ndim_b: int) -> None:
+    _require_tensor(a, name, "first")
+    _require_tensor(b, name, "second")
+    if a.ndim != ndim_a or b.ndim != ndim_b:
+        raise ValueError(
+            f"{name}: expected a {ndim_a}-D and a {ndim_b}-D tensor, got shapes {a.shape} and "
+            f"{b.shape}"
+        )
+
+
+def mm(input, mat2):  # noqa: A002 - PyTorch's argument names
+    """Matrix times matrix: (n, m) @ (m, p) -> (n, p)."""
+    _require_ndim("mm", input, mat2, 2, 2)
+    return matmul(input, mat2)
+
+
+def mv(input, vec):  # noqa: A002
+    """Matrix times vector: (n, m) @ (m,) -> (n,)."""
+    _require_ndim("mv", input, vec, 2, 1)
+    return matmul(input, vec)
+
+
+def bmm(input, mat2):  # noqa: A002
+    """A batch of matrix products: (b, n, m) @ (b, m, p) -> (b, n, p), no broadcasting."""
+    _require_ndim("bmm", input, mat2, 3, 3)
+    if input.shape[0] != mat2.shape[0]:
+        raise ValueError(f"bmm: batch sizes differ: shapes {input.shape} and {mat2.shape}")
+    return matmul(input, mat2)
+
+
+def dot(input, tensor):  # noqa: A002
+    """Inner product of two vectors of the same length: a 0-d tensor."""
+    _require_ndim("dot", input, tensor, 1, 1)
+    return matmul(input, tensor)
+
+
+def outer(input, vec2):  # noqa: A002
+    """Outer product: (n,) and (m,) -> (n, m), z[i, j] = a[i] b[j]."""
+    _require_ndim("outer", input, vec2, 1, 1)
+    return input.unsqueeze(1) * vec2.unsqueeze(0)
+
+
+def norm(input, p="fro", dim=None, keepdim: bool = False):  # noqa: A002
+    """The p-norm (sum |x|^p)^(1/p) over ``dim`` (all elements by default).
+
+    ``p`` is a number, ``inf``/``-inf`` (max/min of |x|) or ``"fro"`` (the 2-norm of all
+    elements, which for a matrix is the Frobenius norm).
+    """
+    if p == "fro" or p is None:
+        p = 2
+    if isinstance(p, str):
+        raise ValueError(f"norm: p must be a number, inf or 'fro', got {p!r} (nuclear norms "
+                         "need an SVD, which minigrad does not have)")
+    magnitude = input.abs()
+    if p == float("inf"):
+        return magnitude.amax(dim=dim, keepdim=keepdim)
+    if p == float("-inf"):
+        return magnitude.amin(dim=dim, keepdim=keepdim)
+    if p == 0:
+        return (magnitude != 0).to(dtype=input.dtype).sum(dim=dim, keepdim=keepdim)
+    if p == 1:
+        return magnitude.sum(dim=dim, keepdim=keepdim)
+    if p == 2:
+        # sqrt(sum x^2) rather than |x|^2: the same numbers, and d/dx = x / norm directly
+        return (input * input).sum(dim=dim, keepdim=keepdim).sqrt()
+    return (magnitude ** p).sum(dim=dim, keepdim=keepdim) ** (1.0 / p)
+
+
+def _triangle(input, diagonal: int, lower: bool, name: str):
+    """``input`` with the entries on one side of a diagonal set to zero: a multiplication by
+    a constant 0/1 mask, so the gradient is the upstream gradient times the same mask."""
+    import numpy as np
+
+    _require_tensor(input, name, "first")
+    if input.ndim < 2:
+        raise ValueError(f"{name}: expected a tensor with at least 2 dimensions, got shape "
+                         f"{input.shape}")
+    rows, columns = input.shape[-2:]
+    keep = np.ones((rows, columns), dtype=bool)
+    keep = np.tril(keep, diagonal) if lower else np.triu(keep, diagonal)
+    from minigrad.tensor import Tensor
+
+    mask = Tensor(keep, device=input.device)
+    return input * mask if input.dtype.is_floating_point else (input * mask.long())
+
+
+def tril(input, diagonal: int = 0):  # noqa: A002
+    """The lower triangle (on and below ``diagonal``) of the last two dimensions."""
+    return _triangle(input, diagonal, True, "tril")
+
+
+def triu(input, diagonal: int = 0):  # noqa: A002
+    """The upper triangle (on and above ``diagonal``) of the last two dimensions."""
+    return _triangle(input, diagonal, False, "triu")
+
+
+def _matmul(input, other):  # noqa: A002
+    """``input @ other`` (``torch.matmul``'s argument names)."""
+    _require_tensor(input, "matmul", "first")
+    return matmul(input, other)
+
+
+FUNCTIONS = {"matmul": _matmul, "mm": mm, "mv": mv, "bmm": bmm, "dot": dot, "outer": outer,
+             "norm": norm, "tril": tril, "triu": triu}

@@ -10,7 +10,7 @@ import builtins
 from collections import namedtuple
 
 from minigrad.autograd.function import Function
-from minigrad.ops.common import normalize_dim, normalize_dims
+from minigrad.ops.common import name_node, normalize_dim, normalize_dims
 
 ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])
 
@@ -85,7 +85,9 @@ def _reduce_extreme(a, dim, keepdim: bool, largest: bool):
 def sum(a, dim=None, keepdim: bool = False):  # noqa: A001 - PyTorch's name
     if not a.dtype.is_floating_point and a.dtype.name == "bool":
         a = a.long()
-    return Sum.apply(a, normalize_dims(dim, a.ndim), keepdim)
+    # PyTorch names the node of a sum over chosen dims SumBackward1
+    result = Sum.apply(a, normalize_dims(dim, a.ndim), keepdim)
+    return result if dim is None else name_node(result, "SumBackward1")
 
 
 def mean(a, dim=None, keepdim: bool = False):
@@ -97,7 +99,8 @@ def mean(a, dim=None, keepdim: bool = False):
     count = 1
     for axis in axes:
         count *= a.shape[axis]
-    return Sum.apply(a, axes, keepdim) / count
+    return name_node(Sum.apply(a, axes, keepdim) / count,
+                     "MeanBackward0" if dim is None else "MeanBackward1")
 
 
 def var(a, dim=None, keepdim: bool = False, correction: int = 1, unbiased: bool | None = None):

@@ -120,10 +120,11 @@ def permute(a, *dims):
 
 
 def transpose(a, dim0: int, dim1: int):
+    # dims are checked first: transpose(0, 1) of a 0-d tensor is an IndexError, as in PyTorch
+    i, j = normalize_dim(dim0, a.ndim), normalize_dim(dim1, a.ndim)
     if a.ndim < 2:
         return a
     dims = list(range(a.ndim))
-    i, j = normalize_dim(dim0, a.ndim), normalize_dim(dim1, a.ndim)
     dims[i], dims[j] = dims[j], dims[i]
     return Permute.apply(a, tuple(dims))
 
@@ -223,3 +224,35 @@ def stack(tensors, dim: int = 0):
             )
     axis = normalize_dim(dim, len(shape) + 1)
     return cat([unsqueeze(t, axis) for t in tensors], axis)
+
+
+def split(tensor, split_size_or_sections, dim: int = 0):
+    """Pieces of ``tensor`` along ``dim``: of ``split_size_or_sections`` each (the last one
+    smaller if needed), or of the listed sizes. Each piece is a slice, so gradients flow."""
+    axis = normalize_dim(dim, tensor.ndim)
+    length = tensor.shape[axis]
+    if isinstance(split_size_or_sections, int):
+        if split_size_or_sections <= 0:
+            raise ValueError(f"split: split_size must be positive, got {split_size_or_sections}")
+        sizes = [min(split_size_or_sections, length - start)
+                 for start in range(0, length, split_size_or_sections)]
+    else:
+        sizes = list(split_size_or_sections)
+        if sum(sizes) != length:
+            raise ValueError(f"split: sizes {sizes} do not add up to {length}, the size of "
+                             f"dimension {dim} of a tensor of shape {tensor.shape}")
+    pieces, start = [], 0
+    for size in sizes:
+        index = (slice(None),) * axis + (slice(start, start + size),)
+        pieces.append(tensor[index])
+        start += size
+    return tuple(pieces)
+
+
+def chunk(input, chunks: int, dim: int = 0):  # noqa: A002 - PyTorch's argument name
+    """``chunks`` nearly equal pieces along ``dim`` (each ceil(n / chunks) long, as in
+    PyTorch, so there may be fewer pieces)."""
+    if chunks <= 0:
+        raise ValueError(f"chunk: chunks must be positive, got {chunks}")
+    length = input.shape[normalize_dim(dim, input.ndim)]
+    return split(input, max(1, -(-length // chunks)), dim)

@@ -7,5 +7,9 @@ from minigrad.optim.adamw import AdamW
 from minigrad.optim.optimizer import Optimizer
 from minigrad.optim.rmsprop import RMSprop
 from minigrad.optim.sgd import SGD
+from minigrad.unsupported import OPTIM as _UNSUPPORTED
+from minigrad.unsupported import module_getattr
+
+__getattr__ = module_getattr("minigrad.optim", _UNSUPPORTED)
 
 __all__ = ["Optimizer", "SGD", "Adagrad", "RMSprop", "Adam", "AdamW", "lr_scheduler"]

@@ -6,7 +6,7 @@ the graph's shape once:
 
 * rows in topological order: the inputs, the parameters, the constants, then one row per
   operation;
-* for each operation: an op code (``+ * ** relu tanh sigmoid exp log``), the rows of its
+* for each operation: an op code (``+ * ** ReLU tanh sigmoid exp log``), the rows of its
   operands, and the exponent for ``**``.
 
 The Numba kernels in tape_kernels.py then replay these arrays on new numbers, for one sample
@@ -34,7 +34,7 @@ from minigrad.scalar.value import Value, topological_order
 __all__ = ["Tape", "TapeResult"]
 
 # Op names (Value._op) -> op codes of tape_kernels.py. "**<n>" is handled separately.
-OP_CODES = {"+": 0, "*": 1, "relu": 3, "tanh": 4, "sigmoid": 5, "exp": 6, "log": 7}
+OP_CODES = {"+": 0, "*": 1, "ReLU": 3, "tanh": 4, "sigmoid": 5, "exp": 6, "log": 7}
 POW_CODE = 2
 
 DEFAULT_BLOCK_SIZE = 128

@@ -74,12 +74,14 @@ class Value:
         x, n = self.data, exponent
         _check_power_domain(x, n, self.label)
         # d(x ** n)/dx = n * x ** (n - 1)
-        return _node(_power(x, n), (self,), f"**{_number_name(n)}", (n * _power(x, n - 1),))
+        # the op name is micrograd's: f"**{n}", so 2 gives "**2" and 2.0 gives "**2.0"
+        return _node(_power(x, n), (self,), f"**{n}", (n * _power(x, n - 1),))
 
     def relu(self) -> Value:
         # relu(x) = max(0, x);  d relu/dx = 1 where x > 0, else 0
         out = self.data if self.data > 0 else 0.0
-        return _node(out, (self,), "relu", (1.0 if self.data > 0 else 0.0,))
+        # "ReLU" is micrograd's name for this op (its drawings label the node with it)
+        return _node(out, (self,), "ReLU", (1.0 if self.data > 0 else 0.0,))
 
     def tanh(self) -> Value:
         t = math.tanh(self.data)  # math.tanh saturates to +-1 and never overflows
@@ -131,6 +133,17 @@ class Value:
         return other * self ** -1
 
     # ---- backpropagation ------------------------------------------------------------------
+
+    def _backward(self) -> None:
+        """One local chain-rule step, as micrograd's ``_backward``: add
+        ``d self / d child * self.grad`` into each child's ``.grad``.
+
+        Calling it node by node, from the output back to the inputs, is the backward pass
+        written out by hand (as in micrograd's lecture). A leaf has no children, so this
+        does nothing for it.
+        """
+        for child, local in zip(self._prev, self._local_grads, strict=True):
+            child.grad += local * self.grad
 
     def backward(self, gradient: float = 1.0) -> None:
         """Fill ``.grad`` of every node in this graph with ``d self / d node``.
@@ -196,11 +209,6 @@ def _node(data: float, children: tuple, op: str, local_grads: tuple) -> Value:
     out._op = op
     out._local_grads = local_grads
     return out
-
-
-def _number_name(n: float) -> str:
-    """2 -> "2", 2.0 -> "2", 0.5 -> "0.5", -1 -> "-1": the exponent as written in an op name."""
-    return str(int(n)) if float(n).is_integer() else repr(float(n))
 
 
 def _label_note(label: str) -> str:

@@ -76,7 +76,8 @@ def test_bce_with_logits_matches_torch(reduction, rng):
         lambda a, b: F.binary_cross_entropy_with_logits(a, b, reduction=reduction),
         lambda a, b: TF.binary_cross_entropy_with_logits(a, b, reduction=reduction), x, y)
     compare_with_torch(
-        lambda a, b, c, d: F.binary_cross_entropy_with_logits(a, b, c, reduction, d),
+        lambda a, b, c, d: F.binary_cross_entropy_with_logits(a, b, c, reduction=reduction,
+                                                              pos_weight=d),
         lambda a, b, c, d: TF.binary_cross_entropy_with_logits(
             a, b, c, reduction=reduction, pos_weight=d), x, y, w, pos, differentiate=[0, 1])
 

@@ -130,8 +130,9 @@ def test_graph_structure_for_drawing():
     d = c + a
     assert d._prev == (c, a) and d._op == "+"
     assert (a**2)._op == "**2" and (a**0.5)._op == "**0.5" and (a / b)._prev[1]._op == "**-1"
-    for op in ["relu", "tanh", "sigmoid", "exp", "log"]:
-        node = getattr(a, op)()
+    for method, op in [("relu", "ReLU"), ("tanh", "tanh"), ("sigmoid", "sigmoid"),
+                       ("exp", "exp"), ("log", "log")]:
+        node = getattr(a, method)()
         assert node._op == op and node._prev == (a,)
     assert a.label == "a" and isinstance(d._prev, tuple)
     assert "label='a'" in repr(a)

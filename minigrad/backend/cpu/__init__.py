@@ -13,6 +13,7 @@ import importlib
 import numpy as np
 
 from minigrad.backend.base import Backend
+from minigrad.backend.cpu.math_functions import MATH_UNARY
 
 _COMPARISONS = {
     "eq": np.equal,
@@ -43,12 +44,15 @@ _UNARY = {
     "tanh": np.tanh,
     "sigmoid": _sigmoid,
     "relu": _relu,
+    **MATH_UNARY,
 }
 
 
 # Only these can meet inf/nan edge cases (log 0, sqrt of a negative, exp overflow); the
 # others skip np.errstate, which costs more than the op itself on small arrays.
-_MAY_WARN = frozenset({"exp", "log", "sqrt"})
+_MAY_WARN = frozenset({"exp", "log", "sqrt", "sin", "cos", "tan", "asin", "acos", "sinh",
+                       "cosh", "acosh", "atanh", "log2", "log10", "log1p", "expm1", "rsqrt",
+                       "reciprocal"})
 
 
 def _kernels(name: str):

@@ -30,6 +30,7 @@ from minigrad.backend.cuda.layout import (
     size_of,
     view_of,
 )
+from minigrad.backend.cuda.math_functions import MATH_UNARY
 
 # --- device functions: the arithmetic of one element ------------------------------------
 # The guards in log/sqrt/exp give the IEEE results a GPU gives (-inf, nan, inf) also in
@@ -179,6 +180,7 @@ def _ge(a, b):
 UNARY = {
     "neg": _neg, "exp": _exp, "log": _log, "sqrt": _sqrt, "abs": _abs, "sign": _sign,
     "tanh": _tanh, "sigmoid": _sigmoid, "relu": _relu,
+    **MATH_UNARY,
 }
 BINARY = {
     "add": _add, "sub": _sub, "mul": _mul, "div": _div, "pow": _pow,

@@ -1,0 +1,162 @@
+"""Which PyTorch names a port can use, checked against the code itself.
+
+``COURSE_NAMES`` is the written list of the ``torch.*``, ``Tensor.*``, ``torch.nn.*``,
+``torch.nn.functional.*``, ``torch.nn.init.*``, ``torch.optim.*`` and ``torch.autograd.*``
+names used by PyTorch's beginner tutorials (tensors, autograd, custom Functions, nn, optim,
+the 60-minute blitz, a CNN classifier) and by an introductory deep-learning course. For each
+name, :func:`status` looks at minigrad as it is: the name exists (supported), or reaching
+for it raises ``NotImplementedError`` with a reason (the tables in ``unsupported.py``).
+``docs/pytorch_compatibility.md`` is :func:`render_markdown`'s output, written by
+``tools/generate_pytorch_compatibility.py``; a test checks that the file is up to date.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+COURSE_NAMES: dict[str, list[str]] = {
+    "torch": """
+        tensor from_numpy is_tensor zeros ones empty full eye arange linspace rand randn randint
+        zeros_like ones_like full_like rand_like randn_like manual_seed
+        float32 float64 float double int64 long bool float16 half bfloat16 int32 int int16 int8
+        uint8 complex64 get_default_dtype set_default_dtype set_default_device device Size
+        Tensor cuda no_grad enable_grad is_grad_enabled set_grad_enabled inference_mode
+        add sub subtract mul multiply div divide true_divide pow neg negative abs sqrt rsqrt
+        exp expm1 log log2 log10 log1p sin cos tan asin acos atan arcsin arccos arctan sinh cosh
+        tanh asinh acosh atanh sigmoid relu erf floor ceil round trunc fix frac reciprocal
+        square clamp clip maximum minimum where eq ne lt le gt ge greater less
+        sum mean var std max min amax amin argmax argmin numel
+        matmul mm mv bmm dot outer norm softmax log_softmax
+        reshape flatten transpose t permute squeeze unsqueeze cat stack clone detach
+        is_floating_point allclose equal split chunk save load
+        prod cumsum sort argsort topk unique diag tril triu einsum
+        sparse_coo_tensor complex svd inverse det linalg fft jit distributed autocast
+    """.split(),
+    "Tensor": """
+        shape ndim dtype device requires_grad grad grad_fn is_leaf data T size dim numel
+        item tolist numpy to cpu cuda float double long bool half int
+        backward detach requires_grad_ register_hook retain_grad clone contiguous
+        add sub mul div pow neg abs sqrt rsqrt exp expm1 log log2 log10 log1p sin cos tan asin
+        acos atan sinh cosh tanh asinh acosh atanh sigmoid relu erf floor ceil round trunc frac
+        reciprocal square sign clamp clip maximum minimum where eq ne lt le gt ge
+        sum mean var std max min amax amin argmax argmin any all
+        matmul mm mv bmm dot outer norm
+        reshape view view_as flatten transpose t permute squeeze unsqueeze expand expand_as
+        gather add_ sub_ mul_ div_ copy_ zero_ fill_ clamp_ uniform_ normal_
+        is_floating_point softmax log_softmax split chunk tril triu
+        prod cumsum sort argsort topk unique
+        to_sparse pin_memory
+    """.split(),
+    "nn": """
+        Module Parameter Sequential ModuleList Linear Identity Conv1d Conv2d MaxPool2d AvgPool2d
+        Flatten Dropout BatchNorm1d BatchNorm2d ReLU LeakyReLU ELU Sigmoid Tanh Softmax
+        LogSoftmax MSELoss L1Loss HuberLoss BCELoss BCEWithLogitsLoss CrossEntropyLoss NLLLoss
+        functional init RNN LSTM GRU Transformer MultiheadAttention Embedding Conv3d
+        ConvTranspose2d DataParallel
+    """.split(),
+    "nn.Module": """
+        forward parameters named_parameters children modules named_modules zero_grad train eval
+        state_dict load_state_dict to cpu cuda float double register_buffer
+        register_forward_hook requires_grad_
+    """.split(),
+    "nn.functional": """
+        linear conv1d conv2d max_pool2d avg_pool2d relu leaky_relu elu sigmoid tanh softmax
+        log_softmax softplus dropout batch_norm one_hot mse_loss l1_loss huber_loss
+        binary_cross_entropy binary_cross_entropy_with_logits cross_entropy nll_loss
+        embedding conv3d interpolate
+    """.split(),
+    "nn.init": """
+        xavier_uniform_ xavier_normal_ kaiming_uniform_ kaiming_normal_ zeros_ ones_ normal_
+        uniform_ constant_ calculate_gain
+    """.split(),
+    "optim": "Optimizer SGD Adagrad RMSprop Adam AdamW lr_scheduler LBFGS SparseAdam".split(),
+    "optim.lr_scheduler": "StepLR ExponentialLR CosineAnnealingLR".split(),
+    "autograd": "Function grad Variable functional forward_ad".split(),
+    "utils.data": "DataLoader TensorDataset Dataset random_split Subset Sampler".split(),
+}
+
+# Where minigrad means the same thing as PyTorch but behaves differently on purpose.
+DIFFERENCES: dict[str, str] = {
+    "torch.empty": "zero-filled (PyTorch leaves memory uninitialised)",
+    "torch.from_numpy": "integer and float widths other than int64/float32/float64 are "
+                        "converted (copied) to those",
+    "torch.matmul": "float32 with float64 raises (as PyTorch does); elementwise ops promote "
+                    "to float64 like PyTorch",
+    "torch.device": "'cpu' and 'cuda' ('cuda:0'): one GPU",
+    "torch.cuda": "is_available() and the device of tensors; no streams or memory stats",
+    "Tensor.grad_fn": "PyTorch's node names (MulBackward0) in reprs, as `grad_fn.pytorch_name`; "
+                      "`next_functions` as in PyTorch; `grad_fn.name` is minigrad's op name",
+    "Tensor.size": "returns minigrad.Size, whose str() is a plain tuple (used in messages)",
+    "Tensor.contiguous": "returns the tensor itself (minigrad copies where layout matters)",
+    "Tensor.long": "int64 is minigrad's only integer dtype",
+}
+
+NAMESPACES = {
+    "torch": "minigrad", "Tensor": "minigrad:Tensor", "nn": "minigrad.nn",
+    "nn.Module": "minigrad.nn:Module", "nn.functional": "minigrad.nn.functional",
+    "nn.init": "minigrad.nn.init", "optim": "minigrad.optim",
+    "optim.lr_scheduler": "minigrad.optim.lr_scheduler", "autograd": "minigrad.autograd",
+    "utils.data": "minigrad.utils.data",
+}
+
+
+def namespace_object(namespace: str):
+    """The minigrad module or class that stands for a PyTorch namespace."""
+    module_name, _, attribute = NAMESPACES[namespace].partition(":")
+    module = importlib.import_module(module_name)
+    return getattr(module, attribute) if attribute else module
+
+
+def status(namespace: str, name: str) -> tuple[bool, str]:
+    """``(True, note)`` if minigrad has the name; ``(False, reason)`` if using it raises
+    NotImplementedError. Any other outcome (an AttributeError) is a gap in minigrad."""
+    owner = namespace_object(namespace)
+    qualified = f"{'torch' if namespace == 'torch' else namespace}.{name}"
+    try:
+        getattr(owner, name)
+    except NotImplementedError as error:
+        return False, str(error).split(": ", 1)[-1]
+    except AttributeError:
+        if namespace != "Tensor":
+            raise
+    if namespace == "Tensor" and not hasattr(owner, name):
+        try:  # instance attributes (shape, grad, ...) and __getattr__'s out-of-scope names
+            from minigrad import ones
+
+            getattr(ones(1), name)
+        except NotImplementedError as error:
+            return False, str(error).split(": ", 1)[-1]
+    return True, DIFFERENCES.get(qualified, "")
+
+
+def _status_word(supported: bool, note: str) -> str:
+    if supported:
+        return "supported"
+    return "not yet" if "not implemented yet" in note else "not supported"
+
+
+def render_markdown() -> str:
+    lines = [
+        "# PyTorch compatibility",
+        "",
+        "Generated by `python tools/generate_pytorch_compatibility.py` from the code "
+        "(`minigrad/pytorch_api.py`, `minigrad/unsupported.py` and the op families' tables); "
+        "do not edit by hand.",
+        "",
+        "The names PyTorch's beginner tutorials and an introductory deep-learning course use. "
+        "*supported* names follow PyTorch's signature and semantics (float32/float64, CPU "
+        "and CUDA), with any deliberate difference noted. *not supported* names are outside "
+        "minigrad's scope and *not yet* names are in scope but missing; both raise "
+        "`NotImplementedError` saying so (never `AttributeError`).",
+        "",
+    ]
+    for namespace, names in COURSE_NAMES.items():
+        results = [(name, *status(namespace, name)) for name in names]
+        supported = sum(ok for _, ok, _ in results)
+        prefix = namespace if namespace in ("torch", "Tensor") else f"torch.{namespace}"
+        lines += [f"## `{prefix}` ({supported} of {len(names)} supported)", "",
+                  "| name | status | notes |", "| --- | --- | --- |"]
+        for name, ok, note in results:
+            lines.append(f"| `{name}` | {_status_word(ok, note)} | {note} |")
+        lines.append("")
+    return "\n".join(lines)

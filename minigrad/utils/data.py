@@ -1,0 +1,28 @@
+"""``from minigrad.utils.data import DataLoader, TensorDataset, Dataset``: the names a
+PyTorch script imports from ``torch.utils.data``. The loader itself lives in
+``minigrad.data``."""
+
+from __future__ import annotations
+
+from minigrad.data import DataLoader, TensorDataset
+from minigrad.unsupported import module_getattr
+
+
+class Dataset:
+    """Base class of map-style data sets, as in PyTorch: a subclass defines
+    ``__getitem__(index)`` (one sample) and ``__len__()``; ``DataLoader`` batches it."""
+
+    def __getitem__(self, index):
+        raise NotImplementedError(f"{type(self).__name__} must define __getitem__(index)")
+
+
+__getattr__ = module_getattr("minigrad.utils.data", {
+    name: "in scope for minigrad but not implemented yet; index a TensorDataset instead"
+    for name in ("random_split", "Subset", "ConcatDataset")
+} | {
+    name: "samplers and worker processes are not part of minigrad's DataLoader "
+          "(batch_size, shuffle, drop_last only)"
+    for name in ("Sampler", "RandomSampler", "SequentialSampler", "get_worker_info")
+})
+
+__all__ = ["DataLoader", "TensorDataset", "Dataset"]

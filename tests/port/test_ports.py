@@ -1,0 +1,53 @@
+"""Each script of ``scripts.py`` runs twice, with ``torch`` and with ``minigrad`` imported as
+``torch``, from the same initial weights; every number it returns must agree."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+import minigrad
+from tests.port import scripts
+
+PORTS = {
+    "polynomial_fit_with_sub_": scripts.polynomial_fit_with_sub_,
+    "custom_function": scripts.custom_function,
+    "module_subclass_with_sgd": scripts.module_subclass_with_sgd,
+    "classifier_with_adam": scripts.classifier_with_adam,
+    "lenet": scripts.lenet,
+}
+
+
+def assert_same_numbers(ours, theirs, path="result"):
+    if isinstance(theirs, dict):
+        assert ours.keys() == theirs.keys(), path
+        for key in theirs:
+            assert_same_numbers(ours[key], theirs[key], f"{path}[{key!r}]")
+    elif isinstance(theirs, str):
+        assert ours == theirs, path
+    else:
+        np.testing.assert_allclose(np.asarray(ours, dtype=np.float64),
+                                   np.asarray(theirs, dtype=np.float64),
+                                   rtol=2e-4, atol=2e-5, err_msg=path)
+
+
+@pytest.mark.parametrize("name", sorted(PORTS))
+def test_script_gives_pytorchs_numbers(name):
+    torch.manual_seed(0)
+    minigrad.manual_seed(0)
+    assert_same_numbers(PORTS[name](minigrad), PORTS[name](torch))
+
+
+@pytest.mark.xfail(strict=True, reason="`weight -= ...` needs Tensor.__isub__ (in-place "
+                                        "operators on tensors)")
+def test_manual_update_with_in_place_operator_trains_like_pytorch():
+    ours = scripts.polynomial_fit_with_in_place_update(minigrad)
+    theirs = scripts.polynomial_fit_with_in_place_update(torch)
+    assert_same_numbers(ours, theirs)
+
+
+def test_manual_update_trains_in_pytorch():
+    """The script above is a real training loop: in PyTorch its loss goes down."""
+    losses = scripts.polynomial_fit_with_in_place_update(torch)["losses"]
+    assert losses[-1] < 0.5 * losses[0]
