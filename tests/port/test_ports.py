@@ -39,8 +39,6 @@ def test_script_gives_pytorchs_numbers(name):
     assert_same_numbers(PORTS[name](minigrad), PORTS[name](torch))
 
 
-@pytest.mark.xfail(strict=True, reason="`weight -= ...` needs Tensor.__isub__ (in-place "
-                                        "operators on tensors)")
 def test_manual_update_with_in_place_operator_trains_like_pytorch():
     ours = scripts.polynomial_fit_with_in_place_update(minigrad)
     theirs = scripts.polynomial_fit_with_in_place_update(torch)
