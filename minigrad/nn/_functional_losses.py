@@ -175,6 +175,12 @@ def _classes_last(input: Tensor, target: Tensor, name: str):
     per-sample loss (what ``reduction='none'`` gives back)."""
     if input.ndim == 0:
         raise ValueError(f"{name}: input must have a class dimension, got a scalar")
+    class_dim = 0 if input.ndim == 1 else 1
+    if input.shape[class_dim] == 0:
+        raise ValueError(
+            f"{name}: input of shape {tuple(input.shape)} has zero classes (dimension "
+            f"{class_dim} is empty); a classification loss needs at least one class"
+        )
     probabilities = target.dtype.is_floating_point
     if input.ndim == 1:
         batch_shape: tuple[int, ...] = ()
@@ -229,13 +235,19 @@ def _picked_log_probabilities(log_probabilities, target, weight, ignore_index):
     class_ids = minigrad.arange(classes, dtype=minigrad.int64, device=target.device)
     dtype = log_probabilities.dtype
     # One-hot rows select log p[y]; an ignored target matches no class unless ignore_index
-    # is itself a class id, which the `valid` mask handles.
-    selector = cast_mask(target.unsqueeze(1) == class_ids, dtype)
-    valid = cast_mask(target != ignore_index, dtype)
+    # is itself a class id, which the `valid` mask handles. log p[y] is picked with
+    # `where`, not by multiplying with the 0/1 one-hot rows: a masked logit of -inf has
+    # log p = -inf, and -inf * 0 = NaN (in the loss and its gradient), while PyTorch's
+    # loss stays finite.
+    is_target = target.unsqueeze(1) == class_ids
+    is_valid = target != ignore_index
+    log_p_of_target = minigrad.where(is_target, log_probabilities, 0.0).sum(dim=1)
+    selector = cast_mask(is_target, dtype)
     if weight is not None:
         selector = selector * weight.reshape((1, classes))
-    picked = (log_probabilities * selector).sum(dim=1) * valid
+    valid = cast_mask(is_valid, dtype)
     sample_weight = selector.sum(dim=1) * valid
+    picked = minigrad.where(is_valid, log_p_of_target, 0.0) * sample_weight
     return picked, sample_weight, valid
 
 

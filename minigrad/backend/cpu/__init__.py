@@ -25,8 +25,17 @@ _COMPARISONS = {
 
 
 def _sigmoid(a: np.ndarray) -> np.ndarray:
-    # sigmoid(a) = (1 + tanh(a/2)) / 2 is exact and never overflows, unlike 1 / (1 + e^-a).
-    return 0.5 * (1.0 + np.tanh(0.5 * a))
+    # With e = exp(-|a|) in (0, 1]: sigmoid(a) = 1 / (1 + e) for a >= 0 and e / (1 + e) for
+    # a < 0. Nothing overflows, and nothing cancels: the tanh form (1 + tanh(a/2)) / 2 rounds
+    # to exactly 0 below about -17 in float32, where the true value is still 4e-8.
+    e = np.exp(-np.abs(a))
+    return np.where(a >= 0, 1 / (1 + e), e / (1 + e))
+
+
+def _log_sigmoid(a: np.ndarray) -> np.ndarray:
+    # log sigmoid(a) = min(a, 0) - log(1 + exp(-|a|)): exp never overflows, and log1p keeps
+    # the tiny values for large a (log sigmoid(20) = -2.06e-9, not 0).
+    return np.minimum(a, 0) - np.log1p(np.exp(-np.abs(a)))
 
 
 def _relu(a: np.ndarray) -> np.ndarray:
@@ -42,6 +51,7 @@ _UNARY = {
     "sign": np.sign,
     "tanh": np.tanh,
     "sigmoid": _sigmoid,
+    "log_sigmoid": _log_sigmoid,
     "relu": _relu,
 }
 
