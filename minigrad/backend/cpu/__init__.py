@@ -25,11 +25,12 @@ _COMPARISONS = {
 
 
 def _sigmoid(a: np.ndarray) -> np.ndarray:
-    # With e = exp(-|a|) in (0, 1]: sigmoid(a) = 1 / (1 + e) for a >= 0 and e / (1 + e) for
-    # a < 0. Nothing overflows, and nothing cancels: the tanh form (1 + tanh(a/2)) / 2 rounds
-    # to exactly 0 below about -17 in float32, where the true value is still 4e-8.
-    e = np.exp(-np.abs(a))
-    return np.where(a >= 0, 1 / (1 + e), e / (1 + e))
+    # 1 / (1 + exp(-a)) has no cancellation anywhere (unlike the tanh form
+    # (1 + tanh(a/2)) / 2, which rounds to exactly 0 below about -17 in float32, where the
+    # true value is still 4e-8). For very negative a, exp(-a) overflows to inf and the
+    # result is 1 / inf = 0, the correctly rounded answer (PyTorch's formula too).
+    with np.errstate(over="ignore"):
+        return 1 / (1 + np.exp(-a))
 
 
 def _log_sigmoid(a: np.ndarray) -> np.ndarray:
