@@ -26,6 +26,7 @@ CLASS_WEIGHT = np.array([1.0, 2.0, 3.0, 0.5])
 
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
 @pytest.mark.parametrize("options", [
+    {},  # the fused softmax-cross-entropy kernel
     {"weight": True},
     {"ignore_index": 1},
     {"weight": True, "ignore_index": 3},
