@@ -162,7 +162,9 @@ def amin(a, dim=None, keepdim: bool = False):
 def _arg_reduce_axis(a, dim, name: str):
     """The axis argmax/argmin reduce (None: the flattened tensor); an empty reduction has no
     answer, so it raises PyTorch's IndexError (not the backend's own message)."""
-    axis = None if dim is None or a.ndim == 0 else normalize_dim(dim, a.ndim)
+    axis = None if dim is None else normalize_dim(dim, a.ndim)
+    if a.ndim == 0:
+        axis = None
     if axis is None and a.numel() == 0:
         raise IndexError(f"{name}(): cannot reduce the empty tensor of shape {a.shape}; "
                          "specify a non-empty dim to reduce over")

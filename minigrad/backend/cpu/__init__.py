@@ -29,8 +29,7 @@ def _sigmoid(a: np.ndarray) -> np.ndarray:
     # (1 + tanh(a/2)) / 2, which rounds to exactly 0 below about -17 in float32, where the
     # true value is still 4e-8). For very negative a, exp(-a) overflows to inf and the
     # result is 1 / inf = 0, the correctly rounded answer (PyTorch's formula too).
-    with np.errstate(over="ignore"):
-        return 1 / (1 + np.exp(-a))
+    return 1 / (1 + np.exp(-a))
 
 
 def _log_sigmoid(a: np.ndarray) -> np.ndarray:
@@ -57,9 +56,10 @@ _UNARY = {
 }
 
 
-# Only these can meet inf/nan edge cases (log 0, sqrt of a negative, exp overflow); the
-# others skip np.errstate, which costs more than the op itself on small arrays.
-_MAY_WARN = frozenset({"exp", "log", "sqrt"})
+# Only these can meet inf/nan edge cases (log 0, sqrt of a negative, exp overflow, also
+# inside sigmoid); the others skip np.errstate, which costs more than the op itself on
+# small arrays.
+_MAY_WARN = frozenset({"exp", "log", "sqrt", "sigmoid"})
 
 
 def _kernels(name: str):
