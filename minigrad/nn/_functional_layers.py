@@ -8,6 +8,7 @@ asked). The dense, convolution and pooling forms hand the work to the fused kern
 from __future__ import annotations
 
 import math
+import numbers
 import warnings
 
 import minigrad
@@ -121,7 +122,7 @@ def _softmax_dim(ndim: int, name: str) -> int:
 def _is_empty_along(input: Tensor, dim: int, name: str) -> bool:
     """Whether ``input`` has no elements to normalise: then (log-)softmax returns an empty
     result of the same shape, as in PyTorch (there is no maximum to subtract)."""
-    if not isinstance(dim, int) or isinstance(dim, bool):
+    if not isinstance(dim, numbers.Integral) or isinstance(dim, bool):
         raise TypeError(f"{name}: dim must be an int, got {type(dim).__name__}")
     if input.ndim == 0:
         return False

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import numbers
 
 from minigrad.dtypes import DType
 from minigrad.nn import functional as F
@@ -33,9 +34,9 @@ class _ConvNd(Module):
         super().__init__()
         name = type(self).__name__
         for what, count in (("in_channels", in_channels), ("out_channels", out_channels)):
-            if not isinstance(count, int) or isinstance(count, bool) or count < 1:
+            if not isinstance(count, numbers.Integral) or isinstance(count, bool) or count < 1:
                 raise ValueError(f"{name}: {what} must be a positive int, got {count!r}")
-        if not isinstance(groups, int) or groups <= 0 or in_channels % groups or \
+        if not isinstance(groups, numbers.Integral) or groups <= 0 or in_channels % groups or \
                 out_channels % groups:
             raise ValueError(
                 f"{name}: in_channels={in_channels} and out_channels={out_channels} must "

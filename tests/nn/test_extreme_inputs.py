@@ -167,6 +167,12 @@ def test_softmax_over_an_empty_dim_returns_an_empty_result_like_torch(function):
     assert x.grad.shape == (2, 0)
 
 
+def test_softmax_accepts_numpy_integer_dims():
+    x = minigrad.tensor([[1.0, 2.0], [3.0, 5.0]], dtype=minigrad.float64)
+    expected = TF.log_softmax(torch.tensor([[1.0, 2.0], [3.0, 5.0]], dtype=torch.float64), 1)
+    np.testing.assert_allclose(F.log_softmax(x, dim=np.int64(1)).numpy(), expected.numpy())
+
+
 def test_softmax_rejects_a_dim_out_of_range_with_the_shape():
     with pytest.raises(IndexError, match=r"dim 2 is out of range .*\(2, 0\)"):
         F.log_softmax(minigrad.zeros(2, 0), dim=2)
