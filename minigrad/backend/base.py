@@ -102,7 +102,9 @@ class Backend(ABC):
     @abstractmethod
     def unary(self, op: str, a):
         """Elementwise function ``op`` of ``a``: one of ``"neg" "exp" "log" "sqrt" "abs"
-        "sign" "tanh" "sigmoid" "relu"``. ``sigmoid`` must not overflow for large |a|."""
+        "sign" "tanh" "sigmoid" "log_sigmoid" "relu"``. ``sigmoid`` and ``log_sigmoid`` must
+        neither overflow nor lose the tiny values far out in the tails (sigmoid(-20) is
+        2.06e-9 in float32, not 0)."""
 
     # --- reductions ----------------------------------------------------------------------
     @abstractmethod

@@ -155,13 +155,39 @@ class DataLoader:
             yield self._batch(indices)
 
 
+def _stratified_test_counts(counts: np.ndarray, n_test: int,
+                            rng: np.random.Generator) -> np.ndarray:
+    """How many samples of each class go to the test part: exactly ``n_test`` in all, each
+    class as close to its share ``count * n_test / n`` as whole samples allow.
+
+    Largest-remainder rounding: every class first gets the whole part of its share; the
+    samples still missing go one each to the classes with the largest fractional parts
+    (ties broken at random). A class never gives more than its share rounded up, and the
+    fractional parts add up to exactly the number missing, so the total is right. Rounding
+    each class on its own instead can lose or add samples, and send every class with a
+    single member to the training part, leaving the test part empty.
+    """
+    shares = counts * n_test / counts.sum()
+    taken = np.floor(shares).astype(np.int64)
+    missing = n_test - int(taken.sum())
+    remainders = shares - taken
+    # sort by remainder, largest first; a random key breaks ties
+    order = np.lexsort((rng.random(len(counts)), -remainders))
+    taken[order[:missing]] += 1
+    return taken
+
+
 def train_test_split(*arrays, test_size: float | int = 0.25, shuffle: bool = True,
                      seed: int | None = 0, stratify: np.ndarray | Sequence | None = None):
     """Split arrays (numpy or Tensors) into train and test parts by the same rows.
 
     Returns ``a_train, a_test, b_train, b_test, ...`` as scikit-learn's function of the same
-    name does. ``test_size`` is a fraction in (0, 1) or a number of samples. With
-    ``stratify`` (class labels), every class keeps its proportion in both parts.
+    name does. ``test_size`` is a fraction in (0, 1) (rounded up to whole samples) or a
+    number of samples. With ``stratify`` (class labels), every class keeps its proportion
+    in both parts as closely as whole samples allow, and the test part has exactly the
+    requested size. A class too small to appear in both parts (one member, for example)
+    goes to one of them: scikit-learn raises an error there instead, but a split that
+    keeps every sample and the requested sizes is more useful on small toy data sets.
     """
     if not arrays:
         raise ValueError("train_test_split needs at least one array")
@@ -184,10 +210,11 @@ def train_test_split(*arrays, test_size: float | int = 0.25, shuffle: bool = Tru
         if labels.shape != (n,):
             raise ValueError(f"stratify must hold one label per sample, shape ({n},); got "
                              f"shape {labels.shape}")
+        classes, counts = np.unique(labels, return_counts=True)
+        test_counts = _stratified_test_counts(counts, n_test, rng)
         test_parts, train_parts = [], []
-        for label in np.unique(labels):
+        for label, take in zip(classes, test_counts, strict=True):
             members = rng.permutation(np.flatnonzero(labels == label))
-            take = round(len(members) * n_test / n)
             test_parts.append(members[:take])
             train_parts.append(members[take:])
         test_index = rng.permutation(np.concatenate(test_parts))

@@ -12,7 +12,9 @@ sizes, then the values in row-major order, big-endian. Files may be gzip-compres
 from __future__ import annotations
 
 import gzip
+import math
 import os
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -35,19 +37,67 @@ MNIST_FILES = {
 }
 
 
-def _read_bytes(path: Path) -> bytes:
-    if not path.is_file():
-        raise FileNotFoundError(f"IDX file not found: {path}")
-    with open(path, "rb") as handle:
-        raw = handle.read()
-    # gzip files start with the magic bytes 1f 8b; decide by content, not by file name.
-    if raw[:2] == b"\x1f\x8b":
-        try:
-            raw = gzip.decompress(raw)
-        except (OSError, EOFError) as error:
-            raise ValueError(f"{path}: looks gzip-compressed but cannot be decompressed "
-                             f"({error})") from None
-    return raw
+# Decompressed data is read in pieces of this size, so that a file is never held whole in
+# memory before its size has been checked against its header.
+_CHUNK_BYTES = 1 << 20
+
+
+def _read_exactly(stream, size: int, path: Path, what: str) -> bytes:
+    data = stream.read(size)
+    if len(data) != size:
+        raise ValueError(f"{path}: {what} (the file ends after {len(data)} of {size} bytes)")
+    return data
+
+
+def _read_header(stream, path: Path) -> tuple[np.dtype, tuple[int, ...]]:
+    magic = stream.read(4)
+    if len(magic) < 4:
+        raise ValueError(f"{path}: too short for an IDX header ({len(magic)} bytes; expected "
+                         "at least 4: two zero bytes, a type byte and a dimension count)")
+    if magic[0] != 0 or magic[1] != 0:
+        raise ValueError(f"{path}: not an IDX file: it should start with two zero bytes, "
+                         f"starts with {magic[:2].hex()}")
+    type_code, ndim = magic[2], magic[3]
+    if type_code not in IDX_DTYPES:
+        known = ", ".join(f"0x{code:02X}" for code in IDX_DTYPES)
+        raise ValueError(f"{path}: unknown IDX element type 0x{type_code:02X}; expected one "
+                         f"of {known}")
+    sizes = _read_exactly(stream, 4 * ndim, path,
+                          f"header declares {ndim} dimensions but is cut short")
+    shape = tuple(int(size) for size in np.frombuffer(sizes, dtype=">u4"))
+    return IDX_DTYPES[type_code], shape
+
+
+def _data_size(shape: tuple[int, ...], dtype: np.dtype, path: Path) -> int:
+    """Bytes of data the header declares, in Python integers (no int64 overflow); refused
+    when no array that large could exist on this machine."""
+    elements = math.prod(shape)
+    size = elements * dtype.itemsize
+    if size > np.iinfo(np.intp).max:
+        raise ValueError(f"{path}: header declares shape {shape} of {dtype.name}, "
+                         f"{elements} elements ({size} bytes), more than an array can hold")
+    return size
+
+
+def _read_data(stream, size: int, compressed: bool, path: Path, describe: str) -> bytearray:
+    """Exactly ``size`` bytes of data, read in chunks; ValueError when the file holds fewer
+    or more. Memory never exceeds what the file really holds (nor the declared size plus one
+    chunk), however large the header claims the data is."""
+    if not compressed:
+        actual = os.fstat(stream.fileno()).st_size - stream.tell()
+        if actual != size:
+            raise ValueError(f"{path}: header declares {describe} but the file holds "
+                             f"{actual} bytes")
+    data = bytearray()
+    while len(data) < size:
+        chunk = stream.read(min(_CHUNK_BYTES, size - len(data)))
+        if not chunk:
+            raise ValueError(f"{path}: header declares {describe} but the file holds only "
+                             f"{len(data)} bytes")
+        data += chunk
+    if stream.read(1):
+        raise ValueError(f"{path}: header declares {describe} but the file holds more")
+    return data
 
 
 def read_idx(path: str | os.PathLike) -> np.ndarray:
@@ -56,34 +106,31 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
     The result has the shape and element type the header declares, in native byte order
     (MNIST images: uint8 of shape (N, 28, 28); labels: uint8 of shape (N,)). Raises
     FileNotFoundError for a missing file and ValueError, naming the file and what was
-    expected, for a malformed one.
+    expected, for a malformed one: a bad header, or data of another size than the header
+    declares. The header is checked first and the data streamed (a compressed file is
+    decompressed piece by piece), so a file whose contents do not match its header is
+    refused without ever being held whole in memory.
     """
     path = Path(path)
-    raw = _read_bytes(path)
-    if len(raw) < 4:
-        raise ValueError(f"{path}: too short for an IDX header ({len(raw)} bytes; expected "
-                         "at least 4: two zero bytes, a type byte and a dimension count)")
-    if raw[0] != 0 or raw[1] != 0:
-        raise ValueError(f"{path}: not an IDX file: it should start with two zero bytes, "
-                         f"starts with {raw[:2].hex()}")
-    type_code, ndim = raw[2], raw[3]
-    if type_code not in IDX_DTYPES:
-        known = ", ".join(f"0x{code:02X}" for code in IDX_DTYPES)
-        raise ValueError(f"{path}: unknown IDX element type 0x{type_code:02X}; expected one "
-                         f"of {known}")
-    header_size = 4 + 4 * ndim
-    if len(raw) < header_size:
-        raise ValueError(f"{path}: header declares {ndim} dimensions but the file ends after "
-                         f"{len(raw)} bytes")
-    shape = tuple(int(size) for size in np.frombuffer(raw, dtype=">u4", count=ndim, offset=4))
-    dtype = IDX_DTYPES[type_code]
-    expected = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
-    actual = len(raw) - header_size
-    if actual != expected:
-        raise ValueError(f"{path}: header declares shape {shape} of {dtype.name} "
-                         f"({expected} bytes of data) but the file holds {actual} bytes")
-    data = np.frombuffer(raw, dtype=dtype, offset=header_size).reshape(shape)
-    return data.astype(dtype.newbyteorder("="))
+    if not path.is_file():
+        raise FileNotFoundError(f"IDX file not found: {path}")
+    with open(path, "rb") as handle:
+        # gzip files start with the magic bytes 1f 8b; decide by content, not by file name.
+        compressed = handle.read(2) == b"\x1f\x8b"
+        handle.seek(0)
+        stream = gzip.GzipFile(fileobj=handle, mode="rb") if compressed else handle
+        try:
+            dtype, shape = _read_header(stream, path)
+            size = _data_size(shape, dtype, path)
+            describe = f"shape {shape} of {dtype.name} ({size} bytes of data)"
+            data = _read_data(stream, size, compressed, path, describe)
+        except (OSError, EOFError, zlib.error) as error:
+            if not compressed:
+                raise
+            raise ValueError(f"{path}: looks gzip-compressed but cannot be decompressed "
+                             f"({error})") from None
+    array = np.frombuffer(data, dtype=dtype).reshape(shape)
+    return array.astype(dtype.newbyteorder("="), copy=False)
 
 
 def _find_mnist_file(folder: Path, stem: str) -> Path:

@@ -7,7 +7,16 @@ conv.py, pooling.py, normalization.py, dropout.py, flatten.py), activations
 """
 
 from minigrad.nn import functional, init
-from minigrad.nn.activation import ELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
+from minigrad.nn.activation import (
+    ELU,
+    LeakyReLU,
+    LogSigmoid,
+    LogSoftmax,
+    ReLU,
+    Sigmoid,
+    Softmax,
+    Tanh,
+)
 from minigrad.nn.container import ModuleList, Sequential
 from minigrad.nn.conv import Conv1d, Conv2d
 from minigrad.nn.dropout import Dropout
@@ -36,7 +45,7 @@ __getattr__ = module_getattr("minigrad.nn", _UNSUPPORTED)
 __all__ = [
     "functional", "init", "Module", "Parameter", "Sequential", "ModuleList",
     "Linear", "Identity", "Conv1d", "Conv2d", "MaxPool2d", "AvgPool2d", "Flatten", "Dropout",
-    "BatchNorm1d", "BatchNorm2d", "ReLU", "LeakyReLU", "ELU", "Sigmoid", "Tanh", "Softmax",
-    "LogSoftmax", "MLP", "MSELoss", "L1Loss", "HuberLoss", "BCELoss", "BCEWithLogitsLoss",
-    "CrossEntropyLoss", "NLLLoss", "HingeLoss",
+    "BatchNorm1d", "BatchNorm2d", "ReLU", "LeakyReLU", "ELU", "Sigmoid", "LogSigmoid", "Tanh",
+    "Softmax", "LogSoftmax", "MLP", "MSELoss", "L1Loss", "HuberLoss", "BCELoss",
+    "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLoss", "HingeLoss",
 ]

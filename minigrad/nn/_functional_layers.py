@@ -8,6 +8,7 @@ asked). The dense, convolution and pooling forms hand the work to the fused kern
 from __future__ import annotations
 
 import math
+import numbers
 import warnings
 
 import minigrad
@@ -95,6 +96,14 @@ def sigmoid(input: Tensor) -> Tensor:
     return input.sigmoid()
 
 
+def logsigmoid(input: Tensor) -> Tensor:
+    """log(1 / (1 + exp(-x))), computed as min(x, 0) - log(1 + exp(-|x|)): finite where
+    ``sigmoid(x).log()`` gives -inf (x below about -104 in float32)."""
+    from minigrad.ops.elementwise import log_sigmoid
+
+    return log_sigmoid(input)
+
+
 def tanh(input: Tensor) -> Tensor:
     """(exp(x) - exp(-x)) / (exp(x) + exp(-x))."""
     return input.tanh()
@@ -110,6 +119,19 @@ def _softmax_dim(ndim: int, name: str) -> int:
     return 0 if ndim in (0, 1, 3) else 1
 
 
+def _is_empty_along(input: Tensor, dim: int, name: str) -> bool:
+    """Whether ``input`` has no elements to normalise: then (log-)softmax returns an empty
+    result of the same shape, as in PyTorch (there is no maximum to subtract)."""
+    if not isinstance(dim, numbers.Integral) or isinstance(dim, bool):
+        raise TypeError(f"{name}: dim must be an int, got {type(dim).__name__}")
+    if input.ndim == 0:
+        return False
+    if not -input.ndim <= dim < input.ndim:
+        raise IndexError(f"{name}: dim {dim} is out of range for a tensor of shape "
+                         f"{tuple(input.shape)} (expected -{input.ndim} <= dim < {input.ndim})")
+    return input.numel() == 0
+
+
 def softmax(input: Tensor, dim: int | None = None) -> Tensor:
     """exp(x_i) / sum_j exp(x_j) along ``dim``.
 
@@ -119,6 +141,8 @@ def softmax(input: Tensor, dim: int | None = None) -> Tensor:
     """
     if dim is None:
         dim = _softmax_dim(input.ndim, "softmax")
+    if _is_empty_along(input, dim, "softmax"):
+        return input * 1.0
     shifted = input - input.detach().amax(dim=dim, keepdim=True)
     exponentials = shifted.exp()
     return exponentials / exponentials.sum(dim=dim, keepdim=True)
@@ -129,6 +153,8 @@ def log_softmax(input: Tensor, dim: int | None = None) -> Tensor:
     (finite for logits of any size)."""
     if dim is None:
         dim = _softmax_dim(input.ndim, "log_softmax")
+    if _is_empty_along(input, dim, "log_softmax"):
+        return input * 1.0
     shifted = input - input.detach().amax(dim=dim, keepdim=True)
     return shifted - shifted.exp().sum(dim=dim, keepdim=True).log()
 

@@ -80,6 +80,26 @@ def hinge_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor
 
 
 # --- binary classification ---------------------------------------------------------------
+# The floor of p (1 - p) in the BCE gradient: PyTorch's EPSILON is the C float 1e-12f, which
+# is 9.999999960e-13 as a double; using the same number gives the same gradient where a
+# saturated sigmoid makes p (1 - p) tiny.
+_BCE_EPSILON = float(np.float32(1e-12))
+
+
+def _log_one_minus(p: Tensor) -> Tensor:
+    """log(1 - p), accurate also for tiny p (PyTorch's BCE uses log1p(-p) there).
+
+    Plain (1 - p).log() is 0 once 1 - p rounds to 1 (p < 6e-8 in float32), so the loss of
+    a confident, correct prediction would be 0 instead of about p. With u = 1 - p as
+    rounded, log(u) * (-p) / (u - 1) is accurate (Goldberg's trick: the rounding error of u
+    cancels in the ratio); where u rounds to 1, log(1 - p) = -p to working precision.
+    """
+    u = 1.0 - p
+    rounds_to_one = u == 1.0
+    ratio = u.log() * (-p) / minigrad.where(rounds_to_one, -1.0, u - 1.0)
+    return minigrad.where(rounds_to_one, -p, ratio)
+
+
 class BinaryCrossEntropy(Function):
     """-(y log p + (1 - y) log(1 - p)), each log clamped at -100 as in PyTorch.
 
@@ -92,7 +112,7 @@ class BinaryCrossEntropy(Function):
     def forward(ctx, probabilities: Tensor, target: Tensor) -> Tensor:
         ctx.save_for_backward(probabilities, target)
         log_p = probabilities.log().clamp(min=-100.0)
-        log_one_minus_p = (1.0 - probabilities).log().clamp(min=-100.0)
+        log_one_minus_p = _log_one_minus(probabilities).clamp(min=-100.0)
         return -(target * log_p + (1.0 - target) * log_one_minus_p)
 
     @staticmethod
@@ -100,11 +120,11 @@ class BinaryCrossEntropy(Function):
         probabilities, target = ctx.saved_tensors
         grad_probabilities = grad_target = None
         if ctx.needs_input_grad[0]:
-            denominator = (probabilities * (1.0 - probabilities)).clamp(min=1e-12)
+            denominator = (probabilities * (1.0 - probabilities)).clamp(min=_BCE_EPSILON)
             grad_probabilities = grad_output * (probabilities - target) / denominator
         if ctx.needs_input_grad[1]:
             log_p = probabilities.log().clamp(min=-100.0)
-            log_one_minus_p = (1.0 - probabilities).log().clamp(min=-100.0)
+            log_one_minus_p = _log_one_minus(probabilities).clamp(min=-100.0)
             grad_target = grad_output * (log_one_minus_p - log_p)
         return grad_probabilities, grad_target
 
@@ -175,6 +195,12 @@ def _classes_last(input: Tensor, target: Tensor, name: str):
     per-sample loss (what ``reduction='none'`` gives back)."""
     if input.ndim == 0:
         raise ValueError(f"{name}: input must have a class dimension, got a scalar")
+    class_dim = 0 if input.ndim == 1 else 1
+    if input.shape[class_dim] == 0:
+        raise ValueError(
+            f"{name}: input of shape {tuple(input.shape)} has zero classes (dimension "
+            f"{class_dim} is empty); a classification loss needs at least one class"
+        )
     probabilities = target.dtype.is_floating_point
     if input.ndim == 1:
         batch_shape: tuple[int, ...] = ()
@@ -229,13 +255,19 @@ def _picked_log_probabilities(log_probabilities, target, weight, ignore_index):
     class_ids = minigrad.arange(classes, dtype=minigrad.int64, device=target.device)
     dtype = log_probabilities.dtype
     # One-hot rows select log p[y]; an ignored target matches no class unless ignore_index
-    # is itself a class id, which the `valid` mask handles.
-    selector = cast_mask(target.unsqueeze(1) == class_ids, dtype)
-    valid = cast_mask(target != ignore_index, dtype)
+    # is itself a class id, which the `valid` mask handles. log p[y] is picked with
+    # `where`, not by multiplying with the 0/1 one-hot rows: a masked logit of -inf has
+    # log p = -inf, and -inf * 0 = NaN (in the loss and its gradient), while PyTorch's
+    # loss stays finite.
+    is_target = target.unsqueeze(1) == class_ids
+    is_valid = target != ignore_index
+    log_p_of_target = minigrad.where(is_target, log_probabilities, 0.0).sum(dim=1)
+    selector = cast_mask(is_target, dtype)
     if weight is not None:
         selector = selector * weight.reshape((1, classes))
-    picked = (log_probabilities * selector).sum(dim=1) * valid
+    valid = cast_mask(is_valid, dtype)
     sample_weight = selector.sum(dim=1) * valid
+    picked = minigrad.where(is_valid, log_p_of_target, 0.0) * sample_weight
     return picked, sample_weight, valid
 
 

@@ -50,6 +50,13 @@ class Sigmoid(Module):
         return F.sigmoid(input)
 
 
+class LogSigmoid(Module):
+    """log sigmoid(x) = -log(1 + exp(-x)), stable for any x; gradient sigmoid(-x)."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.logsigmoid(input)
+
+
 class Tanh(Module):
     """tanh(x); gradient 1 - tanh(x)^2."""
 

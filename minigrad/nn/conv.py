@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import numbers
 
 from minigrad.dtypes import DType
 from minigrad.nn import functional as F
@@ -32,7 +33,11 @@ class _ConvNd(Module):
                  dtype: DType | None) -> None:
         super().__init__()
         name = type(self).__name__
-        if groups <= 0 or in_channels % groups or out_channels % groups:
+        for what, count in (("in_channels", in_channels), ("out_channels", out_channels)):
+            if not isinstance(count, numbers.Integral) or isinstance(count, bool) or count < 1:
+                raise ValueError(f"{name}: {what} must be a positive int, got {count!r}")
+        if not isinstance(groups, numbers.Integral) or groups <= 0 or in_channels % groups or \
+                out_channels % groups:
             raise ValueError(
                 f"{name}: in_channels={in_channels} and out_channels={out_channels} must "
                 f"both be divisible by groups={groups}"
@@ -41,6 +46,11 @@ class _ConvNd(Module):
         self.out_channels = out_channels
         self.kernel_size = _tuple(kernel_size, self.spatial_dims, "kernel_size")
         self.stride = _tuple(stride, self.spatial_dims, "stride")
+        if min(self.kernel_size) < 1:
+            raise ValueError(f"{name}: kernel_size must be at least 1 along every spatial "
+                             f"dim, got {self.kernel_size}")
+        if min(self.stride) < 1:
+            raise ValueError(f"{name}: stride must be at least 1, got {self.stride}")
         self.padding = padding if isinstance(padding, str) else \
             _tuple(padding, self.spatial_dims, "padding")
         self.dilation = _tuple(dilation, self.spatial_dims, "dilation")

@@ -17,6 +17,7 @@ from minigrad.nn._functional_layers import (
     leaky_relu,
     linear,
     log_softmax,
+    logsigmoid,
     max_pool2d,
     one_hot,
     relu,
@@ -42,7 +43,7 @@ __getattr__ = module_getattr("minigrad.nn.functional", _UNSUPPORTED)
 
 __all__ = [
     "linear", "conv1d", "conv2d", "max_pool2d", "avg_pool2d",
-    "relu", "leaky_relu", "elu", "sigmoid", "tanh", "softmax", "log_softmax",
+    "relu", "leaky_relu", "elu", "sigmoid", "logsigmoid", "tanh", "softmax", "log_softmax",
     "dropout", "batch_norm", "one_hot", "softplus",
     "mse_loss", "l1_loss", "huber_loss", "hinge_loss", "binary_cross_entropy",
     "binary_cross_entropy_with_logits", "cross_entropy", "nll_loss",

@@ -45,10 +45,21 @@ class RemovableHandle:
         self._hooks.pop(self._key, None)
 
 
-def _tensor_from(value: Any, like: Tensor) -> Tensor:
-    """``value`` (a minigrad Tensor, numpy array or nested list) as a tensor with ``like``'s
-    dtype and device, ready to be copied into ``like``."""
-    array = value.numpy() if isinstance(value, Tensor) else np.asarray(value)
+def _tensor_from(value: Any, like: Tensor, key: str) -> Tensor:
+    """``value`` (a minigrad Tensor, numpy array or nested list of numbers) as a tensor with
+    ``like``'s shape, dtype and device, ready to be copied into ``like``; ValueError, naming
+    ``key``, for anything else (strings, objects, ragged lists, a wrong shape)."""
+    try:
+        array = value.numpy() if isinstance(value, Tensor) else np.asarray(value)
+    except (TypeError, ValueError, RuntimeError) as error:
+        raise ValueError(f"'{key}': cannot read {type(value).__name__} as an array "
+                         f"({error})") from None
+    if array.dtype.kind not in "biuf":
+        raise ValueError(f"'{key}': expected numbers, got a {type(value).__name__} of "
+                         f"dtype {array.dtype}")
+    if array.shape != tuple(like.shape):
+        raise ValueError(f"size mismatch for '{key}': the state dict has shape "
+                         f"{array.shape}, the module's is {tuple(like.shape)}")
     return minigrad.tensor(array, dtype=like.dtype, device=like.device)
 
 
@@ -338,11 +349,14 @@ class Module:
     def load_state_dict(self, state_dict: dict, strict: bool = True) -> IncompatibleKeys:
         """Copy values from ``state_dict`` into this module's parameters and buffers.
 
-        Values may be minigrad tensors, numpy arrays or nested lists (e.g. a PyTorch
-        ``state_dict`` converted with ``t.numpy()``); they are converted to each target's
-        dtype and device. A shape mismatch always raises ValueError; with ``strict=True``
-        (the default) missing or unexpected keys raise too, otherwise they are returned.
-        Nothing is copied unless every check passes.
+        Values may be minigrad tensors, numpy arrays or nested lists of numbers (e.g. a
+        PyTorch ``state_dict`` converted with ``t.numpy()``); they are converted to each
+        target's dtype and device. A shape mismatch or a value that is not numbers always
+        raises ValueError; with ``strict=True`` (the default) missing or unexpected keys
+        raise too, otherwise they are returned.
+
+        All or nothing: every entry is checked and converted first, and only then copied,
+        so a bad entry leaves the module exactly as it was.
         """
         if not isinstance(state_dict, dict):
             raise TypeError(f"expected a dict of tensors, got {type(state_dict).__name__}")
@@ -350,16 +364,13 @@ class Module:
         missing = [key for key in own if key not in state_dict]
         unexpected = [key for key in state_dict if key not in own]
         problems = []
+        converted = {}
         for key, target in own.items():
-            if key not in state_dict:
-                continue
-            value = state_dict[key]
-            shape = tuple(value.shape) if hasattr(value, "shape") else np.shape(value)
-            if shape != tuple(target.shape):
-                problems.append(
-                    f"size mismatch for '{key}': the state dict has shape {shape}, "
-                    f"the module's is {tuple(target.shape)}"
-                )
+            if key in state_dict:
+                try:
+                    converted[key] = _tensor_from(state_dict[key], target, key)
+                except ValueError as error:
+                    problems.append(str(error))
         if strict:
             if missing:
                 problems.append("missing key(s): " + ", ".join(f"'{k}'" for k in missing))
@@ -371,9 +382,8 @@ class Module:
                 + "\n  ".join(problems)
             )
         with minigrad.no_grad():
-            for key, target in own.items():
-                if key in state_dict:
-                    target.copy_(_tensor_from(state_dict[key], target))
+            for key, value in converted.items():
+                own[key].copy_(value)
         return IncompatibleKeys(missing, unexpected)
 
     # --- devices and dtypes ----------------------------------------------------------------

@@ -143,6 +143,12 @@ def _check_conv(op, input, weight, bias, stride, padding, dilation, groups, spat
         raise ValueError(f"{op}: input must be {layout}; got shape {input.shape}")
     if weight.ndim != rank:
         raise ValueError(f"{op}: weight must be {kernel_layout}; got shape {weight.shape}")
+    if weight.shape[0] == 0:
+        raise ValueError(f"{op}: weight {weight.shape} has zero output channels; it needs at "
+                         "least one filter")
+    if min(weight.shape[2:]) == 0:
+        raise ValueError(f"{op}: kernel size must be at least 1 along every spatial dim; "
+                         f"weight {weight.shape} has kernel size {weight.shape[2:]}")
     stride = as_tuple(stride, spatial, "stride", op)
     padding = as_tuple(padding, spatial, "padding", op)
     dilation = as_tuple(dilation, spatial, "dilation", op)

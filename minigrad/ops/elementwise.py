@@ -223,6 +223,24 @@ class Sigmoid(Function):
         return grad * z * (1 - z)
 
 
+class LogSigmoid(Function):
+    """z = log sigmoid(a) = -log(1 + e^-a);  dz/da = 1 - sigmoid(a) = sigmoid(-a).
+
+    Its own op rather than ``a.sigmoid().log()``: sigmoid(a) rounds to 0 for a below about
+    -104 in float32 (-745 in float64), and log 0 = -inf, while log sigmoid(a) is just about
+    a there. The gradient sigmoid(-a) is finite everywhere too."""
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return _wrap(a, a.backend.unary("log_sigmoid", a._data))
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        return grad * (-a).sigmoid()
+
+
 class Tanh(Function):
     """z = tanh(a);  dz/da = 1 - z^2."""
 
@@ -317,24 +335,50 @@ def pow_scalar(a, exponent):
     return PowScalar.apply(a, exponent)
 
 
+class Maximum(Function):
+    """z = max(a, b) elementwise (min(a, b) with ``largest=False``); NaN if either is NaN.
+
+    dz/da = 1 where a wins, 0 where it loses, 1/2 on a tie (a == b), as in PyTorch; where
+    either side is NaN neither loses (no comparison with NaN is true), so both get the
+    gradient, again as in PyTorch.
+    """
+
+    @staticmethod
+    def forward(ctx, a, b, largest: bool):
+        ctx.save_for_backward(a, b)
+        ctx.largest = largest
+        extreme = a.backend.maximum if largest else a.backend.minimum
+        return _wrap(a, extreme(a._data, b._data))
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        a_loses, b_loses = (a < b, a > b) if ctx.largest else (a > b, a < b)
+        shared = where(a == b, grad * 0.5, grad)
+        grad_a = grad_b = None
+        if ctx.needs_input_grad[0]:
+            grad_a = sum_to_shape(where(a_loses, 0.0, shared), a.shape)
+        if ctx.needs_input_grad[1]:
+            grad_b = sum_to_shape(where(b_loses, 0.0, shared), b.shape)
+        return grad_a, grad_b, None
+
+
+class Minimum(Maximum):
+    """z = min(a, b): the rule of ``Maximum``, with its own name in drawings."""
+
+
 def maximum(a, b):
-    """Elementwise max; where a == b the gradient is shared equally, as in PyTorch."""
+    """Elementwise max; NaN propagates; on a tie the gradient is shared equally, as in
+    PyTorch."""
     a, b = _operands(a, b, "maximum")
-    return _pick(a, b, a > b)
+    return Maximum.apply(a, b, True)
 
 
 def minimum(a, b):
-    """Elementwise min; where a == b the gradient is shared equally, as in PyTorch."""
+    """Elementwise min; NaN propagates; on a tie the gradient is shared equally, as in
+    PyTorch."""
     a, b = _operands(a, b, "minimum")
-    return _pick(a, b, a < b)
-
-
-def _pick(a, b, a_wins):
-    # max(a, b) = a where a wins, b where b wins, (a + b) / 2 on ties: this gives each side
-    # half of the gradient on a tie, exactly like PyTorch's maximum/minimum.
-    tie = a == b
-    half = (a + b) * 0.5
-    return where(tie, half, where(a_wins, a, b))
+    return Minimum.apply(a, b, False)
 
 
 def where(condition, a, b):
@@ -388,3 +432,8 @@ def sign(a):
     """-1, 0 or 1 elementwise; treated as a constant (its derivative is 0 almost
     everywhere)."""
     return a._from_array(a.backend.unary("sign", a._data), a.device)
+
+
+def log_sigmoid(a):
+    """log(sigmoid(a)), finite for every finite ``a`` (see ``LogSigmoid``)."""
+    return unary(LogSigmoid, a)

@@ -11,6 +11,7 @@ from collections import namedtuple
 
 from minigrad.autograd.function import Function
 from minigrad.ops.common import name_node, normalize_dim, normalize_dims
+from minigrad.ops.elementwise import where
 
 ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])
 
@@ -117,8 +118,32 @@ def var(a, dim=None, keepdim: bool = False, correction: int = 1, unbiased: bool 
     return squared / builtins.max(count - correction, 0)
 
 
+class SqrtOfVariance(Function):
+    """z = sqrt(v) for a variance v;  dz/dv = 1 / (2 z), taken as 0 where z = 0.
+
+    A constant input has v = 0 and dv/dx = 2 (x - mean) / (n - correction) = 0, so its
+    standard deviation has gradient 0 (PyTorch's answer). Chained through the plain square
+    root the product is inf * 0 = NaN instead; this op masks the infinite factor, as
+    PyTorch's std backward does.
+    """
+
+    @staticmethod
+    def forward(ctx, variance):
+        out = variance._from_array(variance.backend.unary("sqrt", variance._data),
+                                   variance.device)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        zero = out == 0
+        return where(zero, 0.0, grad / where(zero, 1.0, out * 2))
+
+
 def std(a, dim=None, keepdim: bool = False, correction: int = 1, unbiased: bool | None = None):
-    return var(a, dim, keepdim, correction, unbiased).sqrt()
+    """Standard deviation sqrt(var); its gradient is 0 (not NaN) where it is 0."""
+    return SqrtOfVariance.apply(var(a, dim, keepdim, correction, unbiased))
 
 
 def max(a, dim=None, keepdim: bool = False):  # noqa: A001 - PyTorch's name
@@ -137,16 +162,28 @@ def amin(a, dim=None, keepdim: bool = False):
     return Amin.apply(a, normalize_dims(dim, a.ndim), keepdim, False)
 
 
-def argmax(a, dim=None, keepdim: bool = False):
-    """Index of the first maximum (of the flattened tensor when ``dim`` is None)."""
+def _arg_reduce_axis(a, dim, name: str):
+    """The axis argmax/argmin reduce (None: the flattened tensor); an empty reduction has no
+    answer, so it raises PyTorch's IndexError (not the backend's own message)."""
     axis = None if dim is None else normalize_dim(dim, a.ndim)
     if a.ndim == 0:
         axis = None
+    if axis is None and a.numel() == 0:
+        raise IndexError(f"{name}(): cannot reduce the empty tensor of shape {a.shape}; "
+                         "specify a non-empty dim to reduce over")
+    if axis is not None and a.shape[axis] == 0:
+        raise IndexError(f"{name}(): dim {dim} of the tensor of shape {a.shape} is empty; "
+                         "there is no element to pick")
+    return axis
+
+
+def argmax(a, dim=None, keepdim: bool = False):
+    """Index of the first maximum (of the flattened tensor when ``dim`` is None)."""
+    axis = _arg_reduce_axis(a, dim, "argmax")
     return a._from_array(a.backend.argmax(a._data, axis, keepdim and axis is not None), a.device)
 
 
 def argmin(a, dim=None, keepdim: bool = False):
-    axis = None if dim is None else normalize_dim(dim, a.ndim)
-    if a.ndim == 0:
-        axis = None
+    """Index of the first minimum (of the flattened tensor when ``dim`` is None)."""
+    axis = _arg_reduce_axis(a, dim, "argmin")
     return a._from_array(a.backend.argmin(a._data, axis, keepdim and axis is not None), a.device)

@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import minigrad
-from minigrad.optim.optimizer import Optimizer
-from minigrad.optim.sgd import check_non_negative
+from minigrad.optim.optimizer import Optimizer, check_hyperparameter
 
 
 class Adagrad(Optimizer):
@@ -25,11 +24,11 @@ class Adagrad(Optimizer):
     def __init__(self, params: Iterable, lr: float = 1e-2, lr_decay: float = 0.0,
                  weight_decay: float = 0.0, initial_accumulator_value: float = 0.0,
                  eps: float = 1e-10, *, maximize: bool = False) -> None:
-        for name, value in (("learning rate", lr), ("lr_decay", lr_decay),
-                            ("weight_decay", weight_decay),
-                            ("initial_accumulator_value", initial_accumulator_value),
-                            ("epsilon", eps)):
-            check_non_negative(name, value)
+        for label, value in (("learning rate", lr), ("lr_decay value", lr_decay),
+                             ("weight_decay value", weight_decay),
+                             ("initial_accumulator_value value", initial_accumulator_value),
+                             ("epsilon value", eps)):
+            check_hyperparameter(label, value)
         super().__init__(params, dict(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
                                       initial_accumulator_value=initial_accumulator_value,
                                       eps=eps, maximize=maximize))

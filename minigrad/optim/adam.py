@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Iterable
 
 import minigrad
-from minigrad.optim.optimizer import Optimizer
-from minigrad.optim.sgd import check_non_negative
+from minigrad.optim.optimizer import Optimizer, check_hyperparameter
 
 
 def check_betas(betas: tuple[float, float]) -> None:
     """Raise a ValueError unless both betas lie in [0, 1)."""
-    if len(betas) != 2:
+    if not isinstance(betas, tuple | list) or len(betas) != 2:
         raise ValueError(f"betas must be a pair (beta1, beta2), got {betas!r}")
-    for number, beta in enumerate(betas, start=1):
+    for index, beta in enumerate(betas):
+        if isinstance(beta, bool) or not isinstance(beta, numbers.Real):
+            raise TypeError(f"Invalid beta parameter at index {index}: {beta!r} (expected "
+                            f"a number, got {type(beta).__name__})")
         if not 0.0 <= beta < 1.0:
-            raise ValueError(f"invalid beta{number}: {beta} (must be in [0, 1))")
+            raise ValueError(f"Invalid beta parameter at index {index}: {beta}")
 
 
 def adam_update(param, grad, state, group, decoupled_weight_decay: bool) -> None:
@@ -78,9 +81,9 @@ class Adam(Optimizer):
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0.0, amsgrad: bool = False, *,
                  maximize: bool = False) -> None:
-        for name, value in (("learning rate", lr), ("epsilon", eps),
-                            ("weight_decay", weight_decay)):
-            check_non_negative(name, value)
+        for label, value in (("learning rate", lr), ("epsilon value", eps),
+                             ("weight_decay value", weight_decay)):
+            check_hyperparameter(label, value)
         check_betas(betas)
         super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps,
                                       weight_decay=weight_decay, amsgrad=amsgrad,

@@ -18,9 +18,20 @@ docstring), starting from each group's learning rate when the scheduler was made
 from __future__ import annotations
 
 import math
+import numbers
 from typing import Any
 
 from minigrad.optim.optimizer import Optimizer
+
+
+def _check_number(scheduler: str, name: str, value) -> None:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or value != value:
+        raise TypeError(f"{scheduler}: {name} must be a number, got {value!r}")
+
+
+def _check_positive_int(scheduler: str, name: str, value) -> None:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+        raise ValueError(f"{scheduler}: {name} must be a positive integer, got {value!r}")
 
 
 class LRScheduler:
@@ -29,8 +40,12 @@ class LRScheduler:
 
     def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:
         if not isinstance(optimizer, Optimizer):
-            raise TypeError(f"{type(self).__name__} needs a minigrad.optim optimizer, got "
-                            f"{type(optimizer).__name__}")
+            raise TypeError(f"{type(optimizer).__name__} is not an Optimizer: "
+                            f"{type(self).__name__} needs a minigrad.optim optimizer")
+        if isinstance(last_epoch, bool) or not isinstance(last_epoch, numbers.Integral) or \
+                last_epoch < -1:
+            raise ValueError(f"{type(self).__name__}: last_epoch must be an integer >= -1 "
+                             f"(-1 starts a new schedule), got {last_epoch!r}")
         self.optimizer = optimizer
         if last_epoch == -1:
             for group in optimizer.param_groups:
@@ -75,8 +90,8 @@ class StepLR(LRScheduler):
 
     def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1,
                  last_epoch: int = -1) -> None:
-        if not isinstance(step_size, int) or step_size < 1:
-            raise ValueError(f"step_size must be a positive integer, got {step_size!r}")
+        _check_positive_int("StepLR", "step_size", step_size)
+        _check_number("StepLR", "gamma", gamma)
         self.step_size = step_size
         self.gamma = gamma
         super().__init__(optimizer, last_epoch)
@@ -90,6 +105,7 @@ class ExponentialLR(LRScheduler):
     r"""Multiply the learning rate by ``gamma`` every epoch: $\eta_t = \eta_0\,\gamma^t$."""
 
     def __init__(self, optimizer: Optimizer, gamma: float, last_epoch: int = -1) -> None:
+        _check_number("ExponentialLR", "gamma", gamma)
         self.gamma = gamma
         super().__init__(optimizer, last_epoch)
 
@@ -109,8 +125,8 @@ class CosineAnnealingLR(LRScheduler):
 
     def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0,
                  last_epoch: int = -1) -> None:
-        if T_max <= 0:
-            raise ValueError(f"T_max must be positive, got {T_max!r}")
+        _check_positive_int("CosineAnnealingLR", "T_max", T_max)
+        _check_number("CosineAnnealingLR", "eta_min", eta_min)
         self.T_max = T_max
         self.eta_min = eta_min
         super().__init__(optimizer, last_epoch)

@@ -16,12 +16,25 @@ optimizers is only the update rule (``step``); everything else lives here and fo
 from __future__ import annotations
 
 import copy
+import numbers
 from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
 
 import minigrad
+
+
+def check_hyperparameter(label: str, value) -> None:
+    """Check a hyperparameter that must be a number >= 0, with PyTorch's message for a bad
+    value (``Invalid learning rate: -1``, ``Invalid epsilon value: -1``). NaN is refused
+    too, and a value that is not a number gets a TypeError saying so (PyTorch fails there
+    with a puzzling "'<' not supported between 'str' and 'float'")."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"Invalid {label}: {value!r} (expected a number, got "
+                        f"{type(value).__name__})")
+    if not value >= 0:  # written so that NaN fails too
+        raise ValueError(f"Invalid {label}: {value}")
 
 
 def _check_params(params: list, where: str) -> None:
@@ -32,6 +45,13 @@ def _check_params(params: list, where: str) -> None:
         if not param.dtype.is_floating_point:
             raise TypeError(f"{where}: parameter {position} has dtype {param.dtype}; only "
                             "float32/float64 tensors can be optimized")
+        if not param.is_leaf:
+            # The optimizer would update a tensor that the next forward pass recomputes
+            # from the real leaf, so training would silently do nothing.
+            raise ValueError(f"can't optimize a non-leaf Tensor ({where}: parameter "
+                             f"{position}, shape {param.shape}, was computed by an "
+                             "operation; pass the leaf it came from, or "
+                             "x.detach().requires_grad_())")
 
 
 class Optimizer:
@@ -69,6 +89,8 @@ class Optimizer:
         params = group["params"]
         group["params"] = [params] if isinstance(params, minigrad.Tensor) else list(params)
         _check_params(group["params"], type(self).__name__)
+        if "lr" in group:
+            check_hyperparameter("learning rate", group["lr"])
         unknown = set(group) - set(self.defaults) - {"params"}
         if unknown:
             raise ValueError(f"{type(self).__name__}: unknown hyperparameters "

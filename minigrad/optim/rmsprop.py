@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import minigrad
-from minigrad.optim.optimizer import Optimizer
-from minigrad.optim.sgd import check_non_negative
+from minigrad.optim.optimizer import Optimizer, check_hyperparameter
 
 
 class RMSprop(Optimizer):
@@ -32,9 +31,10 @@ class RMSprop(Optimizer):
     def __init__(self, params: Iterable, lr: float = 1e-2, alpha: float = 0.99,
                  eps: float = 1e-8, weight_decay: float = 0.0, momentum: float = 0.0,
                  centered: bool = False, *, maximize: bool = False) -> None:
-        for name, value in (("learning rate", lr), ("alpha", alpha), ("epsilon", eps),
-                            ("weight_decay", weight_decay), ("momentum", momentum)):
-            check_non_negative(name, value)
+        for label, value in (("learning rate", lr), ("alpha value", alpha),
+                             ("epsilon value", eps), ("weight_decay value", weight_decay),
+                             ("momentum value", momentum)):
+            check_hyperparameter(label, value)
         super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
                                       momentum=momentum, centered=centered,
                                       maximize=maximize))

@@ -5,13 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import minigrad
-from minigrad.optim.optimizer import Optimizer
-
-
-def check_non_negative(name: str, value: float) -> None:
-    """Raise a ValueError naming ``name`` when a hyperparameter is negative."""
-    if value < 0:
-        raise ValueError(f"invalid {name}: {value} (must be >= 0)")
+from minigrad.optim.optimizer import Optimizer, check_hyperparameter
 
 
 class SGD(Optimizer):
@@ -32,11 +26,11 @@ class SGD(Optimizer):
     def __init__(self, params: Iterable, lr: float = 1e-3, momentum: float = 0.0,
                  dampening: float = 0.0, weight_decay: float = 0.0, nesterov: bool = False,
                  *, maximize: bool = False) -> None:
-        for name, value in (("learning rate", lr), ("momentum", momentum),
-                            ("weight_decay", weight_decay)):
-            check_non_negative(name, value)
+        for label, value in (("learning rate", lr), ("momentum value", momentum),
+                             ("weight_decay value", weight_decay)):
+            check_hyperparameter(label, value)
         if nesterov and (momentum <= 0 or dampening != 0):
-            raise ValueError("Nesterov momentum requires momentum > 0 and dampening = 0")
+            raise ValueError("Nesterov momentum requires a momentum and zero dampening")
         super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
                                       weight_decay=weight_decay, nesterov=nesterov,
                                       maximize=maximize))

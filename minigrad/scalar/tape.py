@@ -24,7 +24,7 @@ Which leaves are which:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
 import numpy as np
@@ -96,7 +96,9 @@ class Tape:
         self.parallel = parallel
         self._compile()
         self.params = np.array([p.data for p in self.param_values], dtype=np.float64)
-        self._work_arrays: tuple[np.ndarray, np.ndarray] = (np.empty((0, 0, 0)),) * 2
+        # Work arrays (workers, n_rows, block) for the kernels, grown on demand by `_work`.
+        self._values = np.empty((0, self.n_rows, 0))
+        self._adjoints = np.empty((0, self.n_rows, 0))
 
     # ---- compilation -------------------------------------------------------------------
 
@@ -190,7 +192,7 @@ class Tape:
 
         X = self._check_batch(X)
         workers = self._workers(X.shape[0])
-        values, _ = self._work(workers)
+        values = self._work(workers, X.shape[0])
         outputs = np.empty((X.shape[0], len(self.outputs)))
         errors = np.zeros((workers, 3), dtype=np.int64)
         args = (self.op_code, self.left, self.right, self.exponent, self.first_op_row, X,
@@ -227,7 +229,8 @@ class Tape:
         batch = X.shape[0]
         weight = 1.0 / batch if reduction == "mean" else 1.0
         workers = self._workers(batch)
-        values, adjoints = self._work(workers)
+        values = self._work(workers, batch)
+        adjoints = self._work(workers, batch, adjoints=True)
         outputs = np.empty(batch)
         param_grads = np.empty((workers, self.n_params))
         input_grads = np.empty((batch, self.n_inputs))
@@ -254,17 +257,31 @@ class Tape:
 
         return max(1, min(kernels.thread_count(), batch // MIN_SAMPLES_PER_THREAD))
 
-    def _work(self, workers: int) -> tuple[np.ndarray, np.ndarray]:
-        """(workers, n_rows, block_size) work arrays for the kernels, made once and reused;
-        the constant rows of ``values`` are filled here, once."""
-        values, adjoints = self._work_arrays
-        if values.shape[0] < workers or values.shape[2] != self.block_size:
-            shape = (workers, self.n_rows, self.block_size)
-            values, adjoints = np.zeros(shape), np.zeros(shape)
+    def _work(self, workers: int, batch: int, adjoints: bool = False) -> np.ndarray:
+        """The (workers, n_rows, block) array of node values (or of adjoints) for a batch.
+
+        The kernels process each worker's share of samples in blocks of ``values.shape[2]``
+        samples, so a block needs to be no wider than that share: one sample takes
+        n_rows numbers, not n_rows * block_size. The arrays are kept and reused while they
+        are large enough, and grown (to the larger of old and new sizes) when not; only a
+        gradient computation needs the adjoints. The constant rows of ``values`` are filled
+        whenever it is made.
+        """
+        share = -(-batch // workers)  # ceil: the largest share of samples of one worker
+        block = min(self.block_size, share)
+        array = self._adjoints if adjoints else self._values
+        if array.shape[0] >= workers and block <= array.shape[2] <= self.block_size:
+            return array
+        shape = (max(workers, array.shape[0]), self.n_rows,
+                 min(max(block, array.shape[2]), self.block_size))
+        array = np.zeros(shape)
+        if adjoints:
+            self._adjoints = array
+        else:
             first_constant = self.n_inputs + self.n_params
-            values[:, first_constant:self.first_op_row] = self.constant_values[None, :, None]
-            self._work_arrays = (values, adjoints)
-        return values, adjoints
+            array[:, first_constant:self.first_op_row] = self.constant_values[None, :, None]
+            self._values = array
+        return array
 
     def _one_sample(self, x: Sequence[float]) -> np.ndarray:
         x = np.asarray(x, dtype=np.float64)
@@ -304,7 +321,13 @@ class Tape:
 
 
 def _as_value_list(values: Value | Sequence[Value], name: str) -> list[Value]:
-    values = [values] if isinstance(values, Value) else list(values)
+    if isinstance(values, Value):
+        return [values]
+    if not isinstance(values, Iterable) or isinstance(values, str):
+        raise TypeError(f"{name} must be a Value or a list of Values, got "
+                        f"{type(values).__name__}; build the graph from Values, e.g. "
+                        "Tape(Value(3.0) * x, inputs=[x])")
+    values = list(values)
     for i, v in enumerate(values):
         if not isinstance(v, Value):
             raise TypeError(f"{name}[{i}] must be a Value, got {type(v).__name__}")

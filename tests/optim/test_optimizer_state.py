@@ -115,9 +115,9 @@ def test_bad_arguments_raise_clear_errors():
         SGD(params[0], lr=0.1)
     with pytest.raises(TypeError, match="parameter 1 is a list"):
         SGD([params[0], [1.0]], lr=0.1)
-    with pytest.raises(ValueError, match="invalid learning rate"):
+    with pytest.raises(ValueError, match="Invalid learning rate: -1"):
         Adam(params, lr=-1)
-    with pytest.raises(ValueError, match="beta2"):
+    with pytest.raises(ValueError, match="Invalid beta parameter at index 1: 1.0"):
         Adam(params, betas=(0.9, 1.0))
     with pytest.raises(ValueError, match="Nesterov"):
         SGD(params, lr=0.1, nesterov=True)

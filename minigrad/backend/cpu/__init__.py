@@ -26,8 +26,17 @@ _COMPARISONS = {
 
 
 def _sigmoid(a: np.ndarray) -> np.ndarray:
-    # sigmoid(a) = (1 + tanh(a/2)) / 2 is exact and never overflows, unlike 1 / (1 + e^-a).
-    return 0.5 * (1.0 + np.tanh(0.5 * a))
+    # 1 / (1 + exp(-a)) has no cancellation anywhere (unlike the tanh form
+    # (1 + tanh(a/2)) / 2, which rounds to exactly 0 below about -17 in float32, where the
+    # true value is still 4e-8). For very negative a, exp(-a) overflows to inf and the
+    # result is 1 / inf = 0, the correctly rounded answer (PyTorch's formula too).
+    return 1 / (1 + np.exp(-a))
+
+
+def _log_sigmoid(a: np.ndarray) -> np.ndarray:
+    # log sigmoid(a) = min(a, 0) - log(1 + exp(-|a|)): exp never overflows, and log1p keeps
+    # the tiny values for large a (log sigmoid(20) = -2.06e-9, not 0).
+    return np.minimum(a, 0) - np.log1p(np.exp(-np.abs(a)))
 
 
 def _relu(a: np.ndarray) -> np.ndarray:
@@ -43,16 +52,18 @@ _UNARY = {
     "sign": np.sign,
     "tanh": np.tanh,
     "sigmoid": _sigmoid,
+    "log_sigmoid": _log_sigmoid,
     "relu": _relu,
     **MATH_UNARY,
 }
 
 
-# Only these can meet inf/nan edge cases (log 0, sqrt of a negative, exp overflow); the
-# others skip np.errstate, which costs more than the op itself on small arrays.
-_MAY_WARN = frozenset({"exp", "log", "sqrt", "sin", "cos", "tan", "asin", "acos", "sinh",
-                       "cosh", "acosh", "atanh", "log2", "log10", "log1p", "expm1", "rsqrt",
-                       "reciprocal"})
+# Only these can meet inf/nan edge cases (log 0, sqrt of a negative, exp overflow, also
+# inside sigmoid); the others skip np.errstate, which costs more than the op itself on
+# small arrays.
+_MAY_WARN = frozenset({"exp", "log", "sqrt", "sigmoid", "sin", "cos", "tan", "asin", "acos",
+                       "sinh", "cosh", "acosh", "atanh", "log2", "log10", "log1p", "expm1",
+                       "rsqrt", "reciprocal"})
 
 
 def _kernels(name: str):

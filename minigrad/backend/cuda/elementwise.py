@@ -96,8 +96,19 @@ def _tanh(x):
 
 @cuda.jit(device=True)
 def _sigmoid(x):
-    # sigmoid(x) = (1 + tanh(x/2)) / 2: exact, and never overflows unlike 1 / (1 + e^-x).
-    return 0.5 * (1.0 + math.tanh(0.5 * x))
+    # With e = exp(-|x|) in (0, 1]: 1 / (1 + e) for x >= 0, e / (1 + e) for x < 0. Nothing
+    # overflows and nothing cancels (the tanh form rounds to 0 below about -17 in float32).
+    e = math.exp(-abs(x))
+    if x >= 0:
+        return 1 / (1 + e)
+    return e / (1 + e)
+
+
+@cuda.jit(device=True)
+def _log_sigmoid(x):
+    # log sigmoid(x) = min(x, 0) - log(1 + exp(-|x|)); log1p keeps log sigmoid(20) = -2e-9.
+    smaller = x if x < 0 else x * 0  # x * 0 keeps nan as nan
+    return smaller - math.log1p(math.exp(-abs(x)))
 
 
 @cuda.jit(device=True)
@@ -179,7 +190,8 @@ def _ge(a, b):
 
 UNARY = {
     "neg": _neg, "exp": _exp, "log": _log, "sqrt": _sqrt, "abs": _abs, "sign": _sign,
-    "tanh": _tanh, "sigmoid": _sigmoid, "relu": _relu,
+    "tanh": _tanh, "sigmoid": _sigmoid, "log_sigmoid": _log_sigmoid,
+    "relu": _relu,
     **MATH_UNARY,
 }
 BINARY = {

@@ -30,7 +30,9 @@ def _softmax_cross_entropy_kernel(logits, target, loss, probabilities):
         largest = logits[n, 0]
         for j in range(1, classes):
             largest = max(largest, logits[n, j])
-        total = logits[n, 0] * 0
+        # Summed in float64 (as on the CPU). Not `logits[n, 0] * 0` to get the dtype: a
+        # masked first logit of -inf would make that -inf * 0 = NaN.
+        total = 0.0
         for j in range(classes):
             # Subtracting the row maximum keeps every exponent <= 0.
             exponential = math.exp(logits[n, j] - largest)
