@@ -21,22 +21,16 @@ HTML-like label ``<...>``. Three things can go wrong with raw text, and each is 
 
 from __future__ import annotations
 
-import unicodedata
+import re
 
 REPLACEMENT = "\ufffd"
 ELLIPSIS = "\u2026"
 MAX_LABEL = 120  # characters in a node label or an edge label
 MAX_TITLE = 300  # characters in a drawing's title or caption line
-_WHITESPACE = {"\t": " ", "\n": " ", "\r": " "}
-
-
-def _clean_character(character: str) -> str:
-    if character in _WHITESPACE:
-        return _WHITESPACE[character]
-    # Cc: control characters (C0, DEL, C1) including NUL; Cs: lone surrogates.
-    if unicodedata.category(character) in ("Cc", "Cs") or character in "\ufffe\uffff":
-        return REPLACEMENT
-    return character
+_WHITESPACE = str.maketrans({"\t": " ", "\n": " ", "\r": " "})
+# What XML 1.0 cannot hold or what Graphviz chokes on: the other C0 controls (NUL included),
+# DEL and the C1 controls, lone surrogates, and the non-characters U+FFFE and U+FFFF.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
 
 def clean_text(text: object, limit: int = MAX_LABEL) -> str:
@@ -50,19 +44,14 @@ def clean_text(text: object, limit: int = MAX_LABEL) -> str:
     text = str(text)
     if len(text) > limit:
         text = text[: limit - 1] + ELLIPSIS
-    return "".join(_clean_character(character) for character in text)
+    return _UNSAFE.sub(REPLACEMENT, text.translate(_WHITESPACE))
 
 
 # Characters with a meaning in an HTML-like label, as entities. "]" is among them because
 # Graphviz 2.x rejects a label that is just "]" (a lexer quirk); the entity avoids it.
-_HTML_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;",
-                  "]": "&#93;"}
-
-
-def _html_character(character: str) -> str:
-    if character == "\\":
-        return "\\\\"
-    return _HTML_ENTITIES.get(character, character)
+# A backslash is doubled: Graphviz reads "\\\\" as one backslash, "\\N" as the node name.
+_HTML_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;",
+                               "'": "&#39;", "]": "&#93;", "\\": "\\\\"})
 
 
 def html_text(text: object, limit: int = MAX_LABEL) -> str:
@@ -71,7 +60,7 @@ def html_text(text: object, limit: int = MAX_LABEL) -> str:
     >>> print(html_text("a<b> & x\\\\y"))
     a&lt;b&gt; &amp; x\\\\y
     """
-    return "".join(_html_character(character) for character in clean_text(text, limit))
+    return clean_text(text, limit).translate(_HTML_ESCAPES)
 
 
 def html_label(markup: str) -> str:
