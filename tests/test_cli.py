@@ -7,7 +7,16 @@ from pathlib import Path
 import pytest
 
 from minigrad.cli import list_demos, main
-from minigrad.viz.expression import MAX_LENGTH, ExpressionError, build_value, parse_expression
+from minigrad.viz.expression import (
+    MAX_LENGTH,
+    MAX_OPERATIONS,
+    ExpressionError,
+    build_value,
+    parse_expression,
+)
+
+sys.path.insert(0, str(Path(__file__).resolve().parent / "viz"))
+from svg_reading import svg_texts  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -120,7 +129,70 @@ def test_print_dot(capsys):
                  "--print-dot"]) == 0
     source = capsys.readouterr().out
     assert source.startswith("digraph minigrad")
-    assert "<B>w</B>" in source and "grad" in source and 'label="tanh(w*x)"' in source
+    assert "<B>w</B>" in source and "grad" in source and "label=<tanh(w*x)>" in source
+
+
+def test_duplicate_names_in_set_are_rejected(capsys):
+    assert main(["draw", "x", "--set", "x=1,x=2", "--print-dot"]) == 2
+    assert "--set gives x twice (1 and 2)" in capsys.readouterr().err
+    assert main(["draw", "x", "--set", "x=1", "--set", "x=1", "--print-dot"]) == 2
+
+
+def test_expression_with_too_many_operations_is_rejected(capsys):
+    expression = "*".join(["x"] * (MAX_OPERATIONS + 2))
+    assert len(expression) <= MAX_LENGTH
+    assert main(["draw", expression, "--set", "x=1", "--print-dot"]) == 2
+    assert f"more than {MAX_OPERATIONS} operations" in capsys.readouterr().err
+
+
+def test_a_hundred_factors_render_within_the_time_limit(tmp_path):
+    # x*x*...*x: x feeds 99 multiplications, which kept dot busy for minutes before the
+    # layout's iterations were bounded.
+    output = tmp_path / "chain.svg"
+    assert main(["draw", "*".join(["x"] * 100), "--set", "x=1.01", "--mode", "forward",
+                 "-o", str(output), "--timeout", "60"]) == 0
+    texts = svg_texts(output.read_bytes())
+    assert texts.count("*") == 99
+
+
+def test_comments_and_backslashes_in_the_expression_are_shown_verbatim(tmp_path):
+    output = tmp_path / "c.svg"
+    assert main(["draw", "x # \\", "--set", "x=1", "-o", str(output)]) == 0
+    texts = svg_texts(output.read_bytes())
+    assert "x # \\" in texts
+    assert "data 1" in texts and "grad 1" in texts
+
+
+def test_timeout_and_rankdir_options(tmp_path, capsys):
+    assert main(["draw", "x", "--set", "x=1", "--timeout", "0", "--print-dot"]) == 2
+    assert "--timeout must be positive" in capsys.readouterr().err
+    assert main(["draw", "x*2", "--set", "x=1", "--rankdir", "TB", "--print-dot"]) == 0
+    assert "rankdir=TB" in capsys.readouterr().out
+
+
+def test_png_without_system_dot_shows_values_and_gradients(tmp_path):
+    """The acceptance run: no Graphviz on PATH, a PNG of the neuron with data and grad."""
+    from PIL import Image
+
+    empty = tmp_path / "empty_path"
+    empty.mkdir()
+    for name in ("n.png", "n.svg"):
+        result = subprocess.run(
+            [sys.executable, "-m", "minigrad", "draw", "tanh(x*w + b)", "--set",
+             "x=2,w=-3,b=6.88", "--mode", "both", "-o", str(tmp_path / name)],
+            capture_output=True, text=True, cwd=ROOT, timeout=120,
+            env={"PATH": str(empty), "PYTHONPATH": str(ROOT)},
+        )
+        assert result.returncode == 0, result.stderr
+    with Image.open(tmp_path / "n.png") as image:
+        assert image.width > 600 and image.height > 200
+    texts = svg_texts((tmp_path / "n.svg").read_bytes())
+    out, leaves = build_value("tanh(x*w + b)", {"x": 2.0, "w": -3.0, "b": 6.88})
+    out.backward()
+    for value in (out, *leaves.values()):
+        for text in (value.label, f"data {value.data:.4g}", f"grad {value.grad:.4g}"):
+            assert text in texts, text
+    assert "tanh" in texts and "*" in texts and "+" in texts
 
 
 def test_draw_through_python_dash_m(tmp_path):

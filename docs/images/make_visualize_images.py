@@ -20,8 +20,11 @@ from minigrad.viz import (
 )
 from minigrad.viz.animate import _frame_drawing, backward_steps
 from minigrad.viz.graph import build_graph
+from minigrad.viz.rendering import find_system_dot
 
 HERE = Path(__file__).parent
+# The system Graphviz where it is installed (else the fallback), for the main pictures.
+SYSTEM = "system" if find_system_dot() else "auto"
 
 
 def neuron():
@@ -44,7 +47,16 @@ def main() -> None:
     animate_backward(o, HERE / "neuron_backward_steps.html")
     o.backward()
     render(draw(o, "backward"), HERE / "neuron_backward.svg")
-    render(draw(o, "both"), HERE / "neuron_both.svg")
+    # The same drawing from each renderer, shown side by side in the docs.
+    render(draw(o, "both"), HERE / "neuron_both.svg", backend=SYSTEM)
+    render(draw(o, "both"), HERE / "neuron_both_fallback.svg", backend="pure")
+    render(draw(o, "both"), HERE / "neuron_both_fallback.png", backend="pure")
+
+    a, b, c = Value(3.0, label="a"), Value(2.0, label="b"), Value(4.0, label="c")
+    difference_quotient = (a - b) / c
+    difference_quotient.label = "out"
+    difference_quotient.backward()
+    render(draw(difference_quotient, "both"), HERE / "subtract_divide.svg")
 
     minigrad.manual_seed(0)
     model = nn.MLP(2, [4], 1)

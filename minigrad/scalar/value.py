@@ -36,7 +36,10 @@ class Value:
     (-3.0, 2.0)
     """
 
-    __slots__ = ("data", "grad", "label", "_prev", "_op", "_local_grads", "__weakref__")
+    # ``_display`` (set only by - and /) tells drawings how the user wrote the operation; the
+    # graph itself keeps micrograd's structure. Read it with getattr(value, "_display", None).
+    __slots__ = ("data", "grad", "label", "_prev", "_op", "_local_grads", "_display",
+                 "__weakref__")
 
     def __init__(self, data: float, label: str = "", _prev: tuple = (), _op: str = "",
                  _local_grads: tuple = ()) -> None:
@@ -117,20 +120,31 @@ class Value:
         return self + other
 
     def __sub__(self, other: Value | float) -> Value:  # a - b
-        return self + (-other)
+        other = other if isinstance(other, Value) else Value(other)
+        out = self + (-other)
+        out._display = ("-", self, other)
+        return out
 
     def __rsub__(self, other: float) -> Value:  # number - a
-        return other + (-self)
+        other = Value(other)
+        out = other + (-self)
+        out._display = ("-", other, self)
+        return out
 
     def __rmul__(self, other: float) -> Value:  # number * a
         return self * other
 
     def __truediv__(self, other: Value | float) -> Value:  # a / b
         other = other if isinstance(other, Value) else Value(other)
-        return self * other ** -1
+        out = self * other ** -1
+        out._display = ("/", self, other)
+        return out
 
     def __rtruediv__(self, other: float) -> Value:  # number / a
-        return other * self ** -1
+        other = Value(other)
+        out = other * self ** -1
+        out._display = ("/", other, self)
+        return out
 
     # ---- backpropagation ------------------------------------------------------------------
 

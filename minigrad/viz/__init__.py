@@ -11,21 +11,38 @@ matplotlib. The plots load matplotlib only when one of them is first used.
 """
 
 from minigrad.viz.animate import animate_backward, backward_steps
-from minigrad.viz.dot import GRADIENT_SCALE, MODES, GraphDrawing, draw, gradient_colour, to_dot
+from minigrad.viz.dot import (
+    DEFAULT_MAX_NODES,
+    GRADIENT_SCALE,
+    MODES,
+    GraphDrawing,
+    draw,
+    gradient_colour,
+    to_dot,
+)
 from minigrad.viz.graph import Graph, GraphNode, build_graph
-from minigrad.viz.rendering import available_backend, render, render_bytes
+from minigrad.viz.rendering import (
+    RenderTimeout,
+    available_backend,
+    available_renderers,
+    render,
+    render_bytes,
+)
 from minigrad.viz.simplify import cap_nodes, collapse_modules
 
 _PLOTS = ("plot_history", "plot_decision_boundary", "plot_grad_flow", "plot_activations")
 
 __all__ = [
+    "DEFAULT_MAX_NODES",
     "GRADIENT_SCALE",
     "MODES",
     "Graph",
     "GraphDrawing",
     "GraphNode",
+    "RenderTimeout",
     "animate_backward",
     "available_backend",
+    "available_renderers",
     "backward_steps",
     "build_graph",
     "cap_nodes",

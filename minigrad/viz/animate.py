@@ -24,8 +24,8 @@ from typing import Any
 
 import numpy as np
 
-from minigrad.viz import rendering
 from minigrad.viz.dot import format_number, to_dot
+from minigrad.viz.escape import MAX_TITLE, clean_text
 from minigrad.viz.graph import Graph, GraphNode, build_graph
 from minigrad.viz.rendering import render_bytes, svg_text
 
@@ -285,8 +285,8 @@ def animate_backward(
     """Write the backward pass of ``root`` as an animation; returns the path written.
 
     ``path`` ending in ``.html`` gives one self-contained page (inline SVG frames, previous /
-    next / play controls, arrow keys; no network access needed); ``.gif`` gives a GIF, which
-    needs the system Graphviz ``dot`` to rasterise the frames. No ``.grad`` field is changed:
+    next / play controls, arrow keys; no network access needed); ``.gif`` gives a GIF (frames
+    rasterised by the system ``dot`` or graphviz-pure). No ``.grad`` field is changed:
     the gradients are recomputed step by step.
     """
     path = Path(path)
@@ -304,7 +304,7 @@ def animate_backward(
     drawings = [_frame_drawing(graph, step) for step in steps]
     path.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".gif":
-        _write_gif(drawings, path, interval_ms)
+        _write_gif(drawings, path, interval_ms, backend)
         return path
     frames = "\n".join(
         f'<div class="frame" id="frame-{i}">{_strip_namespaces(svg_text(d, backend=backend))}'
@@ -313,7 +313,8 @@ def animate_backward(
     )
     root_name = _name(graph.by_id[graph.root])
     page = _PAGE.format(
-        title=html.escape(title or f"Backward pass of {root_name}, step by step"),
+        title=html.escape(clean_text(title or f"Backward pass of {root_name}, step by step",
+                                     MAX_TITLE)),
         last=len(steps) - 1,
         frames=frames,
         captions=json.dumps(captions).replace("</", "<\\/"),
@@ -323,19 +324,14 @@ def animate_backward(
     return path
 
 
-def _write_gif(drawings: list, path: Path, interval_ms: int) -> None:
-    """Rasterise frames with the system ``dot`` and join them with Pillow (matplotlib's)."""
-    if rendering.find_system_dot() is None:
-        raise RuntimeError(
-            "a GIF needs the system Graphviz `dot` to rasterise frames (install graphviz: "
-            "apt install graphviz / brew install graphviz / conda install graphviz); "
-            "the .html animation works without it"
-        )
+def _write_gif(drawings: list, path: Path, interval_ms: int, backend: str) -> None:
+    """Rasterise frames (system ``dot`` or graphviz-pure) and join them with Pillow."""
     import io
 
     from PIL import Image
 
-    images = [Image.open(io.BytesIO(render_bytes(d, "png"))).convert("RGB") for d in drawings]
+    images = [Image.open(io.BytesIO(render_bytes(d, "png", backend=backend))).convert("RGB")
+              for d in drawings]
     width = max(image.width for image in images)
     height = max(image.height for image in images)
     padded = []

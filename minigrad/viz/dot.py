@@ -14,17 +14,24 @@ the operation that made it, grouped in nested clusters by ``nn.Module``.
 
 from __future__ import annotations
 
-import html
 import math
 from typing import Any
 
 import graphviz
 
 from minigrad.viz import simplify
+from minigrad.viz.escape import MAX_TITLE, html_label, html_text, text_label
 from minigrad.viz.graph import Graph, GraphNode, build_graph
 from minigrad.viz.simplify import HIDDEN_ID
 
 MODES = ("forward", "backward", "both")
+# Direction of the flow: left to right (wide drawings), top to bottom (tall, for slides of
+# deep networks), and their mirror images.
+RANKDIRS = ("LR", "TB", "RL", "BT")
+# Nodes drawn when ``draw`` is not told otherwise: more is unreadable and slow to lay out.
+DEFAULT_MAX_NODES = 200
+# Operations drawn with "left" and "right" on their input edges, since a - b != b - a.
+ORDERED_OPS = ("-", "/")
 
 # Gradient magnitude scale: |grad| for scalars, mean |grad| for tensors, in decades. The bins
 # are fixed (not relative to the graph) so colours can be compared between two drawings.
@@ -56,14 +63,18 @@ HIGHLIGHT = "#ff7f00"
 class GraphDrawing(graphviz.Digraph):
     """A ``graphviz.Digraph`` that displays in Jupyter even without a system Graphviz.
 
-    Jupyter asks for ``_repr_image_svg_xml``; routing it through ``minigrad.viz.rendering``
-    lets the pip-installed WebAssembly Graphviz draw it when the ``dot`` program is missing.
+    Jupyter asks for ``_repr_mimebundle_`` (which calls ``_repr_image_svg_xml``) or
+    ``_repr_svg_``; both go through ``minigrad.viz.rendering``, so the pip-installed
+    ``graphviz-pure`` draws the full picture when the ``dot`` program is missing.
     """
 
     def _repr_image_svg_xml(self) -> str:
         from minigrad.viz.rendering import render_bytes
 
         return render_bytes(self, "svg").decode("utf-8")
+
+    def _repr_svg_(self) -> str:
+        return self._repr_image_svg_xml()
 
 
 def gradient_colour(magnitude: float | None) -> tuple[str, str, str]:
@@ -85,10 +96,6 @@ def format_number(x: float | None) -> str:
     return f"{x:.4g}"
 
 
-def _escape(text: str) -> str:
-    return html.escape(text, quote=True)
-
-
 def _table(rows: list[list[str]], font: str) -> str:
     """An HTML-like Graphviz label: rows of cells separated by rules, in one font colour."""
     if font != "black":
@@ -101,7 +108,7 @@ def _table(rows: list[list[str]], font: str) -> str:
 
 def _scalar_label(node: GraphNode, mode: str, grad: float | None, font: str) -> str:
     name = node.label or ("const" if node.role == "constant" else "")
-    cells = [f"<B>{_escape(name)}</B>"] if name else []
+    cells = [f"<B>{html_text(name)}</B>"] if name else []
     if mode in ("forward", "both"):
         cells.append(f"data {format_number(node.value)}")
     if mode in ("backward", "both"):
@@ -111,19 +118,19 @@ def _scalar_label(node: GraphNode, mode: str, grad: float | None, font: str) -> 
 
 def _tensor_label(node: GraphNode, mode: str, grad_text: str, font: str) -> str:
     if node.role == "module":
-        title = f"<B>{_escape(node.label)}</B>"
+        title = f"<B>{html_text(node.label)}</B>"
     elif node.op:
-        title = f"<B>{_escape(node.op)}</B>"
+        title = f"<B>{html_text(node.op)}</B>"
         if node.label:
-            title += f" {_escape(node.label)}"
+            title += f" {html_text(node.label)}"
     else:
-        title = f"<B>{_escape(node.label or node.role)}</B>"
+        title = f"<B>{html_text(node.label or node.role)}</B>"
     shape = "x".join(str(n) for n in node.shape) if node.shape else "scalar"
-    rows = [[title], [f"{shape} {_escape(node.dtype or '')}"]]
+    rows = [[title], [f"{shape} {html_text(node.dtype or '')}"]]
     if node.role == "module" or mode in ("forward", "both"):
-        rows.append([_escape(node.summary)])
+        rows.append([html_text(node.summary)])
     if mode in ("backward", "both"):
-        rows.append([f"grad {_escape(grad_text or 'none')}"])
+        rows.append([f"grad {html_text(grad_text or 'none')}"])
     return _table(rows, font)
 
 
@@ -140,24 +147,40 @@ def _node_style(node: GraphNode) -> dict[str, str]:
     return style
 
 
+# The border shows a node's role in every mode, so the fill colour is free to show gradients.
+ROLE_BORDERS = (
+    ("rounded corners", "input or constant"),
+    ("double border", "parameter"),
+    ("thick border", "output"),
+)
+
+
 def _legend(drawing: graphviz.Digraph, mode: str, kind: str) -> None:
+    """One key for every mode: it says what the fill colour means in this drawing.
+
+    Forward drawings fill nodes by role; backward and both fill them by gradient magnitude.
+    The border marks the role in all three, and the key lists both.
+    """
     if mode == "forward":
-        title = "node roles"
+        title = "fill colour: the node's role"
         rows = [
-            (ROLE_COLOURS[role], "black", role)
+            (ROLE_COLOURS[role], role)
             for role in ("input", "parameter", "constant", "intermediate", "output")
         ]
     else:
         quantity = "|grad|" if kind == "scalar" else "mean |grad|"
-        title = f"colour: {quantity}, decade bins"
-        rows = [(fill, font, text) for _, fill, font, text in GRADIENT_SCALE]
-        rows += [ZERO_GRADIENT, NO_GRADIENT]
-    body = f'<TR><TD COLSPAN="2"><B>{_escape(title)}</B></TD></TR>'
-    for fill, _font, text in rows:
+        title = f"fill colour: {quantity}, in decades"
+        rows = [(fill, text) for _, fill, _, text in GRADIENT_SCALE]
+        rows += [(ZERO_GRADIENT[0], ZERO_GRADIENT[2]), (NO_GRADIENT[0], NO_GRADIENT[2])]
+    body = f'<TR><TD COLSPAN="2"><B>{html_text(title)}</B></TD></TR>'
+    for fill, text in rows:
         body += (
             f'<TR><TD BGCOLOR="{fill}" WIDTH="18"> </TD>'
-            f'<TD ALIGN="LEFT">{_escape(text)}</TD></TR>'
+            f'<TD ALIGN="LEFT">{html_text(text)}</TD></TR>'
         )
+    body += '<TR><TD COLSPAN="2"><B>border: the node\'s role</B></TD></TR>'
+    for border, role in ROLE_BORDERS:
+        body += f'<TR><TD COLSPAN="2" ALIGN="LEFT">{border}: {role}</TD></TR>'
     label = f'<<TABLE BORDER="1" CELLBORDER="0" CELLSPACING="2">{body}</TABLE>>'
     with drawing.subgraph(name="cluster_legend") as legend:
         legend.attr(label="", style="invis")
@@ -193,14 +216,20 @@ def to_dot(
     """
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
+    if rankdir not in RANKDIRS:
+        raise ValueError(f"rankdir must be one of {RANKDIRS}, got {rankdir!r}")
     edge_labels = edge_labels or {}
     drawing = GraphDrawing(name="minigrad", format="svg")
-    drawing.attr(rankdir=rankdir, fontname="Helvetica", fontsize="11")
+    # nslimit bounds the network-simplex passes that place nodes to 2 x (number of nodes):
+    # a value used a hundred times (x*x*...*x) otherwise keeps dot busy for minutes.
+    drawing.attr(rankdir=rankdir, fontname="Helvetica", fontsize="11", nslimit="2",
+                 nslimit1="2")
     drawing.attr("node", fontname="Helvetica", fontsize="11")
     drawing.attr("edge", color="#555555", arrowsize="0.7", fontname="Helvetica", fontsize="10")
     caption = ([title] if title else []) + graph.notes
     if caption:
-        drawing.attr(label="\\n".join(caption), labelloc="t", labeljust="l")
+        lines = "<BR/>".join(html_text(line, MAX_TITLE) for line in caption)
+        drawing.attr(label=html_label(lines), labelloc="t", labeljust="l")
 
     def node_statements(target: graphviz.Digraph, node: GraphNode) -> None:
         grad = grads.get(node.id) if grads is not None else node.grad
@@ -217,7 +246,7 @@ def to_dot(
             attributes.update(color=HIGHLIGHT, penwidth="4")
         if node.role == "hidden":
             attributes.update(shape="note", style="dashed")
-            target.node(node.id, label=node.label, **attributes)
+            target.node(node.id, label=text_label(node.label), **attributes)
             return
         if graph.kind == "scalar":
             label = _scalar_label(node, mode, grad, font)
@@ -228,7 +257,7 @@ def to_dot(
             label = _tensor_label(node, mode, grad_text, font)
         target.node(node.id, label=label, **attributes)
         if graph.kind == "scalar" and node.op:
-            target.node(f"{node.id}_op", label=node.op, shape="ellipse", fontsize="10",
+            target.node(f"{node.id}_op", label=text_label(node.op), shape="ellipse", fontsize="10",
                         width="0.3", height="0.3", margin="0.03")
 
     clusters = _module_tree(graph.nodes)
@@ -240,7 +269,8 @@ def to_dot(
             emitted_clusters[path] = cluster
             name = path[-1]
             cls = graph.modules.get(name, "")
-            cluster.attr(label=f"{name}: {cls}" if cls and cls != name else name,
+            title = f"{name}: {cls}" if cls and cls != name else name
+            cluster.attr(label=text_label(title),
                          style="rounded,dashed", color="#7f7f7f", fontsize="10")
             for node in clusters.get(path, []):
                 node_statements(cluster, node)
@@ -267,18 +297,26 @@ def to_dot(
                 drawing.edge(node.id, op_id)
             else:
                 drawing.edge(op_id, node.id)
-            for input_id in node.inputs:
+            # a - b and a / b: the order of the operands matters, so the edges say which is which.
+            sides = ("left", "right") if node.op in ORDERED_OPS and len(node.inputs) == 2 else ()
+            for position, input_id in enumerate(node.inputs):
                 ends = (op_id, input_id) if backward else (input_id, op_id)
                 label = edge_labels.get((node.id, input_id))
-                drawing.edge(*ends, **({"label": label, "fontcolor": HIGHLIGHT,
-                                        "color": HIGHLIGHT, "penwidth": "2"} if label else {}))
+                if label:
+                    drawing.edge(*ends, label=text_label(label), fontcolor=HIGHLIGHT,
+                                 color=HIGHLIGHT, penwidth="2")
+                elif sides:
+                    drawing.edge(*ends, taillabel=text_label(sides[position]), fontsize="8",
+                                 fontcolor="#7f7f7f")
+                else:
+                    drawing.edge(*ends)
         else:
             for input_id in node.inputs:
                 ends = (node.id, input_id) if backward else (input_id, node.id)
                 style = {"style": "dashed"} if input_id == HIDDEN_ID else {}
                 label = edge_labels.get((node.id, input_id))
                 if label:
-                    style.update(label=label, fontcolor=HIGHLIGHT, color=HIGHLIGHT,
+                    style.update(label=text_label(label), fontcolor=HIGHLIGHT, color=HIGHLIGHT,
                                  penwidth="2")
                 drawing.edge(*ends, **style)
     if legend:
@@ -291,10 +329,11 @@ def draw(
     mode: str = "forward",
     *,
     model: Any = None,
-    max_nodes: int | None = None,
+    max_nodes: int | None = DEFAULT_MAX_NODES,
     collapse_modules: bool | int = False,
     legend: bool = True,
     title: str | None = None,
+    rankdir: str = "LR",
 ) -> GraphDrawing:
     """Draw the computation graph that produced ``root`` (a ``Value`` or a ``Tensor``).
 
@@ -306,14 +345,19 @@ def draw(
     ``model`` names things: an ``nn.Module`` gives clusters by module and parameter names
     (``"fc1.weight"``); a scalar ``MLP`` marks its Values as parameters.
     ``collapse_modules`` (True, or a nesting depth) draws each module as one box and
-    ``max_nodes`` keeps only the nodes nearest the output; both say in the caption what they
-    left out. Returns a ``graphviz.Digraph`` (displayed inline in Jupyter).
+    ``max_nodes`` (default ``DEFAULT_MAX_NODES``; None draws everything) keeps only the nodes
+    nearest the output; both say in the caption what they left out. ``title`` is shown
+    verbatim (escaped, capped). ``rankdir="TB"`` stacks a long chain top to bottom, so a deep
+    network fits a slide. Returns a ``graphviz.Digraph`` (displayed inline in Jupyter).
+    Scalar drawings show ``a - b`` and ``a / b`` as ``-`` and ``/`` operations (micrograd
+    computes them as ``a + (-1 * b)`` and ``a * b**-1``; the hidden helper nodes only pass
+    the gradient through).
     """
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
-    graph = build_graph(root, model=model, grads=mode != "forward")
+    graph = build_graph(root, model=model, grads=mode != "forward", display_ops=True)
     if collapse_modules is not False:
         graph = simplify.collapse_modules(graph, collapse_modules)
     if max_nodes is not None:
         graph = simplify.cap_nodes(graph, max_nodes)
-    return to_dot(graph, mode, legend=legend, title=title)
+    return to_dot(graph, mode, legend=legend, title=title, rankdir=rankdir)

@@ -17,7 +17,9 @@ import re
 from minigrad.scalar import Value
 
 FUNCTIONS = ("relu", "tanh", "sigmoid", "exp", "log")
-MAX_LENGTH = 500
+# Limits that keep a typed expression small enough to draw in a second or two.
+MAX_LENGTH = 300  # characters
+MAX_OPERATIONS = 120  # operators and function calls
 ALLOWED = (
     "names, numbers, + - * / **, unary -, parentheses and calls of "
     + ", ".join(FUNCTIONS)
@@ -75,10 +77,18 @@ def parse_expression(source: str) -> tuple[ast.expr, list[str]]:
         message = getattr(error, "msg", None) or str(error) or type(error).__name__
         raise ExpressionError(f"cannot parse the expression: {message}") from None
     names: list[str] = []
+    operations = 0
     # Iterative walk (an explicit stack), checking each node before looking inside it.
     stack: list[ast.AST] = [tree.body]
     while stack:
         node = stack.pop()
+        if isinstance(node, ast.BinOp | ast.UnaryOp | ast.Call):
+            operations += 1
+            if operations > MAX_OPERATIONS:
+                raise ExpressionError(
+                    f"the expression has more than {MAX_OPERATIONS} operations; "
+                    "the limit keeps its drawing readable"
+                )
         if isinstance(node, ast.BinOp):
             if type(node.op) not in _BINARY:
                 raise ExpressionError(
@@ -167,6 +177,11 @@ def parse_assignments(texts: list[str] | None) -> dict[str, float]:
                 raise ExpressionError(f"--set {name}: {number.strip()!r} is not a number") from None
             if not math.isfinite(value):
                 raise ExpressionError(f"--set {name}: {number.strip()!r} is not finite")
+            if name in values:
+                raise ExpressionError(
+                    f"--set gives {name} twice ({values[name]:g} and {value:g}); "
+                    "give each name once"
+                )
             values[name] = value
     return values
 

@@ -108,16 +108,20 @@ def topological_order(root: Any, children) -> list[Any]:
     return order
 
 
-def build_graph(root: Any, model: Any = None, grads: bool = True) -> Graph:
+def build_graph(
+    root: Any, model: Any = None, grads: bool = True, display_ops: bool = False
+) -> Graph:
     """Walk ``root`` (a ``Value`` or a ``Tensor``) into a ``Graph``.
 
     ``model`` (optional) names things: for tensors an ``nn.Module`` whose ``named_modules()``
     and ``named_parameters()`` give cluster and parameter names; for scalars anything with
     ``parameters()`` (e.g. ``minigrad.scalar.MLP``) so its Values are shown as parameters.
-    ``grads=False`` skips collecting gradients (forward drawings).
+    ``grads=False`` skips collecting gradients (forward drawings). ``display_ops=True`` shows
+    scalar ``a - b`` and ``a / b`` as single ``-`` and ``/`` nodes (see ``display_folds``);
+    the backward animation leaves it off, since it replays the chain rule node by node.
     """
     if is_value(root):
-        return _build_scalar_graph(root, model)
+        return _build_scalar_graph(root, model, display_ops)
     if is_tensor(root):
         return _build_tensor_graph(root, model, grads)
     raise TypeError(
@@ -129,8 +133,52 @@ def _scalar_children(value: Any) -> tuple:
     return tuple(value._prev)
 
 
-def _build_scalar_graph(root: Any, model: Any) -> Graph:
+def display_folds(order: list[Any]) -> tuple[dict[int, tuple[str, tuple]], set[int]]:
+    """Which Values to draw as the ``-`` or ``/`` the user wrote, and which helpers to hide.
+
+    micrograd computes ``a - b`` as ``a + (b * -1)`` and ``a / b`` as ``a * b**-1``; the
+    result carries ``_display = ("-", a, b)``. The helper nodes between the result and
+    ``a``, ``b`` (``b * -1`` and its constant ``-1``, or ``b**-1``) are hidden and the result
+    is drawn as one ``-`` operation on ``a`` and ``b``: the same numbers, as written. A fold is
+    made only when no other node uses a helper, so nothing that was computed goes missing.
+    Returns (id of result -> (symbol, operands)) and the ids of the hidden helpers.
+    """
+    users: dict[int, set[int]] = {id(value): set() for value in order}
+    for value in order:
+        for child in _scalar_children(value):
+            users[id(child)].add(id(value))
+    folds: dict[int, tuple[str, tuple]] = {}
+    hidden: set[int] = set()
+    for value in order:
+        hint = getattr(value, "_display", None)
+        if not hint or not all(is_value(operand) for operand in hint[1:]):
+            continue
+        symbol, *operands = hint
+        stops = {id(operand) for operand in operands}
+        helpers: dict[int, Any] = {}
+        reached: set[int] = set()
+        stack = list(_scalar_children(value))
+        while stack:
+            child = stack.pop()
+            if id(child) in stops:
+                reached.add(id(child))
+            elif id(child) not in helpers:
+                helpers[id(child)] = child
+                stack.extend(_scalar_children(child))
+        inside = set(helpers) | {id(value)}
+        private = all(users[helper] <= inside for helper in helpers)
+        if reached == stops and private and not (set(helpers) & (hidden | set(folds))):
+            folds[id(value)] = (symbol, tuple(operands))
+            hidden.update(helpers)
+    return folds, hidden
+
+
+def _build_scalar_graph(root: Any, model: Any, display_ops: bool = False) -> Graph:
     order = topological_order(root, _scalar_children)
+    folds: dict[int, tuple[str, tuple]] = {}
+    if display_ops:
+        folds, hidden = display_folds(order)
+        order = [value for value in order if id(value) not in hidden]
     ids = {id(value): f"v{index}" for index, value in enumerate(order)}
     parameter_ids: dict[int, int] = {}
     if model is not None and hasattr(model, "parameters"):
@@ -139,6 +187,8 @@ def _build_scalar_graph(root: Any, model: Any) -> Graph:
     for value in order:
         op = str(value._op or "")
         children = _scalar_children(value)
+        if id(value) in folds:
+            op, children = folds[id(value)]
         label = str(getattr(value, "label", "") or "")
         if value is root:
             role = "output"

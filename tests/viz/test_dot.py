@@ -5,7 +5,7 @@ import math
 import pytest
 
 from minigrad.scalar import MLP, Value
-from minigrad.viz import GRADIENT_SCALE, draw, gradient_colour
+from minigrad.viz import DEFAULT_MAX_NODES, GRADIENT_SCALE, build_graph, draw, gradient_colour
 
 
 @pytest.mark.parametrize("mode", ["forward", "backward", "both"])
@@ -96,3 +96,58 @@ def test_backward_colours_follow_gradient_magnitude():
 
 def test_legend_can_be_left_out(neuron):
     assert "legend" not in draw(neuron, "both", legend=False).source
+
+
+def test_big_graphs_are_capped_by_default_with_a_note():
+    x = Value(0.5, label="x")
+    y = x
+    for _ in range(DEFAULT_MAX_NODES + 50):
+        y = y.tanh()
+    y.backward()
+    source = draw(y, "backward").source
+    assert source.count("_op [") == DEFAULT_MAX_NODES  # the 200 last tanh; x and 50 hidden
+    assert f"showing the {DEFAULT_MAX_NODES} nodes nearest the output of" in source
+    assert "51 more nodes not drawn" in source
+    everything = draw(y, "backward", max_nodes=None).source
+    assert everything.count("_op [") == DEFAULT_MAX_NODES + 50
+
+
+def test_legend_says_what_the_fill_colour_means_in_each_mode(neuron):
+    forward = draw(neuron, "forward").source
+    assert "fill colour: the node&#39;s role" in forward
+    for mode in ("backward", "both"):
+        assert "fill colour: |grad|, in decades" in draw(neuron, mode).source
+    for mode in ("forward", "backward", "both"):
+        source = draw(neuron, mode).source
+        assert "border: the node" in source and "double border: parameter" in source
+
+
+@pytest.mark.parametrize("rankdir", ["LR", "TB", "RL", "BT"])
+def test_rankdir_sets_the_direction(neuron, rankdir):
+    assert f"rankdir={rankdir}" in draw(neuron, rankdir=rankdir).source
+
+
+def test_bad_rankdir_is_rejected(neuron):
+    with pytest.raises(ValueError, match="rankdir must be one of"):
+        draw(neuron, rankdir="diagonal")
+
+
+def test_subtraction_and_division_fold_only_private_helpers():
+    a, b = Value(3.0, label="a"), Value(2.0, label="b")
+    difference = a - b
+    difference.label = "d"
+    # The helper b * -1 is also used by another node: the fold would hide a used value,
+    # so the faithful a + (b * -1) is drawn instead.
+    negated_b = difference._prev[1]
+    out = difference * negated_b
+    out.backward()
+    source = draw(out, "both").source
+    assert "label=<->" not in source and "label=<+>" in source
+    ops = {node.op for node in build_graph(out, display_ops=True).nodes}
+    assert ops == {"", "+", "*"}
+    c = a / b - 1.0
+    c.backward()
+    folded = build_graph(c, display_ops=True)
+    assert [node.op for node in folded.nodes if node.op] == ["/", "-"]
+    assert len(folded) == 5  # a, b, a / b, the constant 1, the result
+    assert len(build_graph(c)) == 8  # a, b, b**-1, a*b**-1, 1, -1, 1*-1, the sum

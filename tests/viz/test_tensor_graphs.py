@@ -62,7 +62,7 @@ def test_parameters_and_clusters_are_named(mlp_loss):
     assert parameters == {"0.weight": ("MLP", "0"), "0.bias": ("MLP", "0"),
                           "2.weight": ("MLP", "2"), "2.bias": ("MLP", "2")}
     source = draw(loss, model=model).source
-    for cluster in ("label=MLP", 'label="0: Linear"', 'label="1: ReLU"', 'label="2: Linear"'):
+    for cluster in ("label=<MLP>", "label=<0: Linear>", "label=<1: ReLU>", "label=<2: Linear>"):
         assert cluster in source
 
 
