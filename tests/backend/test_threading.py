@@ -52,3 +52,24 @@ def test_a_layer_the_user_chose_is_kept():
                         " 'env': os.environ['NUMBA_THREADING_LAYER']}))",
                         NUMBA_THREADING_LAYER="omp")
     assert result == {"config": "omp", "env": "omp"}
+
+
+def test_kernels_called_from_several_python_threads_at_once_all_finish():
+    # Numba's workqueue pool ends the process on concurrent launches; minigrad serialises
+    # its kernel calls, so every thread finishes with the right answer.
+    result = run_python(
+        "import json, threading, numpy as np\n"
+        "from minigrad.backend.cpu import conv\n"
+        "x = np.ones((64, 6, 14, 14), np.float32)\n"
+        "w = np.ones((16, 6, 5, 5), np.float32)\n"
+        "def work(results, slot):\n"
+        "    for _ in range(20):\n"
+        "        out = conv.conv2d(x, w, None, (1, 1), (0, 0), (1, 1), 1)\n"
+        "    results[slot] = float(out.max())\n"
+        "results = [None] * 4\n"
+        "threads = [threading.Thread(target=work, args=(results, i)) for i in range(4)]\n"
+        "for t in threads: t.start()\n"
+        "for t in threads: t.join()\n"
+        "print(json.dumps(results))")
+    # every output sums 6 channels x 5 x 5 taps of ones
+    assert result == [150.0] * 4
