@@ -1,7 +1,9 @@
 """One training step of an MLP 784 -> 128 -> 64 -> 10 (ReLU, cross-entropy, SGD), float32.
 
-minigrad against PyTorch (2 threads) in the same run, at batch 64 and 256. Each framework
-runs in its own subprocess so its memory numbers are its own:
+minigrad against PyTorch in the same run, at batch 64 and 256, mainly for memory; the
+alternating-rounds time comparison is ``versus_torch.py``. Each framework runs in its own
+subprocess at its own defaults (nothing here sets threads or environment variables), so its
+memory numbers are its own:
 
 - time: median over blocks of 50 steps of the time per step (zero_grad, forward, loss,
   backward, optimizer step), after 50 warm-up steps;
@@ -29,7 +31,6 @@ import numpy as np
 
 WARMUP = 50
 BLOCK = 50
-THREADS = 2
 
 
 def resident_mb() -> float:
@@ -74,7 +75,6 @@ def minigrad_step_function(batch: int):
 def torch_step_function(batch: int):
     import torch
 
-    torch.set_num_threads(THREADS)
     torch.manual_seed(0)
     model = torch.nn.Sequential(torch.nn.Linear(784, 128), torch.nn.ReLU(),
                                 torch.nn.Linear(128, 64), torch.nn.ReLU(),
@@ -118,8 +118,7 @@ def worker(framework: str, batch: int, steps: int) -> dict:
 
 
 def run_worker(framework: str, batch: int, steps: int) -> dict:
-    environment = {**os.environ, "OMP_NUM_THREADS": str(THREADS),
-                   "NUMBA_NUM_THREADS": os.environ.get("NUMBA_NUM_THREADS", str(THREADS))}
+    environment = dict(os.environ)
     root = str(Path(__file__).resolve().parents[1])
     environment["PYTHONPATH"] = root + os.pathsep + environment.get("PYTHONPATH", "")
     output = subprocess.run(
@@ -141,7 +140,7 @@ def main() -> None:
         return
 
     print(f"MLP 784-128-64-10, ReLU, cross-entropy, SGD, float32; {args.steps} steps after "
-          f"{WARMUP} warm-up; PyTorch with {THREADS} threads")
+          f"{WARMUP} warm-up; each library at its own defaults")
     header = (f"{'batch':>5}  {'framework':>9}  {'ms/step':>8}  {'vs torch':>8}  "
               f"{'RSS growth MB':>13}  {'peak RSS MB':>11}")
     print(header)

@@ -4,15 +4,21 @@ The per-op number is what a Python-driven engine costs around each tiny array op
 creating the output tensor, recording the graph node, and in backward, visiting the node and
 accumulating its gradients. It is measured on a chain of small ops (16 elements, so the
 arithmetic itself is negligible): forward only, and forward + backward, divided by the
-number of ops. Import time is measured in fresh subprocesses (best of several).
+number of ops. Each library runs in its own fresh process at its own defaults (nothing
+here sets a thread count or an environment variable), in ``--rounds`` alternating rounds;
+the table shows the median over the rounds. Import time is measured in fresh subprocesses
+(best of several).
 
-Run: ``python benchmarks/overhead.py`` (options: ``--ops``, ``--repeats``, ``--size``).
+Run: ``python benchmarks/overhead.py`` (options: ``--ops``, ``--repeats``, ``--size``,
+``--rounds``).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import platform
+import statistics
 import subprocess
 import sys
 from pathlib import Path
@@ -66,6 +72,15 @@ def per_op_times(library: str, ops: int, repeats: int, size: int) -> tuple[float
             best_time(forward_no_grad, repeats) / ops)
 
 
+def per_op_times_in_subprocess(library: str, args) -> tuple[float, float, float]:
+    """``per_op_times`` run in a fresh interpreter that imports only ``library``."""
+    command = [sys.executable, __file__, "--worker", library, "--ops", str(args.ops),
+               "--repeats", str(args.repeats), "--size", str(args.size)]
+    output = subprocess.run(command, capture_output=True, text=True, check=True,
+                            cwd=ROOT).stdout
+    return tuple(json.loads(output.strip().splitlines()[-1]))
+
+
 def import_time(module: str, repeats: int) -> float:
     """Best wall time of ``import module`` in a fresh interpreter, in seconds."""
     code = (f"import time; start = time.perf_counter(); import {module}; "
@@ -84,14 +99,21 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=20, help="timed runs; the best counts")
     parser.add_argument("--size", type=int, default=16, help="elements per tensor")
     parser.add_argument("--import-repeats", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="fresh-process rounds per library, alternating which goes first")
+    parser.add_argument("--worker", choices=["minigrad", "torch"], help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.worker:
+        print(json.dumps(per_op_times(args.worker, args.ops, args.repeats, args.size)))
+        return
 
-    import torch
-
-    import minigrad
-
-    mine = per_op_times("minigrad", args.ops, args.repeats, args.size)
-    theirs = per_op_times("torch", args.ops, args.repeats, args.size)
+    runs = {"minigrad": [], "torch": []}
+    for round_number in range(args.rounds):
+        order = ("minigrad", "torch") if round_number % 2 == 0 else ("torch", "minigrad")
+        for library in order:
+            runs[library].append(per_op_times_in_subprocess(library, args))
+    mine, theirs = ([statistics.median(column) for column in zip(*runs[library], strict=True)]
+                    for library in ("minigrad", "torch"))
     import_mine = import_time("minigrad", args.import_repeats)
     import_theirs = import_time("torch", args.import_repeats)
 
@@ -101,10 +123,10 @@ def main() -> None:
         ("forward under no_grad, per op (us)", mine[2] * 1e6, theirs[2] * 1e6),
         ("import time (s)", import_mine, import_theirs),
     ]
-    print(f"minigrad {minigrad.__version__}, torch {torch.__version__}, numpy {np.__version__}, "
-          f"Python {platform.python_version()}, {platform.machine()}")
-    print(f"chain of {args.ops} ops on {args.size}-element float32 tensors, "
-          f"best of {args.repeats}; import best of {args.import_repeats} fresh processes\n")
+    print(f"numpy {np.__version__}, Python {platform.python_version()}, {platform.machine()}")
+    print(f"chain of {args.ops} ops on {args.size}-element float32 tensors, best of "
+          f"{args.repeats} per process, median of {args.rounds} fresh processes per library; "
+          f"import best of {args.import_repeats} fresh processes\n")
     print(f"| {'measurement':<36} | {'minigrad':>10} | {'PyTorch':>10} | {'ratio':>6} |")
     print(f"|{'-' * 38}|{'-' * 11}:|{'-' * 11}:|{'-' * 7}:|")
     for name, a, b in rows:

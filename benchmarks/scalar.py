@@ -9,7 +9,8 @@ The step: MLP(2, [16, 16, 1]) on the full batch of 100 moons points, SVM max-mar
 (d) the same MLP in PyTorch (float32, its default; forward, backward and SGD update).
 
 Usage: ``python benchmarks/scalar.py [--repeats N]``. Prints a table with each time and its
-ratio to micrograd and to PyTorch.
+ratio to micrograd and to PyTorch. PyTorch runs in a fresh process of its own, at its
+defaults, so neither minigrad's Numba threads nor anything else here can touch it.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 import argparse
 import platform
 import random
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -87,12 +89,23 @@ def torch_step_factory(X, y):
     return step
 
 
+def torch_time_in_subprocess(repeats: int) -> float:
+    """Best PyTorch step time from a fresh interpreter that imports only PyTorch."""
+    command = [sys.executable, __file__, "--torch-worker", "--repeats", str(repeats)]
+    return float(subprocess.run(command, capture_output=True, text=True, check=True,
+                                cwd=ROOT).stdout.strip().splitlines()[-1])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5,
                         help="timed steps for the Python engines (x200 for tape and PyTorch)")
+    parser.add_argument("--torch-worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     X, y = make_moons()
+    if args.torch_worker:
+        print(best_time(torch_step_factory(X, y), 200 * args.repeats))
+        return
 
     results: dict[str, float] = {}
     random.seed(1337)
@@ -108,7 +121,7 @@ def main() -> None:
             value_step_factory(MicrogradValue, MicrogradMLP(2, [16, 16, 1]), X, y), args.repeats)
     except ImportError:
         print("micrograd is not installed: skipping it (pip install micrograd)")
-    results["PyTorch (float32)"] = best_time(torch_step_factory(X, y), 200 * args.repeats)
+    results["PyTorch (float32)"] = torch_time_in_subprocess(args.repeats)
 
     micrograd_ms = results.get("micrograd")
     torch_ms = results["PyTorch (float32)"]

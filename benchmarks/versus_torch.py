@@ -1,0 +1,223 @@
+"""minigrad against PyTorch, each at its own defaults, each in its own fresh process.
+
+    python benchmarks/versus_torch.py                      # all main workloads, 5 rounds
+    python benchmarks/versus_torch.py --rounds 3 --workloads lenet conv2 conv2b
+    python benchmarks/versus_torch.py --no-mixed           # skip the one-process runs
+
+How it measures, and why:
+
+- **Defaults only.** Neither library gets a thread count, a wait policy or any other
+  setting from this script: no ``*_NUM_THREADS``, no ``OMP_WAIT_POLICY``, no
+  ``torch.set_num_threads``. The child processes inherit the caller's environment as it is
+  (the table header prints the variables that would matter, so a reader sees they were
+  unset).
+- **One fresh process per library per round.** A process imports one library and times
+  every workload; the other library is never loaded there, so neither can slow the other.
+- **Alternating rounds.** Round 1 runs minigrad's process first, round 2 PyTorch's, and so
+  on; on a shared machine the load changes over minutes, and alternating spreads it over
+  both sides. Per round, ratio = minigrad time / PyTorch time; the table shows the median
+  time of each side, the median ratio and the lowest and highest ratio over the rounds.
+- **Inside a process:** warm-up steps for at least 0.3 s (which also loads compiled
+  kernels), then 15 blocks of about 40 ms each; the process reports the median time per
+  step over the blocks, and the best block (the one least disturbed by other work on the
+  machine: on a busy machine the medians measure the load as much as the code, and the
+  best-block ratios are the steadier comparison).
+- **The mixed case** (unless ``--no-mixed``): in each round two more processes import both
+  libraries. One uses PyTorch first (all workloads), then minigrad; the other the other way
+  round. Reported separately: minigrad's time after PyTorch over its time alone, and
+  PyTorch's time after minigrad over its time alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]  # run from a checkout, uninstalled
+from workloads import WORKLOADS, load  # noqa: E402 - benchmarks/workloads.py
+
+MAIN_WORKLOADS = ["ops", "mlp64", "mlp256", "lenet"]
+WARMUP_SECONDS = 0.3
+BLOCKS = 15
+BLOCK_SECONDS = 0.04
+LIBRARIES = ("minigrad", "torch")
+# Settings that would change a library's threading if set; printed, never set.
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OMP_WAIT_POLICY", "MKL_NUM_THREADS",
+                    "OPENBLAS_NUM_THREADS", "NUMBA_NUM_THREADS", "NUMBA_THREADING_LAYER")
+
+
+def resident_mb() -> float:
+    """Current resident set size of this process, in MB (from /proc/self/statm)."""
+    with open("/proc/self/statm") as handle:
+        pages = int(handle.read().split()[1])
+    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def time_step(step) -> tuple[float, float, float]:
+    """(median and best seconds per step over the blocks, resident-memory growth in MB while
+    timing) of ``step``."""
+    start = time.perf_counter()
+    warmup_steps = 0
+    while warmup_steps < 3 or time.perf_counter() - start < WARMUP_SECONDS:
+        step()
+        warmup_steps += 1
+    per_step = (time.perf_counter() - start) / warmup_steps
+    steps_per_block = max(1, round(BLOCK_SECONDS / per_step))
+    memory_before = resident_mb()
+    block_times = []
+    for _ in range(BLOCKS):
+        start = time.perf_counter()
+        for _ in range(steps_per_block):
+            step()
+        block_times.append((time.perf_counter() - start) / steps_per_block)
+    return (statistics.median(block_times), min(block_times),
+            resident_mb() - memory_before)
+
+
+def time_library(library_name: str, workload_names: list[str]) -> dict:
+    library = load(library_name)
+    results = {}
+    for name in workload_names:
+        seconds, best, growth = time_step(WORKLOADS[name][1](library))
+        results[name] = {"seconds": seconds, "best_seconds": best, "rss_growth_mb": growth}
+    return results
+
+
+def worker(order: list[str], workload_names: list[str]) -> dict:
+    """Runs in a child process: import every library in ``order`` first, then time each
+    library's workloads in that order."""
+    for library_name in order:
+        load(library_name)
+    report = {name: time_library(name, workload_names) for name in order}
+    if "minigrad" in order:
+        import numba
+
+        try:
+            layer = numba.threading_layer()
+        except ValueError:  # no parallel kernel ran, so no layer was chosen
+            layer = "none loaded"
+        report["numba"] = {"threading_layer": layer, "threads": numba.get_num_threads()}
+    if "torch" in order:
+        import torch
+
+        report["torch_threads"] = torch.get_num_threads()
+    return report
+
+
+def run_worker(order: list[str], workload_names: list[str]) -> dict:
+    command = [sys.executable, __file__, "--worker", *order, "--workloads", *workload_names]
+    output = subprocess.run(command, capture_output=True, text=True, check=True,
+                            cwd=ROOT).stdout
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def spread(values: list[float]) -> str:
+    return f"{min(values):.2f}-{max(values):.2f}"
+
+
+def describe_machine() -> str:
+    model = "unknown CPU"
+    with open("/proc/cpuinfo") as handle:
+        for line in handle:
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    import numba
+    import numpy
+
+    variables = ", ".join(f"{name}={os.environ.get(name, 'unset')}" for name in THREAD_VARIABLES)
+    return (f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {model}, {os.cpu_count()} "
+            f"cores; Python {platform.python_version()}, numpy {numpy.__version__}, numba "
+            f"{numba.__version__}\nenvironment: {variables}")
+
+
+def print_table(title: str, rows: list[tuple],
+                columns: tuple[str, str] = ("minigrad ms", "PyTorch ms")) -> None:
+    print(f"\n{title}")
+    print(f"| work | {columns[0]} | {columns[1]} | ratio (median) | ratio range |")
+    print("|---|---:|---:|---:|---:|")
+    for row in rows:
+        print("| {} | {:.3f} | {:.3f} | {:.2f} | {} |".format(*row))
+
+
+def ratio_rows(numerators: list[dict], denominators: list[dict], workloads: list[str],
+               key: str) -> list[tuple]:
+    """Per workload: (description, median numerator ms, median denominator ms, median of the
+    per-round ratios, their range); ``key`` picks the per-process median or best block."""
+    rows = []
+    for workload in workloads:
+        tops = [run[workload][key] for run in numerators]
+        bottoms = [run[workload][key] for run in denominators]
+        ratios = [a / b for a, b in zip(tops, bottoms, strict=True)]
+        rows.append((WORKLOADS[workload][0], 1e3 * statistics.median(tops),
+                     1e3 * statistics.median(bottoms), statistics.median(ratios),
+                     spread(ratios)))
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--workloads", nargs="+", default=MAIN_WORKLOADS,
+                        choices=list(WORKLOADS))
+    parser.add_argument("--no-mixed", action="store_true", help="skip the one-process runs")
+    parser.add_argument("--worker", nargs="+", choices=LIBRARIES, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        print(json.dumps(worker(args.worker, args.workloads)))
+        return
+
+    print(describe_machine())
+    load_before = os.getloadavg()[0]
+    alone = {name: [] for name in LIBRARIES}
+    mixed = {name: [] for name in LIBRARIES}  # each library's times when used second
+    details = {}
+    for round_number in range(args.rounds):
+        order = LIBRARIES if round_number % 2 == 0 else LIBRARIES[::-1]
+        for name in order:
+            report = run_worker([name], args.workloads)
+            alone[name].append(report[name])
+            details.update({key: report[key] for key in ("numba", "torch_threads")
+                            if key in report})
+        if not args.no_mixed:
+            for first, second in (order, order[::-1]):
+                report = run_worker([first, second], args.workloads)
+                mixed[second].append(report[second])
+        print(f"round {round_number + 1}/{args.rounds} done", file=sys.stderr)
+
+    print(f"{args.rounds} rounds, alternating which library goes first; load average "
+          f"{load_before:.2f} before, {os.getloadavg()[0]:.2f} after; numba "
+          f"{details.get('numba')}, PyTorch threads {details.get('torch_threads')}")
+
+    print_table("Each library alone in its own process, median blocks "
+                "(ratio = minigrad / PyTorch)",
+                ratio_rows(alone["minigrad"], alone["torch"], args.workloads, "seconds"))
+    print_table("The same runs, best blocks",
+                ratio_rows(alone["minigrad"], alone["torch"], args.workloads, "best_seconds"))
+
+    growth = {name: max(run[workload]["rss_growth_mb"] for workload in args.workloads
+                        for run in alone[name]) for name in LIBRARIES}
+    print(f"\nlargest resident-memory growth while timing: minigrad {growth['minigrad']:.2f} "
+          f"MB, PyTorch {growth['torch']:.2f} MB")
+    if args.no_mixed:
+        return
+
+    for name, other in (("minigrad", "PyTorch"), ("torch", "minigrad")):
+        for key, label in (("seconds", "median"), ("best_seconds", "best")):
+            print_table(f"{name} in one process after {other} ran, {label} blocks "
+                        "(ratio = time there / time alone, same round)",
+                        ratio_rows(mixed[name], alone[name], args.workloads, key),
+                        columns=("in one process ms", "alone ms"))
+
+
+if __name__ == "__main__":
+    main()
