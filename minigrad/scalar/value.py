@@ -119,32 +119,31 @@ class Value:
     def __radd__(self, other: float) -> Value:  # number + a
         return self + other
 
+    # a - b and a / b keep micrograd's graphs exactly: with a Value b they are a + (b * -1) and
+    # a * b**-1, and the result carries a drawing hint (``_display``) so that drawings show
+    # the "-" or "/" the user wrote; with a number b they are a + (-b) and a * (1/b), one
+    # node on a constant, drawn as such.
+
     def __sub__(self, other: Value | float) -> Value:  # a - b
-        other = other if isinstance(other, Value) else Value(other)
         out = self + (-other)
-        out._display = ("-", self, other)
+        if isinstance(other, Value):
+            out._display = ("-", self, other)
         return out
 
     def __rsub__(self, other: float) -> Value:  # number - a
-        other = Value(other)
-        out = other + (-self)
-        out._display = ("-", other, self)
-        return out
+        return other + (-self)
 
     def __rmul__(self, other: float) -> Value:  # number * a
         return self * other
 
     def __truediv__(self, other: Value | float) -> Value:  # a / b
-        other = other if isinstance(other, Value) else Value(other)
-        out = self * other ** -1
-        out._display = ("/", self, other)
+        out = self * other**-1
+        if isinstance(other, Value):
+            out._display = ("/", self, other)
         return out
 
     def __rtruediv__(self, other: float) -> Value:  # number / a
-        other = Value(other)
-        out = other * self ** -1
-        out._display = ("/", other, self)
-        return out
+        return other * self**-1
 
     # ---- backpropagation ------------------------------------------------------------------
 

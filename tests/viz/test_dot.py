@@ -148,6 +148,7 @@ def test_subtraction_and_division_fold_only_private_helpers():
     c = a / b - 1.0
     c.backward()
     folded = build_graph(c, display_ops=True)
-    assert [node.op for node in folded.nodes if node.op] == ["/", "-"]
-    assert len(folded) == 5  # a, b, a / b, the constant 1, the result
-    assert len(build_graph(c)) == 8  # a, b, b**-1, a*b**-1, 1, -1, 1*-1, the sum
+    # Value / Value is drawn as "/"; minus a number is micrograd's a + (-1), one "+" node
+    assert [node.op for node in folded.nodes if node.op] == ["/", "+"]
+    assert len(folded) == 5  # a, b, a / b, the constant -1, the result
+    assert len(build_graph(c)) == 6  # a, b, b**-1, a*b**-1, -1, the sum

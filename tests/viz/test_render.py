@@ -70,7 +70,8 @@ def test_svg_shows_every_label_value_and_gradient(neuron, backend, mode):
 @pytest.mark.parametrize("backend", RENDERERS)
 def test_subtraction_and_division_are_drawn_as_written(backend):
     a, b = minigrad.Value(3.0, label="a"), minigrad.Value(2.0, label="b")
-    out = (a - b) / (b - 1.0)
+    one = minigrad.Value(1.0, label="one")
+    out = (a - b) / (b - one)
     out.label = "out"
     out.backward()
     svg = render_bytes(draw(out, "both"), "svg", backend=backend)
