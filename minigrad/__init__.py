@@ -35,6 +35,7 @@ from minigrad.ops.shape import cat, stack
 from minigrad.random import manual_seed
 from minigrad.scalar import Value
 from minigrad.tensor import Tensor, is_tensor
+from minigrad.compile import compile  # noqa: E402,A004 - after Tensor: it traces Tensor code
 
 __version__ = "0.1.0"
 

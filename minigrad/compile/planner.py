@@ -48,6 +48,7 @@ class Plan:
     arena_offsets: dict[int, int] = field(default_factory=dict)
     arena_bytes: int = 0
     temporary_bytes: int = 0
+    fused_groups: list = field(default_factory=list)  # set by the fusion stage
 
     def key(self) -> tuple:
         """Two runs of a step did the same work exactly when their keys are equal."""
@@ -140,10 +141,8 @@ def make_plan(trace: Trace, outputs, previous_escaping: dict[int, Any]) -> Plan:
 
     input_slots = [(info.detail, slot) for slot, info in enumerate(trace.slots)
                    if info.origin == "input"]
-    plan = Plan(trace.events, trace.slots, input_slots, bound, constants, escaping, carried,
+    return Plan(trace.events, trace.slots, input_slots, bound, constants, escaping, carried,
                 outputs, _release_lists(trace, set(escaping) | output_slots))
-    _lay_out_arena(plan)
-    return plan
 
 
 def _output_slots(outputs):
@@ -169,13 +168,27 @@ def slots_read(value):
             yield from slots_read(item)
 
 
+# Methods whose result may share memory with their first array argument.
+_VIEWS = frozenset({"reshape", "permute", "broadcast_to", "getitem", "to_numpy", "from_numpy"})
+
+
 def _release_lists(trace: Trace, kept: set[int]) -> list[list[int]]:
-    """For each event, the temporaries it reads for the last time (replay drops them)."""
+    """For each event, the temporaries it reads for the last time (replay drops them).
+
+    A buffer lives as long as any view of it: ``reshape(a)`` read later keeps ``a``'s bytes
+    in use, so the arena must not give them to another buffer before that."""
     last_use: dict[int, int] = {}
     for index, event in enumerate(trace.events):
         if isinstance(event, KernelCall):
             for slot in (*slots_read(event.args), *slots_read(event.kwargs), *event.outputs):
                 last_use[slot] = index
+    for event in reversed(trace.events):
+        if isinstance(event, KernelCall) and event.method in _VIEWS and event.outputs:
+            source = next(slots_read(event.args), None)
+            if source is not None:
+                last_use[source] = max(last_use[source], last_use[event.outputs[0]])
+                if event.outputs[0] in kept:
+                    kept = kept | {source}
     releases: list[list[int]] = [[] for _ in trace.events]
     for slot, index in last_use.items():
         if trace.slots[slot].origin in ("produced", "random") and slot not in kept:
@@ -195,12 +208,16 @@ def lifetimes(plan: Plan) -> dict[int, tuple[int, int]]:
             for index, releases in enumerate(plan.release_after) for slot in releases}
 
 
-def _lay_out_arena(plan: Plan) -> None:
+def lay_out_arena(plan: Plan, starts: dict[int, int]) -> None:
     """First-fit placement of temporaries in one arena: a buffer takes the lowest offset
-    whose bytes no buffer with an overlapping lifetime uses. Offsets are 64-byte aligned."""
+    whose bytes no buffer with an overlapping lifetime uses. Offsets are 64-byte aligned.
+
+    ``starts`` maps each slot to place to the event that first writes it (a fused kernel
+    writes all its results when the group starts)."""
     placed: list[tuple[int, int, int, int]] = []  # (offset, size, first, last)
     total = 0
-    spans = lifetimes(plan)
+    spans = {slot: (starts[slot], last) for slot, (_, last) in lifetimes(plan).items()
+             if slot in starts}
     for slot, (first, last) in sorted(spans.items(), key=lambda item: item[1]):
         info = plan.slots[slot]
         size = int(np.prod(info.shape, dtype=np.int64)) * np.dtype(info.dtype).itemsize
