@@ -28,6 +28,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import os
+import sys
 from collections.abc import Callable
 
 import numpy as np
@@ -200,8 +201,11 @@ def _load_kernel(source: str) -> Callable:
         with open(temporary, "w") as file:
             file.write(module_source)
         os.replace(temporary, path)  # atomic: a parallel process never sees half a file
-    spec = importlib.util.spec_from_file_location(f"minigrad_fused_{digest}", path)
+    name = f"minigrad_fused_{digest}"
+    spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
+    # Registered before running it: Numba's cache finds the module by name when it loads.
+    sys.modules[name] = module
     spec.loader.exec_module(module)
     _KERNELS[digest] = module.fused
     return module.fused
