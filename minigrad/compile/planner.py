@@ -49,6 +49,7 @@ class Plan:
     arena_bytes: int = 0
     temporary_bytes: int = 0
     fused_groups: list = field(default_factory=list)  # set by the fusion stage
+    dropped_calls: int = 0  # recorded calls whose results nothing reads
 
     def key(self) -> tuple:
         """Two runs of a step did the same work exactly when their keys are equal."""
@@ -141,8 +142,32 @@ def make_plan(trace: Trace, outputs, previous_escaping: dict[int, Any]) -> Plan:
 
     input_slots = [(info.detail, slot) for slot, info in enumerate(trace.slots)
                    if info.origin == "input"]
-    return Plan(trace.events, trace.slots, input_slots, bound, constants, escaping, carried,
+    recorded = len(trace.events)
+    trace.events = _without_dead_calls(trace.events, set(escaping) | output_slots)
+    plan = Plan(trace.events, trace.slots, input_slots, bound, constants, escaping, carried,
                 outputs, _release_lists(trace, set(escaping) | output_slots))
+    plan.dropped_calls = recorded - len(plan.events)
+    return plan
+
+
+def _without_dead_calls(events: list, kept: set[int]) -> list:
+    """Drop calls whose results nothing reads: the ``target.min().item()`` a loss uses to
+    check its targets is only read by Python, which replay does not run. Calls that write
+    in place, random draws (the generator must advance as in eager code) and host calls
+    stay."""
+    needed = set(kept)
+    survivors = []
+    for event in reversed(events):
+        if isinstance(event, KernelCall) and event.method != "random" and not event.writes:
+            arguments = set(slots_read((event.args, event.kwargs)))
+            new_results = [slot for slot in event.outputs if slot not in arguments]
+            if not any(slot in needed for slot in new_results):
+                continue  # nothing reads what it makes (or it hands back its argument)
+        if isinstance(event, KernelCall):
+            needed.update(slots_read((event.args, event.kwargs)))
+        survivors.append(event)
+    survivors.reverse()
+    return survivors
 
 
 def _output_slots(outputs):
