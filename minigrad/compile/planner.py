@@ -135,7 +135,7 @@ def make_plan(trace: Trace, outputs, previous_escaping: dict[int, Any]) -> Plan:
                 if id(array) in previous_ids:
                     carried[slot] = previous_ids[id(array)]
         elif (info.origin == "produced" and array is not None and slot not in output_slots
-              and getattr(array, "base", None) is None):
+              and not (isinstance(array, np.ndarray) and array.base is not None)):
             # A view (base set) is updated through the array it views; only arrays that own
             # their memory are written back.
             escaping[slot] = array

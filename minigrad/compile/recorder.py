@@ -113,7 +113,8 @@ def _is_array(value) -> bool:
     # numpy scalars count: numpy returns them for some 0-d results (a 0-d / 0-d division).
     if isinstance(value, np.ndarray | np.generic):
         return True
-    return type(value).__name__ == "DeviceNDArray"
+    # A Numba device array (or the CUDA simulator's stand-in for one).
+    return hasattr(value, "copy_to_host") and hasattr(value, "shape")
 
 
 class _Draw(np.ndarray):
