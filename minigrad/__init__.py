@@ -9,6 +9,7 @@
 
 from minigrad import autograd, cuda, data, nn, optim
 from minigrad.autograd import enable_grad, grad, is_grad_enabled, no_grad
+from minigrad.compile import compile as compile  # PyTorch's name (shadows the builtin here)
 from minigrad.creation import (
     arange,
     empty,
@@ -35,7 +36,6 @@ from minigrad.ops.shape import cat, stack
 from minigrad.random import manual_seed
 from minigrad.scalar import Value
 from minigrad.tensor import Tensor, is_tensor
-from minigrad.compile import compile  # noqa: E402,A004 - after Tensor: it traces Tensor code
 
 __version__ = "0.1.0"
 

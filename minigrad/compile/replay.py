@@ -124,6 +124,21 @@ def write_back_step(targets: list[tuple[int, object, str]], grad_bindings: list)
     return run
 
 
+def copy_into_step(call: KernelCall, target, releases: list[int]):
+    """``copy(source)`` whose result escapes: written into ``target`` without a temporary."""
+    (source,) = call.args
+    (slot,) = call.outputs
+    assign = get_backend(call.device).assign
+
+    def run(env: list) -> None:
+        assign(target, env[source.slot])
+        env[slot] = target
+        for released in releases:
+            env[released] = None
+
+    return run
+
+
 def host_step(event: HostCall):
     method = getattr(event.owner, event.method)
     return lambda env: method()
@@ -149,6 +164,11 @@ class Program:
                 self.steps.append(write_back_step(pending, grad_bindings))
                 pending = []
                 self.steps.append(host_step(event))
+                continue
+            if event.method == "copy" and event.outputs[0] in plan.escaping:
+                # A gradient stored with .clone(): copy straight into the user's array.
+                self.steps.append(copy_into_step(event, plan.escaping[event.outputs[0]],
+                                                 plan.release_after[index]))
                 continue
             for slot in event.outputs:
                 if slot in plan.escaping:
