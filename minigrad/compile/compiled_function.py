@@ -263,16 +263,22 @@ class _Owners:
 
     def state(self) -> tuple:
         """Changes when a parameter is added, replaced or given new storage, or a module
-        switches between train() and eval()."""
+        switches between train() and eval(). (A plain loop over the module tree: this runs
+        on every call.)"""
         parts: list = []
-        for module in self.modules:
-            parts.extend(sub.training for sub in module.modules())
-            for tensor in (*module.parameters(), *module.buffers()):
-                parts.append(id(tensor))
-                parts.append(id(tensor._data))
+        stack = list(self.modules)
+        while stack:
+            module = stack.pop()
+            parts.append(module.training)
+            for registry in (module._parameters, module._buffers):
+                for tensor in registry.values():
+                    parts.append(id(tensor))
+                    if tensor is not None:
+                        parts.append(id(tensor._data))
+            stack.extend(child for child in module._modules.values() if child is not None)
         for optimizer in self.optimizers:
             for group in optimizer.param_groups:
-                parts.extend(id(param) for param in group["params"])
+                parts.extend(map(id, group["params"]))
         return tuple(parts)
 
     def grad_bindings(self, plan: Plan) -> list:

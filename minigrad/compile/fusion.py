@@ -153,6 +153,7 @@ class FusedGroup:
                         if last_reads.get(call.outputs[0], -1) > indices[-1]
                         or call.outputs[0] in kept]
         self.shape = plan.slots[calls[0].outputs[0]].shape
+        self.input_shapes = [(slot, plan.slots[slot].shape) for slot in self.inputs]
         self.dtypes = {slot: plan.slots[slot].dtype for slot in self.outputs}
         self.methods = [call.method if call.method != "unary" else call.args[0]
                         for call in calls]
@@ -162,7 +163,8 @@ class FusedGroup:
         ndim = len(self.shape)
         loops = [f"i{d}" for d in range(ndim)]
         index = ", ".join(loops) if ndim else "()"
-        names = {slot: f"in{n}[{index}]" for n, slot in enumerate(self.inputs)}
+        names = {slot: f"in{n}[{_broadcast_index(plan.slots[slot].shape, self.shape)}]"
+                 for n, slot in enumerate(self.inputs)}
         body = []
         for number, call in enumerate(calls):
             value = f"t{number}"
@@ -175,12 +177,21 @@ class FusedGroup:
         parameters += [f"out{n}" for n in range(len(self.outputs))]
         lines = [f"def fused({', '.join(parameters)}):"]
         indent = "    "
-        shape_of = "out0.shape" if self.outputs else "in0.shape"
-        for depth, loop in enumerate(loops):
-            lines.append(f"{indent}for {loop} in range({shape_of}[{depth}]):")
+        for depth, loop in enumerate(loops):  # the shape is fixed by the input signature
+            lines.append(f"{indent}for {loop} in range({self.shape[depth]}):")
             indent += "    "
         lines.extend(indent + line for line in body)
         return "\n".join(lines) + "\n"
+
+
+def _broadcast_index(shape: tuple, target: tuple) -> str:
+    """How a kernel looping over ``target`` reads an input of ``shape`` (numpy broadcasting:
+    shapes align on the right, a size-1 dimension is read at 0, a missing one is skipped)."""
+    if not shape:
+        return "()"
+    offset = len(target) - len(shape)
+    return ", ".join("0" if size == 1 and target[offset + axis] != 1 else f"i{offset + axis}"
+                     for axis, size in enumerate(shape))
 
 
 def _load_kernel(source: str) -> Callable:
@@ -218,12 +229,14 @@ def fused_step(group: FusedGroup, arena_views: dict[int, np.ndarray], releases: 
     """The replay step running one fused kernel."""
     kernel = _load_kernel(group.source)
     shape = group.shape
-    inputs, outputs = group.inputs, group.outputs
+    outputs = group.outputs
+    # numpy hands back 0-d results as numpy scalars; the kernel indexes arrays.
+    inputs = [(slot, plan_shape == ()) for slot, plan_shape in group.input_shapes]
     fresh = [(slot, group.dtypes[slot]) for slot in outputs if slot not in arena_views]
     placed = [(slot, arena_views[slot]) for slot in outputs if slot in arena_views]
 
     def run(env: list) -> None:
-        arguments = [np.broadcast_to(env[slot], shape) for slot in inputs]
+        arguments = [np.asarray(env[slot]) if scalar else env[slot] for slot, scalar in inputs]
         for slot, view in placed:
             env[slot] = view
         for slot, dtype in fresh:
@@ -241,6 +254,7 @@ def fuse_plan(plan: Plan) -> dict[int, tuple[Callable, list[int]]]:
     last_reads = _last_reads(plan)
     kept = set(plan.escaping) | set(plan.bound) | _output_slots(plan)
     groups = [FusedGroup(plan, indices, last_reads, kept) for indices in find_groups(plan)]
+    groups = [group for group in groups if group.outputs]
     plan.fused_groups = groups
     # The arena holds the fused results that are temporaries; escaping ones get fresh memory.
     lay_out_arena(plan, {slot: group.indices[0] for group in groups for slot in group.outputs
