@@ -17,6 +17,7 @@ from minigrad.autograd import (
     no_grad,
     set_grad_enabled,
 )
+from minigrad.compile import compile as compile  # PyTorch's name (shadows the builtin here)
 from minigrad.creation import (
     arange,
     empty,
