@@ -163,11 +163,12 @@ class CompiledFunction:
 
         return program_graph(self._require_program())
 
-    def to_dot(self):
-        """The program as a ``graphviz.Digraph``."""
+    def to_dot(self, digraph_class=None):
+        """The program as a ``graphviz.Digraph`` (``minigrad.viz.draw(step)`` draws the same
+        with inline display in notebooks)."""
         from minigrad.compile.graph import to_dot
 
-        return to_dot(self.graph())
+        return to_dot(self.graph(), digraph_class)
 
     def _require_program(self) -> Program:
         if self.program is None:

@@ -130,11 +130,13 @@ _STYLE = {
 }
 
 
-def to_dot(graph: dict):
-    """A ``graphviz.Digraph`` of a program graph (fused groups shaded, host calls blue)."""
+def to_dot(graph: dict, digraph_class=None):
+    """A ``graphviz.Digraph`` (or ``digraph_class``, a subclass of it) of a program graph
+    (fused groups shaded, host calls blue)."""
     import graphviz
 
-    dot = graphviz.Digraph("program", graph_attr={"rankdir": "LR"},
+    digraph_class = digraph_class or graphviz.Digraph
+    dot = digraph_class("program", graph_attr={"rankdir": "LR"},
                            node_attr={"fontname": "Helvetica", "fontsize": "10"},
                            edge_attr={"fontsize": "8"})
     for node in graph["nodes"]:

@@ -335,7 +335,8 @@ def draw(
     title: str | None = None,
     rankdir: str = "LR",
 ) -> GraphDrawing:
-    """Draw the computation graph that produced ``root`` (a ``Value`` or a ``Tensor``).
+    """Draw the computation graph that produced ``root`` (a ``Value`` or a ``Tensor``), or
+    the captured program of a ``minigrad.compile``-d function (its other options are unused).
 
     ``mode`` is ``"forward"`` (values), ``"backward"`` (gradients, edges reversed, coloured
     by gradient magnitude) or ``"both"``. For scalars the stored ``.grad`` fields are shown, so
@@ -353,6 +354,10 @@ def draw(
     computes them as ``a + (-1 * b)`` and ``a * b**-1``; the hidden helper nodes only pass
     the gradient through).
     """
+    from minigrad.compile import CompiledFunction
+
+    if isinstance(root, CompiledFunction):  # the captured program of minigrad.compile
+        return root.to_dot(GraphDrawing)
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
     graph = build_graph(root, model=model, grads=mode != "forward", display_ops=True)

@@ -74,3 +74,14 @@ def test_to_dot_draws_every_node(compiled_step):
     if shutil.which("dot"):
         svg = dot.pipe(format="svg").decode()
         assert "softmax_cross_entropy" in svg
+
+
+def test_viz_draw_of_a_compiled_step_renders_without_system_dot(compiled_step, monkeypatch):
+    from minigrad.viz import draw, rendering
+
+    drawing = draw(compiled_step)
+    assert drawing.source == compiled_step.to_dot().source
+    monkeypatch.setenv("PATH", "")
+    monkeypatch.setattr(rendering, "find_system_dot", lambda: None)  # no system dot
+    svg = drawing._repr_svg_()
+    assert "softmax_cross_entropy" in svg and "linear" in svg
