@@ -29,6 +29,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from minigrad.backend.cpu.threads import KERNEL_LAUNCH_LOCK
 from minigrad.scalar.value import Value, topological_order
 
 __all__ = ["Tape", "TapeResult"]
@@ -200,7 +201,8 @@ class Tape:
         if workers == 1:
             kernels.tape_forward(*args)
         else:
-            kernels.tape_forward_parallel(*args, workers)
+            with KERNEL_LAUNCH_LOCK:  # Numba's thread pool serves one caller at a time
+                kernels.tape_forward_parallel(*args, workers)
         self._raise_domain_error(errors)
         return outputs[:, 0] if self.single_output else outputs
 
@@ -241,7 +243,8 @@ class Tape:
         if workers == 1:
             kernels.tape_value_and_grad(*args)
         else:
-            kernels.tape_value_and_grad_parallel(*args, workers)
+            with KERNEL_LAUNCH_LOCK:  # Numba's thread pool serves one caller at a time
+                kernels.tape_value_and_grad_parallel(*args, workers)
         self._raise_domain_error(errors)
         # each thread summed its share of samples; add the shares in a fixed order
         total_grads = param_grads[0] if workers == 1 else param_grads.sum(axis=0)

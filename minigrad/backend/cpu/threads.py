@@ -29,14 +29,14 @@ import numba
 PARALLEL_GRAIN = 32768
 
 # Re-entrant, so that a kernel wrapper may call another one inside its block.
-_KERNEL_LAUNCH_LOCK = threading.RLock()
+KERNEL_LAUNCH_LOCK = threading.RLock()
 
 
 @contextmanager
 def threads_for(work: int):
     """Run the block's Numba kernels on one thread when ``work`` is small, else on all; one
     Python thread at a time."""
-    with _KERNEL_LAUNCH_LOCK:
+    with KERNEL_LAUNCH_LOCK:
         if work >= PARALLEL_GRAIN:
             yield
             return
