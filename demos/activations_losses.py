@@ -91,7 +91,9 @@ def finite_difference_table(quick: bool) -> list[tuple[float, float, float, floa
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="activations, losses, finite differences")
+    parser = argparse.ArgumentParser(
+        description="activations, losses, finite differences",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument("--out", type=Path, default=Path("out"), help="folder for the plots")
     parser.add_argument("--quick", action="store_true", help="fewer points (smoke test)")
     args = parser.parse_args(argv)

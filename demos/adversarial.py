@@ -99,10 +99,12 @@ def test_accuracy(model: nn.Module, X: np.ndarray, y: np.ndarray) -> float:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="augmentation, noise and FGSM on the digits")
+    parser = argparse.ArgumentParser(
+        description="augmentation, noise and FGSM on the digits",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument("--out", type=Path, default=Path("out"), help="folder for the plots")
     parser.add_argument("--quick", action="store_true", help="three epochs only (smoke test)")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=int, default=0, help="random seed")
     args = parser.parse_args(argv)
     plt.switch_backend("Agg")
     args.out.mkdir(parents=True, exist_ok=True)

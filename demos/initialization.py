@@ -101,10 +101,12 @@ def train_curve(model, X, y, epochs: int, seed: int) -> list[float]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="Xavier, He, too small, too large; BatchNorm")
+    parser = argparse.ArgumentParser(
+        description="Xavier, He, too small, too large; BatchNorm",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument("--out", type=Path, default=Path("out"), help="folder for the plots")
     parser.add_argument("--quick", action="store_true", help="one epoch in part 2 (smoke test)")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=int, default=0, help="random seed")
     args = parser.parse_args(argv)
     plt.switch_backend("Agg")
     args.out.mkdir(parents=True, exist_ok=True)

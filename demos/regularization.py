@@ -94,10 +94,12 @@ def near_zero_fraction(model) -> float:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="overfitting, L2, L1, dropout, early stopping")
+    parser = argparse.ArgumentParser(
+        description="overfitting, L2, L1, dropout, early stopping",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument("--out", type=Path, default=Path("out"), help="folder for the plots")
     parser.add_argument("--quick", action="store_true", help="a few epochs only (smoke test)")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=int, default=0, help="random seed")
     args = parser.parse_args(argv)
     plt.switch_backend("Agg")
     args.out.mkdir(parents=True, exist_ok=True)

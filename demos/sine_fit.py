@@ -60,10 +60,12 @@ def collapse_to_linear(model) -> tuple[np.ndarray, np.ndarray]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="MLP regression: ReLU vs sigmoid vs linear")
+    parser = argparse.ArgumentParser(
+        description="MLP regression: ReLU vs sigmoid vs linear",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument("--out", type=Path, default=Path("out"), help="folder for the plots")
     parser.add_argument("--quick", action="store_true", help="a few epochs only (smoke test)")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=int, default=0, help="random seed")
     args = parser.parse_args(argv)
     plt.switch_backend("Agg")
     args.out.mkdir(parents=True, exist_ok=True)
