@@ -162,16 +162,24 @@ def main(argv: list[str] | None = None) -> None:
     flipped = np.flatnonzero((clean_guess == y_test) & (adv_guess != y_test))[:5]
     figure, axes = plt.subplots(3, max(len(flipped), 1), figsize=(2 * max(len(flipped), 1), 6.4),
                                 squeeze=False)
+    perturbation_image = None
     for column, index in enumerate(flipped):
         perturbation = X_adv[index] - X_test[index]
         panels = ((X_test[index], f"original: {clean_guess[index]}", "gray_r", 0, 1),
                   (perturbation, f"perturbation (eps {eps})", "coolwarm", -eps, eps),
                   (X_adv[index], f"adversarial: {adv_guess[index]}", "gray_r", 0, 1))
         for row, (image, title, colours, low, high) in enumerate(panels):
-            axes[row, column].imshow(image.reshape(8, 8), cmap=colours, vmin=low, vmax=high)
+            drawn = axes[row, column].imshow(image.reshape(8, 8), cmap=colours, vmin=low,
+                                             vmax=high)
             axes[row, column].set_title(title, fontsize=8)
+            if row == 1:
+                perturbation_image = drawn
     for axis in axes.ravel():
         axis.axis("off")
+    if perturbation_image is not None:
+        # The colour key of the middle row: red pixels got brighter by eps, blue darker.
+        figure.colorbar(perturbation_image, ax=axes[1, :].tolist(), shrink=0.9,
+                        label="change of the pixel")
     figure.suptitle("FGSM: x + eps * sign(dL/dx) changes the prediction")
     figure.savefig(args.out / "adversarial_examples.png", dpi=100, bbox_inches="tight")
     plt.close(figure)

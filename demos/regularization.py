@@ -178,7 +178,10 @@ def main(argv: list[str] | None = None) -> None:
     print(f"{early_name:40s} {train_acc:9.1%} {val_acc:8.1%} "
           f"{near_zero_fraction(model):9.1%}")
 
-    figure, axes = plt.subplots(1, 3, figsize=(16, 4.3))
+    # Two curves side by side above one wide histogram: a shape that fits a slide.
+    figure = plt.figure(figsize=(12, 8), layout="constrained")
+    panels = figure.subplot_mosaic([["loss", "accuracy"], ["weights", "weights"]])
+    axes = [panels["loss"], panels["accuracy"], panels["weights"]]
     for index, name in enumerate(names):
         colour = f"C{index}"
         steps = runs[name]["epoch"]

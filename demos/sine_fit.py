@@ -103,12 +103,17 @@ def main(argv: list[str] | None = None) -> None:
     with minigrad.no_grad():
         for name, model in models.items():
             surfaces[f"MLP, {name}"] = model(minigrad.tensor(points)).numpy().reshape(g0.shape)
-    figure, axes = plt.subplots(1, len(surfaces), figsize=(4 * len(surfaces), 3.6))
-    for axis, (title, surface) in zip(axes, surfaces.items(), strict=True):
+    columns = 2
+    rows = -(-len(surfaces) // columns)
+    figure, axes = plt.subplots(rows, columns, figsize=(9, 3.8 * rows), layout="constrained",
+                                squeeze=False)
+    for axis in axes.ravel()[len(surfaces):]:
+        axis.remove()
+    for axis, (title, surface) in zip(axes.ravel(), surfaces.items(), strict=False):
         image = axis.imshow(surface, origin="lower", extent=(0, 10, 0, 10), cmap="viridis",
                             vmin=-2, vmax=2)
         axis.set(title=title, xlabel="x0", ylabel="x1")
-    figure.colorbar(image, ax=axes, shrink=0.8)
+    figure.colorbar(image, ax=axes.ravel().tolist(), shrink=0.8, label="y")
     figure.savefig(args.out / "sine_fit_surfaces.png", dpi=100, bbox_inches="tight")
     plt.close(figure)
 

@@ -60,7 +60,7 @@ def main(argv: list[str] | None = None) -> None:
     y_numpy = (X_numpy[:, :1] * X_numpy[:, 1:] > 0).astype(np.float32)  # XOR-like quadrants
     X, y = minigrad.tensor(X_numpy), minigrad.tensor(y_numpy)
 
-    figure = Figure(figsize=(13, 4.5))
+    figure = Figure(figsize=(11, 5.5))
     axes = figure.subplots(1, 2, sharey=True)
     for axis, activation in zip(axes, ("sigmoid", "relu"), strict=True):
         model, drawing = one_backward(activation, args.depth, args.width, X, y, args.seed)
