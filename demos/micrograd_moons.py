@@ -12,15 +12,13 @@ Saves DIR/micrograd_moons.png (default DIR: ./out) with the learned decision bou
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 from tqdm import tqdm
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout, uninstalled
-from minigrad.scalar import MLP  # noqa: E402
+from minigrad.scalar import MLP
 
 ALPHA = 1e-4
 
