@@ -7,11 +7,8 @@ simulator, ``NUMBA_ENABLE_CUDASIM=1``).
 
 from __future__ import annotations
 
-from minigrad.backend import compile_notice
 from minigrad.backend.base import Backend
 from minigrad.backend.cpu import CPUBackend
-
-compile_notice.install()
 
 _BACKENDS: dict[str, Backend] = {"cpu": CPUBackend()}
 

@@ -7,6 +7,10 @@ classroom looks like a hang. Numba broadcasts a ``"numba:compile"`` event only w
 to compile (never when it loads from the cache), so listening to that event and printing one
 line the first time a minigrad kernel is compiled tells the user what is happening exactly
 when it happens.
+
+Importing this module imports Numba, so it is installed by the modules that hold kernels
+(``backend/cpu/threads.py``, which every CPU kernel module imports, and
+``scalar/tape_kernels.py``), never by ``import minigrad``.
 """
 
 from __future__ import annotations

@@ -27,6 +27,10 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import numba  # noqa: E402 - the OpenMP default above must be set before numba's pool loads
 
+from minigrad.backend import compile_notice  # noqa: E402
+
+compile_notice.install()  # every CPU kernel module imports this one before compiling
+
 #: Below this many elementary steps (elements copied, multiply-adds, ...) a kernel runs on
 #: one thread.
 PARALLEL_GRAIN = 32768
