@@ -60,9 +60,9 @@ def mlp(x, w1, b1, w2, b2):
     return (x @ w1 + b1).tanh() @ w2 + b2
 
 
-def finite_difference_table(quick: bool) -> list[tuple[float, float, float, float]]:
+def finite_difference_table(quick: bool, seed: int) -> list[tuple[float, float, float, float]]:
     """(h, forward error, central error, central error in float32) for dL/dw1[0, 0]."""
-    rng = np.random.default_rng(0)
+    rng = np.random.default_rng(seed)
     arrays = [rng.normal(size=shape) for shape in ((5, 3), (3, 4), (4,), (4, 2), (2,))]
 
     def loss(w1: np.ndarray, dtype) -> float:
@@ -91,27 +91,34 @@ def finite_difference_table(quick: bool) -> list[tuple[float, float, float, floa
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="activations, losses, finite differences")
+    parser = argparse.ArgumentParser(
+        description="activations, losses, finite differences",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument("--out", type=Path, default=Path("out"), help="folder for the plots")
     parser.add_argument("--quick", action="store_true", help="fewer points (smoke test)")
+    parser.add_argument("--seed", type=int, default=0,
+                        help="random seed of the MLP checked by finite differences")
     args = parser.parse_args(argv)
     plt.switch_backend("Agg")
     args.out.mkdir(parents=True, exist_ok=True)
     points = np.linspace(-4, 4, 81 if args.quick else 401)
 
     # 1. Activations and their derivatives.
-    figure, axes = plt.subplots(1, len(ACTIVATIONS) + 1, figsize=(20, 3.4))
+    figure, axes = plt.subplots(2, 3, figsize=(11, 6.2))
+    axes = axes.ravel()
     for axis, (name, function) in zip(axes, ACTIVATIONS.items(), strict=False):
         values, derivatives = value_and_derivative(function, points)
         print(f"{name:17s} f' from backward: min {derivatives.min():7.3f}  "
               f"max {derivatives.max():7.3f}")
         axis.plot(points, values, label="f(x)")
         axis.plot(points, derivatives, "--", label="f'(x) by backward()")
-        axis.set(title=name, xlabel="x")
+        axis.set(title=name, xlabel="x", ylabel="f(x) and f'(x)")
         axis.grid(alpha=0.3)
-        axis.legend(fontsize=7)
+        axis.legend(fontsize=8)
+    # Logits (z, 1, 0): the two fixed logits differ, so the three curves stay apart.
     logits = np.zeros((len(points), 3))
     logits[:, 0] = points
+    logits[:, 1] = 1.0
     axis = axes[-1]
     for k in range(3):
         z = minigrad.tensor(logits, dtype=minigrad.float64, requires_grad=True)
@@ -119,9 +126,9 @@ def main(argv: list[str] | None = None) -> None:
         probabilities[:, k].sum().backward()  # rows are independent: row i gives dp_k/dz_i
         axis.plot(points, probabilities.numpy()[:, k], color=f"C{k}", label=f"p_{k}")
         axis.plot(points, z.grad.numpy()[:, 0], "--", color=f"C{k}", label=f"dp_{k}/dz")
-    axis.set(title="softmax of (z, 0, 0)", xlabel="z")
+    axis.set(title="softmax of (z, 1, 0)", xlabel="z", ylabel="p_k and dp_k/dz")
     axis.grid(alpha=0.3)
-    axis.legend(fontsize=7)
+    axis.legend(fontsize=8, ncol=2)
     figure.tight_layout()
     figure.savefig(args.out / "activations.png", dpi=90, bbox_inches="tight")
     plt.close(figure)
@@ -132,34 +139,35 @@ def main(argv: list[str] | None = None) -> None:
     class_zero = minigrad.tensor(np.zeros(len(points), dtype=np.int64))
     probabilities = np.linspace(0.02, 0.98, len(points))
     panels = {
-        "regression, target 0: loss vs prediction": (points, {
+        "regression, target 0: loss vs prediction": ("prediction x", points, {
             "MSE (x - y)^2": lambda x: F.mse_loss(x, zeros, reduction="none"),
             "MAE |x - y|": lambda x: F.l1_loss(x, zeros, reduction="none"),
             "Huber (delta 1)": lambda x: F.huber_loss(x, zeros, reduction="none"),
         }),
-        "classification: loss vs score of the true class": (points, {
+        "classification: loss vs score of the true class": ("score s", points, {
             "BCE with logits, y = 1": lambda s: F.binary_cross_entropy_with_logits(
                 s, ones, reduction="none"),
             "cross-entropy, logits (s, 0, 0)": lambda s: F.cross_entropy(
                 minigrad.stack([s, zeros, zeros], dim=1), class_zero, reduction="none"),
             "hinge max(0, 1 - y s), y = +1": lambda s: nn.HingeLoss(reduction="none")(s, ones),
         }),
-        "binary cross-entropy vs predicted probability": (probabilities, {
+        "binary cross-entropy vs predicted probability": ("probability p", probabilities, {
             "BCE, y = 1: -log p": lambda p: F.binary_cross_entropy(p, ones, reduction="none"),
             "BCE, y = 0: -log(1 - p)": lambda p: F.binary_cross_entropy(p, zeros,
                                                                         reduction="none"),
         }),
     }
     figure, axes = plt.subplots(2, len(panels), figsize=(15, 7))
-    for column, (title, (xs, losses)) in enumerate(panels.items()):
+    for column, (title, (x_label, xs, losses)) in enumerate(panels.items()):
         for name, function in losses.items():
             values, gradients = value_and_derivative(function, xs)
             axes[0, column].plot(xs, values, label=name)
             axes[1, column].plot(xs, gradients, label=name)
             print(f"{name:32s} loss at the ends {values[0]:8.3f} {values[-1]:8.3f}   "
                   f"gradient at the ends {gradients[0]:8.3f} {gradients[-1]:8.3f}")
-        axes[0, column].set(title=title, ylabel="loss")
-        axes[1, column].set(title="its gradient, by backward()", ylabel="d loss / d input")
+        axes[0, column].set(title=title, xlabel=x_label, ylabel="loss")
+        axes[1, column].set(title="its gradient, by backward()", xlabel=x_label,
+                            ylabel="d loss / d input")
         for axis in axes[:, column]:
             axis.grid(alpha=0.3)
             axis.legend(fontsize=7)
@@ -169,11 +177,11 @@ def main(argv: list[str] | None = None) -> None:
     plt.close(figure)
 
     # 3. Finite differences vs autodiff.
-    rng = np.random.default_rng(0)
+    rng = np.random.default_rng(args.seed)
     inputs = tuple(rng.normal(size=shape) for shape in ((5, 3), (3, 4), (4,), (4, 2), (2,)))
     print(f"\ngradcheck on a 3 -> 4 -> 2 tanh MLP (every input and parameter): "
           f"{gradcheck(mlp, inputs)}")
-    rows = finite_difference_table(args.quick)
+    rows = finite_difference_table(args.quick, args.seed)
     print(f"\n{'h':>8s} {'forward error':>14s} {'central error':>14s} {'central, float32':>17s}")
     for h, forward, central, central32 in rows:
         print(f"{h:8.0e} {forward:14.2e} {central:14.2e} {central32:17.2e}")
@@ -186,9 +194,10 @@ def main(argv: list[str] | None = None) -> None:
                                    "central (float32)"), start=1):
         # An error of exactly 0 (h so small that f(x+h) == f(x)) cannot go on a log axis.
         axis.loglog(hs, [max(row[index], 1e-17) for row in rows], marker="o", label=label)
+    # h grows to the right: round-off error (about eps |f| / h) dominates on the left,
+    # truncation error (O(h) forward, O(h^2) central) on the right.
     axis.set(xlabel="step h", ylabel="|finite difference - autodiff|",
-             title="Truncation error (right) vs round-off error (left)")
-    axis.invert_xaxis()
+             title="Round-off error (left) vs truncation error (right)")
     axis.grid(alpha=0.3, which="both")
     axis.legend()
     figure.savefig(args.out / "finite_differences.png", dpi=100, bbox_inches="tight")

@@ -99,10 +99,12 @@ def test_accuracy(model: nn.Module, X: np.ndarray, y: np.ndarray) -> float:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="augmentation, noise and FGSM on the digits")
+    parser = argparse.ArgumentParser(
+        description="augmentation, noise and FGSM on the digits",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument("--out", type=Path, default=Path("out"), help="folder for the plots")
     parser.add_argument("--quick", action="store_true", help="three epochs only (smoke test)")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=int, default=0, help="random seed")
     args = parser.parse_args(argv)
     plt.switch_backend("Agg")
     args.out.mkdir(parents=True, exist_ok=True)
@@ -160,16 +162,24 @@ def main(argv: list[str] | None = None) -> None:
     flipped = np.flatnonzero((clean_guess == y_test) & (adv_guess != y_test))[:5]
     figure, axes = plt.subplots(3, max(len(flipped), 1), figsize=(2 * max(len(flipped), 1), 6.4),
                                 squeeze=False)
+    perturbation_image = None
     for column, index in enumerate(flipped):
         perturbation = X_adv[index] - X_test[index]
         panels = ((X_test[index], f"original: {clean_guess[index]}", "gray_r", 0, 1),
                   (perturbation, f"perturbation (eps {eps})", "coolwarm", -eps, eps),
                   (X_adv[index], f"adversarial: {adv_guess[index]}", "gray_r", 0, 1))
         for row, (image, title, colours, low, high) in enumerate(panels):
-            axes[row, column].imshow(image.reshape(8, 8), cmap=colours, vmin=low, vmax=high)
+            drawn = axes[row, column].imshow(image.reshape(8, 8), cmap=colours, vmin=low,
+                                             vmax=high)
             axes[row, column].set_title(title, fontsize=8)
+            if row == 1:
+                perturbation_image = drawn
     for axis in axes.ravel():
         axis.axis("off")
+    if perturbation_image is not None:
+        # The colour key of the middle row: red pixels got brighter by eps, blue darker.
+        figure.colorbar(perturbation_image, ax=axes[1, :].tolist(), shrink=0.9,
+                        label="change of the pixel")
     figure.suptitle("FGSM: x + eps * sign(dL/dx) changes the prediction")
     figure.savefig(args.out / "adversarial_examples.png", dpi=100, bbox_inches="tight")
     plt.close(figure)

@@ -6,13 +6,15 @@ Each factor of dL/dw2 and dL/dw1 is printed, multiplied out, and compared with t
 that backward() stores. The forward, backward and combined graphs are written as SVG, and the
 backward pass as a step-by-step HTML animation (open it in a browser; it works offline).
 
-Run:  python demos/chain_rule.py [--out demo_output/chain_rule]
+Run:  python demos/chain_rule.py [--out out] [--seed N]
+(--seed draws random numbers in place of the lecture's x = 1.5, y = 0.2, w1 = 0.8, ...)
 """
 
 from __future__ import annotations
 
 import argparse
 import math
+import random
 from pathlib import Path
 
 from minigrad.scalar import Value
@@ -20,14 +22,25 @@ from minigrad.viz import animate_backward, draw, render
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", default="demo_output/chain_rule", help="output folder")
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0],
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser.add_argument("--out", type=Path, default=Path("out"),
+                        help="folder for the drawings")
+    parser.add_argument("--quick", action="store_true",
+                        help="accepted like every demo's; this one always takes a second")
+    parser.add_argument("--seed", type=int, default=None,
+                        help="draw random numbers with this seed instead of the lecture's")
     args = parser.parse_args(argv)
-    out = Path(args.out)
+    out = args.out
 
-    x, y = Value(1.5, label="x"), Value(0.2, label="y")
-    w1, b1 = Value(0.8, label="w1"), Value(-0.3, label="b1")
-    w2, b2 = Value(-1.2, label="w2"), Value(0.5, label="b2")
+    numbers = {"x": 1.5, "y": 0.2, "w1": 0.8, "b1": -0.3, "w2": -1.2, "b2": 0.5}
+    if args.seed is not None:
+        generator = random.Random(args.seed)
+        numbers = {name: round(generator.uniform(-2.0, 2.0), 2) for name in numbers}
+    x, y = Value(numbers["x"], label="x"), Value(numbers["y"], label="y")
+    w1, b1 = Value(numbers["w1"], label="w1"), Value(numbers["b1"], label="b1")
+    w2, b2 = Value(numbers["w2"], label="w2"), Value(numbers["b2"], label="b2")
     z1 = w1 * x + b1
     z1.label = "z1"
     n = z1.sigmoid()
@@ -42,11 +55,13 @@ def main(argv: list[str] | None = None) -> None:
     loss.label = "L"
 
     # Draw the forward pass before backward() so it shows values only.
-    render(draw(loss, "forward", title="forward: values"), out / "forward.svg")
-    animate_backward(loss, out / "backward_steps.html", title="L = (y - m)^2, backward pass")
+    render(draw(loss, "forward", title="forward: values"), out / "chain_rule_forward.svg")
+    animate_backward(loss, out / "chain_rule_backward_steps.html",
+                     title="L = (y - m)^2, backward pass")
     loss.backward()
-    render(draw(loss, "backward", title="backward: dL/d(node)"), out / "backward.svg")
-    render(draw(loss, "both", title="values and gradients"), out / "both.svg")
+    render(draw(loss, "backward", title="backward: dL/d(node)"),
+           out / "chain_rule_backward.svg")
+    render(draw(loss, "both", title="values and gradients"), out / "chain_rule_both.svg")
 
     # The factors of the chain rule, from the forward numbers only.
     dL_dm = -2.0 * (y.data - m.data)            # d(y - m)^2 / dm
@@ -71,7 +86,7 @@ def main(argv: list[str] | None = None) -> None:
     assert math.isclose(by_hand_w1, w1.grad, rel_tol=1e-12)
     print("Both agree. Note the two sigmoid' factors in dL/dw1 (each at most 0.25): every")
     print("sigmoid layer between a weight and the loss shrinks its gradient again.\n")
-    print(f"wrote {out}/forward.svg, backward.svg, both.svg and backward_steps.html")
+    print(f"wrote {out}/chain_rule_forward.svg, _backward.svg, _both.svg, _backward_steps.html")
 
 
 if __name__ == "__main__":

@@ -39,11 +39,13 @@ def small_cnn(pool: str = "max") -> nn.Module:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="small CNN on the 8x8 digits")
+    parser = argparse.ArgumentParser(
+        description="small CNN on the 8x8 digits",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument("--out", type=Path, default=Path("out"), help="folder for the plot")
     parser.add_argument("--quick", action="store_true", help="one epoch only (smoke test)")
-    parser.add_argument("--epochs", type=int, default=15)
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--epochs", type=int, default=15, help="training epochs")
+    parser.add_argument("--seed", type=int, default=0, help="random seed")
     parser.add_argument("--pool", choices=["max", "avg"], default="max",
                         help="max pooling or average pooling after each convolution")
     args = parser.parse_args(argv)

@@ -7,20 +7,30 @@ worked out by hand with the chain rule:
     dy/dz = 1 - tanh(z)^2
     dy/dw = dy/dz * x        dy/db = dy/dz
 
-Run:  python demos/first_gradients.py
+The graph of the neuron, with every node's value and gradient, is drawn to
+OUT/first_gradients.svg.
+
+Run:  python demos/first_gradients.py [--out out] [--seed 0]
 """
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 import numpy as np
 
 import minigrad
+from minigrad.viz import draw, render
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0],
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser.add_argument("--out", type=Path, default=Path("out"), help="folder for the drawing")
+    parser.add_argument("--quick", action="store_true",
+                        help="accepted like every demo's; this one always takes a second")
     parser.add_argument("--seed", type=int, default=0, help="random seed for the numbers")
     args = parser.parse_args(argv)
 
@@ -47,6 +57,9 @@ def main(argv: list[str] | None = None) -> None:
     print("\nThey agree." if agree else "\nThey DISAGREE - please report this as a bug.")
     if not agree:
         raise SystemExit(1)
+    path = render(draw(y, mode="both", title="y = tanh(x . w + b)"),
+                  args.out / "first_gradients.svg")
+    print(f"graph drawn to {path}")
 
 
 if __name__ == "__main__":

@@ -101,10 +101,12 @@ def train_curve(model, X, y, epochs: int, seed: int) -> list[float]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="Xavier, He, too small, too large; BatchNorm")
+    parser = argparse.ArgumentParser(
+        description="Xavier, He, too small, too large; BatchNorm",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument("--out", type=Path, default=Path("out"), help="folder for the plots")
     parser.add_argument("--quick", action="store_true", help="one epoch in part 2 (smoke test)")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=int, default=0, help="random seed")
     args = parser.parse_args(argv)
     plt.switch_backend("Agg")
     args.out.mkdir(parents=True, exist_ok=True)
@@ -114,7 +116,7 @@ def main(argv: list[str] | None = None) -> None:
     y = minigrad.tensor(rng.integers(0, 10, 512))
 
     # Part 1: statistics per layer.
-    histograms, axes_hist = plt.subplots(2, len(INITIALISERS), figsize=(16, 6.5))
+    histograms, axes_hist = plt.subplots(2, len(INITIALISERS), figsize=(14, 7))
     summary, axes_summary = plt.subplots(2, 2, figsize=(12, 7))
     for row, activation in enumerate(("tanh", "relu")):
         print(f"\n{activation} MLP, {DEPTH} hidden layers of {WIDTH}: std of the activations "
@@ -135,7 +137,7 @@ def main(argv: list[str] | None = None) -> None:
                           color=plt.cm.viridis(layer / (DEPTH - 1)), label=f"layer {layer + 1}"
                           if layer in (0, DEPTH - 1) else None)
             axis.set_title(f"{activation}, {name}", fontsize=9)
-            axis.set_yscale("log")
+            axis.set(xlabel="activation value", ylabel="count", yscale="log")
             axis.legend(fontsize=7)
             layers = range(1, DEPTH + 1)
             means = [float(a.mean()) for a in activations]
@@ -148,6 +150,7 @@ def main(argv: list[str] | None = None) -> None:
         axes_summary[1, row].set(yscale="log", xlabel="Linear layer", ylabel="|grad W|",
                                  title=f"{activation}: weight-gradient norm per layer")
         axes_summary[0, row].legend(fontsize=7)
+        axes_summary[1, row].legend(fontsize=7)
     histograms.suptitle("activation histograms per layer (light = deep); log counts")
     histograms.savefig(args.out / "initialization_histograms.png", dpi=90, bbox_inches="tight")
     summary.tight_layout()

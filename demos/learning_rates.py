@@ -29,10 +29,12 @@ LEARNING_RATES = {"too low": 0.003, "good": 0.1, "too high": 0.3, "much too high
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="too low / good / too high learning rates")
+    parser = argparse.ArgumentParser(
+        description="too low / good / too high learning rates",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument("--out", type=Path, default=Path("out"), help="folder for the plots")
     parser.add_argument("--quick", action="store_true", help="a few steps only (smoke test)")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=int, default=0, help="random seed")
     args = parser.parse_args(argv)
     plt.switch_backend("Agg")
     args.out.mkdir(parents=True, exist_ok=True)

@@ -5,22 +5,20 @@ MLP(2, [16, 16, 1]) on 100 points, SVM max-margin loss ``mean(relu(1 - y * score
 steps, exactly as in micrograd's demo.ipynb. The network is built from Values once; its
 graph is compiled into a Tape and every step runs as one Numba call over the whole batch.
 
-Run:  python demos/micrograd_moons.py [--out DIR] [--steps N] [--quick]
+Run:  python demos/micrograd_moons.py [--out DIR] [--steps N] [--quick] [--seed 1337]
 Saves DIR/micrograd_moons.png (default DIR: ./out) with the learned decision boundary.
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 from tqdm import tqdm
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout, uninstalled
-from minigrad.scalar import MLP  # noqa: E402
+from minigrad.scalar import MLP
 
 ALPHA = 1e-4
 
@@ -62,26 +60,31 @@ def plot_decision_boundary(compiled, X, y, path: Path) -> None:
     fig, ax = plt.subplots(figsize=(6, 5))
     ax.contourf(xx, yy, (scores > 0).reshape(xx.shape), cmap=plt.cm.Spectral, alpha=0.8)
     ax.scatter(X[:, 0], X[:, 1], c=y, s=40, cmap=plt.cm.Spectral, edgecolors="k")
-    ax.set_title("MLP(2, [16, 16, 1]) decision boundary, trained through a Tape")
+    ax.set(title="MLP(2, [16, 16, 1]) decision boundary, trained through a Tape",
+           xlabel="$x_0$", ylabel="$x_1$")
     fig.savefig(path, dpi=100, bbox_inches="tight")
     plt.close(fig)
 
 
 def main(argv: list[str] | None = None) -> float:
-    parser = argparse.ArgumentParser(description="micrograd's moons demo on minigrad's Tape")
+    parser = argparse.ArgumentParser(
+        description="micrograd's moons demo on minigrad's Tape",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument("--out", type=Path, default=Path("out"), help="folder for the plot")
-    parser.add_argument("--steps", type=int, default=100, help="training steps (default 100)")
+    parser.add_argument("--steps", type=int, default=100, help="training steps")
     parser.add_argument("--quick", action="store_true", help="smoke run: 10 steps")
+    parser.add_argument("--seed", type=int, default=1337,
+                        help="seed for the initial weights (micrograd's demo uses 1337)")
     args = parser.parse_args(argv)
     steps = 10 if args.quick else args.steps
 
     X, y = make_moons(100, noise=0.1, seed=0)
-    model = MLP(2, [16, 16, 1], seed=1337)
-    print(model)
-    print(f"parameters: {len(model.parameters())}")
+    model = MLP(2, [16, 16, 1], seed=args.seed)
+    print(f"MLP 2 -> 16 -> 16 -> 1 of Values: {len(model.parameters())} parameters")
     start = time.perf_counter()
     compiled = model.compile(svm_loss, regularization=l2_penalty)
-    compiled.loss_and_grad(X, y)  # first run loads (or compiles) the Numba kernels
+    compiled.loss_and_grad(X, y)  # first runs load (or compile) the Numba kernels
+    compiled.predict(X)
     print(f"tape: {len(compiled.loss_tape)} operations per sample "
           f"(compiled in {time.perf_counter() - start:.2f} s, kernels included)")
 
@@ -92,8 +95,8 @@ def main(argv: list[str] | None = None) -> float:
         loss, grads = compiled.loss_and_grad(X, y)
         learning_rate = 1.0 - 0.9 * k / 100
         compiled.params -= learning_rate * grads
-        progress.set_postfix(loss=f"{loss:.4f}", accuracy=f"{accuracy:.0%}")
-        tqdm.write(f"step {k} loss {loss:.6f}, accuracy {accuracy * 100:.0f}%")
+        # refresh=False: the bar redraws at its own pace, not once per (very fast) step.
+        progress.set_postfix(loss=f"{loss:.4f}", accuracy=f"{accuracy:.0%}", refresh=False)
     train_seconds = time.perf_counter() - start
 
     accuracy = float(np.mean((compiled.predict(X) > 0) == (y > 0)))

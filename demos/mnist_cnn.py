@@ -8,12 +8,12 @@ at a folder holding the four MNIST files
 
 (``.gz`` versions work too). They come from Yann LeCun's MNIST page
 (http://yann.lecun.com/exdb/mnist/) or one of its mirrors, or from the MNIST/raw folder
-that torchvision downloads. Without them, --synthetic trains on generated 28x28 images of
-ten stroke patterns, so the demo always runs.
+that torchvision downloads. Without --data (or with --synthetic) the demo trains on
+generated 28x28 images of ten stroke patterns instead, so it always runs.
 
     python demos/mnist_cnn.py --data ~/data/mnist --epochs 2   (LeNet-5 usually gets ~99%)
-    python demos/mnist_cnn.py --synthetic --out out --epochs 1  (~95% on the synthetic set)
-    python demos/mnist_cnn.py --synthetic --quick --out out     (a smoke test)
+    python demos/mnist_cnn.py                                   (synthetic digits, ~95%)
+    python demos/mnist_cnn.py --quick --out out                 (a smoke test)
 """
 
 from __future__ import annotations
@@ -98,23 +98,28 @@ def evaluate(model, images, labels, batch_size=1000) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="LeNet-5 on MNIST (or synthetic digits)")
-    parser.add_argument("--data", type=Path, help="folder with the four MNIST IDX files")
+    parser = argparse.ArgumentParser(
+        description="LeNet-5 on MNIST (or synthetic digits)",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser.add_argument("--data", type=Path,
+                        help="folder with the four MNIST IDX files; without it the demo "
+                             "trains on synthetic digits")
     parser.add_argument("--synthetic", action="store_true",
-                        help="train on generated 28x28 digits instead of MNIST")
+                        help="train on generated 28x28 digits even when --data is given")
     parser.add_argument("--out", type=Path, default=Path("out"), help="folder for the plot")
     parser.add_argument("--quick", action="store_true",
                         help="2,000 training images, one epoch (smoke test)")
-    parser.add_argument("--epochs", type=int, default=2)
-    parser.add_argument("--batch-size", type=int, default=64)
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--epochs", type=int, default=2, help="training epochs")
+    parser.add_argument("--batch-size", type=int, default=64, help="images per step")
+    parser.add_argument("--seed", type=int, default=0, help="random seed")
     args = parser.parse_args(argv)
-    if not args.synthetic and args.data is None:
-        print("This demo needs the MNIST IDX files: pass --data FOLDER holding "
-              "train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte and "
-              "t10k-labels-idx1-ubyte (from http://yann.lecun.com/exdb/mnist/, a mirror, or "
-              "torchvision's MNIST/raw folder), or run with --synthetic.")
-        return 2
+    if args.data is None and not args.synthetic:
+        print("No --data folder given, so this run uses synthetic 28x28 digits. For real "
+              "MNIST pass --data FOLDER holding train-images-idx3-ubyte, "
+              "train-labels-idx1-ubyte, t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte "
+              "(from http://yann.lecun.com/exdb/mnist/, a mirror, or torchvision's MNIST/raw "
+              "folder).")
+        args.synthetic = True
     try:
         (x_train, y_train), (x_test, y_test) = load_data(args)
     except FileNotFoundError as error:
@@ -151,7 +156,7 @@ def main(argv: list[str] | None = None) -> int:
               f"({elapsed:.1f} s, {1000 * elapsed / steps:.1f} ms per step of "
               f"{args.batch_size})")
 
-    figure, axis = plt.subplots(figsize=(6, 3.6))
+    figure, axis = plt.subplots(figsize=(6.4, 3.6))
     axis.plot(losses, linewidth=0.8)
     axis.set(xlabel="step", ylabel="cross-entropy",
              title=f"LeNet-5 on {source.split(' from ')[0]}: "

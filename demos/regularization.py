@@ -94,10 +94,12 @@ def near_zero_fraction(model) -> float:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="overfitting, L2, L1, dropout, early stopping")
+    parser = argparse.ArgumentParser(
+        description="overfitting, L2, L1, dropout, early stopping",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument("--out", type=Path, default=Path("out"), help="folder for the plots")
     parser.add_argument("--quick", action="store_true", help="a few epochs only (smoke test)")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=int, default=0, help="random seed")
     args = parser.parse_args(argv)
     plt.switch_backend("Agg")
     args.out.mkdir(parents=True, exist_ok=True)
@@ -176,7 +178,10 @@ def main(argv: list[str] | None = None) -> None:
     print(f"{early_name:40s} {train_acc:9.1%} {val_acc:8.1%} "
           f"{near_zero_fraction(model):9.1%}")
 
-    figure, axes = plt.subplots(1, 3, figsize=(16, 4.3))
+    # Two curves side by side above one wide histogram: a shape that fits a slide.
+    figure = plt.figure(figsize=(12, 8), layout="constrained")
+    panels = figure.subplot_mosaic([["loss", "accuracy"], ["weights", "weights"]])
+    axes = [panels["loss"], panels["accuracy"], panels["weights"]]
     for index, name in enumerate(names):
         colour = f"C{index}"
         steps = runs[name]["epoch"]

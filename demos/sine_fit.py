@@ -60,10 +60,12 @@ def collapse_to_linear(model) -> tuple[np.ndarray, np.ndarray]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="MLP regression: ReLU vs sigmoid vs linear")
+    parser = argparse.ArgumentParser(
+        description="MLP regression: ReLU vs sigmoid vs linear",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument("--out", type=Path, default=Path("out"), help="folder for the plots")
     parser.add_argument("--quick", action="store_true", help="a few epochs only (smoke test)")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=int, default=0, help="random seed")
     args = parser.parse_args(argv)
     plt.switch_backend("Agg")
     args.out.mkdir(parents=True, exist_ok=True)
@@ -101,12 +103,17 @@ def main(argv: list[str] | None = None) -> None:
     with minigrad.no_grad():
         for name, model in models.items():
             surfaces[f"MLP, {name}"] = model(minigrad.tensor(points)).numpy().reshape(g0.shape)
-    figure, axes = plt.subplots(1, len(surfaces), figsize=(4 * len(surfaces), 3.6))
-    for axis, (title, surface) in zip(axes, surfaces.items(), strict=True):
+    columns = 2
+    rows = -(-len(surfaces) // columns)
+    figure, axes = plt.subplots(rows, columns, figsize=(9, 3.8 * rows), layout="constrained",
+                                squeeze=False)
+    for axis in axes.ravel()[len(surfaces):]:
+        axis.remove()
+    for axis, (title, surface) in zip(axes.ravel(), surfaces.items(), strict=False):
         image = axis.imshow(surface, origin="lower", extent=(0, 10, 0, 10), cmap="viridis",
                             vmin=-2, vmax=2)
         axis.set(title=title, xlabel="x0", ylabel="x1")
-    figure.colorbar(image, ax=axes, shrink=0.8)
+    figure.colorbar(image, ax=axes.ravel().tolist(), shrink=0.8, label="y")
     figure.savefig(args.out / "sine_fit_surfaces.png", dpi=100, bbox_inches="tight")
     plt.close(figure)
 

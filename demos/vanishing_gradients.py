@@ -7,7 +7,7 @@ layers receive almost nothing: their boxes in the backward graph turn blue (the 
 is in decades of |grad|) and their bars in the gradient-flow plot drop by orders of magnitude.
 ReLU (with He initialisation) passes gradients through unchanged where it is active.
 
-Run:  python demos/vanishing_gradients.py [--depth 8] [--out demo_output/vanishing_gradients]
+Run:  python demos/vanishing_gradients.py [--depth 8] [--out out]
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ import minigrad.nn as nn
 from minigrad.viz import draw, plot_grad_flow, render
 
 
-def one_backward(activation: str, depth: int, width: int, X, y):
-    minigrad.manual_seed(0)
+def one_backward(activation: str, depth: int, width: int, X, y, seed: int):
+    minigrad.manual_seed(seed)
     model = nn.MLP(2, [width] * depth, 1, activation=activation)
     if activation == "relu":
         # He initialisation keeps the variance of ReLU activations and gradients constant.
@@ -40,22 +40,30 @@ def one_backward(activation: str, depth: int, width: int, X, y):
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0],
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument("--depth", type=int, default=8, help="number of hidden layers")
     parser.add_argument("--width", type=int, default=16, help="units per hidden layer")
-    parser.add_argument("--out", default="demo_output/vanishing_gradients", help="output folder")
+    parser.add_argument("--out", type=Path, default=Path("out"),
+                        help="folder for the drawings and the plot")
+    parser.add_argument("--quick", action="store_true",
+                        help="4 hidden layers of 8 units (smoke test)")
+    parser.add_argument("--seed", type=int, default=0, help="random seed")
     args = parser.parse_args(argv)
-    out = Path(args.out)
+    out = args.out
+    if args.quick:
+        args.depth, args.width = 4, 8
 
-    rng = np.random.default_rng(0)
+    rng = np.random.default_rng(args.seed)
     X_numpy = rng.normal(size=(64, 2)).astype(np.float32)
     y_numpy = (X_numpy[:, :1] * X_numpy[:, 1:] > 0).astype(np.float32)  # XOR-like quadrants
     X, y = minigrad.tensor(X_numpy), minigrad.tensor(y_numpy)
 
-    figure = Figure(figsize=(13, 4.5))
+    figure = Figure(figsize=(11, 5.5))
     axes = figure.subplots(1, 2, sharey=True)
     for axis, activation in zip(axes, ("sigmoid", "relu"), strict=True):
-        model, drawing = one_backward(activation, args.depth, args.width, X, y)
+        model, drawing = one_backward(activation, args.depth, args.width, X, y, args.seed)
         render(drawing, out / f"backward_{activation}.svg")
         weights = [(name, p) for name, p in model.named_parameters() if name.endswith("weight")]
         plot_grad_flow(weights, ax=axis, title=f"{activation}: gradient flow")

@@ -39,10 +39,12 @@ def train(model, X, y, steps: int, lr: float) -> list[float]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="XOR: perceptron vs MLP")
+    parser = argparse.ArgumentParser(
+        description="XOR: perceptron vs MLP",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument("--out", type=Path, default=Path("out"), help="folder for the plots")
     parser.add_argument("--quick", action="store_true", help="a few steps only (smoke test)")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=int, default=0, help="random seed")
     args = parser.parse_args(argv)
     plt.switch_backend("Agg")  # draw to files only, no window
     args.out.mkdir(parents=True, exist_ok=True)

@@ -2,6 +2,7 @@
 
     minigrad draw "tanh(w*x + b)" --set x=2,w=-3,b=6.88 --mode both -o graph.svg
     minigrad demos
+    minigrad demos run xor --quick
     minigrad info
 
 Exit codes: 0 success, 1 a failure while computing or rendering, 2 bad usage (including an
@@ -59,7 +60,20 @@ def _parser() -> argparse.ArgumentParser:
     draw.add_argument("--print-dot", action="store_true",
                       help="print the DOT source instead of rendering a file")
 
-    commands.add_parser("demos", help="list the demo scripts and how to run them")
+    demos = commands.add_parser(
+        "demos", help="list the demo scripts, or run one",
+        description="Without an action: list the demos in the demos/ folder of a minigrad "
+                    "checkout (found next to the installed package or in the current folder "
+                    "or one above it).")
+    demo_actions = demos.add_subparsers(dest="demo_action", metavar="ACTION")
+    demo_actions.add_parser("list", help="list the demos (the default)")
+    run = demo_actions.add_parser(
+        "run", help="run one demo, e.g. `minigrad demos run xor --quick`",
+        description="Run demos/NAME.py with this Python; the arguments after NAME go to the "
+                    "demo (see `minigrad demos run NAME --help`).")
+    run.add_argument("name", help="the demo's name, with or without .py")
+    run.add_argument("demo_arguments", nargs=argparse.REMAINDER,
+                     help="arguments for the demo, e.g. --quick --out out")
     commands.add_parser("info", help="versions, graph rendering, kernels and CUDA availability")
     return parser
 
@@ -111,10 +125,25 @@ def _draw(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def demos_directory() -> Path | None:
-    """The ``demos/`` folder of a source checkout, or None for an installed package."""
-    candidate = Path(minigrad.__file__).resolve().parent.parent / "demos"
-    return candidate if candidate.is_dir() else None
+def _is_demos_folder(candidate: Path) -> bool:
+    return (candidate / "first_gradients.py").is_file()
+
+
+def demos_directory(start: Path | None = None) -> Path | None:
+    """The ``demos/`` folder of a minigrad checkout, or None when there is none to find.
+
+    Looked for next to the imported package (an editable install or running from the
+    checkout), then in ``start`` (default: the current folder) and the folders above it, so
+    that ``minigrad demos`` also works inside a checkout after a plain ``pip install .``.
+    """
+    beside_package = Path(minigrad.__file__).resolve().parent.parent / "demos"
+    if _is_demos_folder(beside_package):
+        return beside_package
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if _is_demos_folder(folder / "demos"):
+            return folder / "demos"
+    return None
 
 
 def list_demos(directory: Path) -> list[tuple[str, str]]:
@@ -132,22 +161,39 @@ def list_demos(directory: Path) -> list[tuple[str, str]]:
     return demos
 
 
-def _demos(_args: argparse.Namespace) -> int:
+NO_DEMOS_FOUND = (
+    "The demo scripts live in the demos/ folder of the minigrad source repository; they are "
+    "not part of the installed package. Run `minigrad demos` inside a checkout (or any folder "
+    "below it) to list and run them, or run one directly: python demos/<name>.py --help")
+
+
+def _demos(args: argparse.Namespace) -> int:
     directory = demos_directory()
     if directory is None:
-        print("The demos ship with the minigrad source repository (its demos/ folder); "
-              "clone it to run them.")
-        return EXIT_OK
+        print(NO_DEMOS_FOUND)
+        return EXIT_USAGE if args.demo_action == "run" else EXIT_OK
     demos = list_demos(directory)
-    if not demos:
-        print(f"no demos found in {directory}")
-        return EXIT_OK
+    if args.demo_action == "run":
+        return _run_demo(directory, [name for name, _ in demos], args)
     width = max(len(name) for name, _ in demos)
     print(f"Demos in {directory}:")
     for name, description in demos:
         print(f"  {name:<{width}}  {description}")
-    print("\nRun one with:  python demos/<name>.py   (from the repository root)")
+    print("\nRun one with:  minigrad demos run <name> [--quick] [--out DIR] [--seed N]"
+          "\n          or:  python demos/<name>.py   (from the repository root)"
+          "\nEach accepts --help, --quick (a smoke run), --out (default ./out) and --seed.")
     return EXIT_OK
+
+
+def _run_demo(directory: Path, names: list[str], args: argparse.Namespace) -> int:
+    file_name = args.name if args.name.endswith(".py") else f"{args.name}.py"
+    if file_name not in names:
+        print(f"minigrad demos run: error: no demo {args.name!r}; the demos are: "
+              + ", ".join(name.removesuffix(".py") for name in names), file=sys.stderr)
+        return EXIT_USAGE
+    command = [sys.executable, str(directory / file_name), *args.demo_arguments]
+    print("running " + " ".join(command[1:]), flush=True)
+    return subprocess.run(command, check=False).returncode
 
 
 def _version(module_name: str) -> str:

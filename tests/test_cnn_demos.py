@@ -1,5 +1,5 @@
-"""The CNN demos run end to end: digits_cnn.py and mnist_cnn.py (synthetic data, and the
-message it gives when the MNIST files are missing)."""
+"""The CNN demos run end to end: digits_cnn.py and mnist_cnn.py (synthetic data when no
+MNIST folder is given, and the message it gives when the named folder lacks the files)."""
 
 import os
 import subprocess
@@ -35,10 +35,15 @@ def test_mnist_cnn_synthetic_quick(tmp_path):
     assert (tmp_path / "mnist_cnn_loss.png").stat().st_size > 1000
 
 
+def test_mnist_cnn_without_data_falls_back_to_synthetic_digits(tmp_path):
+    result = run_demo("mnist_cnn.py", "--quick", "--out", str(tmp_path))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "train-images-idx3-ubyte" in result.stdout and "--data FOLDER" in result.stdout
+    assert "synthetic digits: 2000 training" in result.stdout
+    assert (tmp_path / "mnist_cnn_loss.png").stat().st_size > 1000
+
+
 def test_mnist_cnn_explains_missing_files(tmp_path):
-    result = run_demo("mnist_cnn.py", "--out", str(tmp_path))
-    assert result.returncode == 2
-    assert "train-images-idx3-ubyte" in result.stdout and "--synthetic" in result.stdout
     result = run_demo("mnist_cnn.py", "--data", str(tmp_path / "nowhere"), "--out",
                       str(tmp_path))
     assert result.returncode == 2

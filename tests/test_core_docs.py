@@ -1,21 +1,12 @@
-"""The examples in the autograd and testing docs, and in minigrad.testing's docstrings, run
-and print what they claim."""
+"""The examples in minigrad.testing's docstrings run and print what they claim. (The
+Markdown pages' examples are run by tests/docs/test_code_blocks.py.)"""
 
 import doctest
-from pathlib import Path
 
 import pytest
 
 import minigrad.testing.finite_differences
 import minigrad.testing.torch_comparison
-
-DOCS = Path(__file__).resolve().parents[1] / "docs"
-
-
-@pytest.mark.parametrize("page", ["autograd.md", "testing.md"])
-def test_doc_page_examples(page):
-    result = doctest.testfile(str(DOCS / page), module_relative=False)
-    assert result.attempted > 0 and result.failed == 0
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,7 @@
 """Data for training: mini-batching, toy data sets, the digits and MNIST readers."""
 
-from minigrad.data.datasets import circles, load_digits, moons, sine, spirals, xor
+from minigrad.data.datasets import circles, moons, sine, spirals, xor
+from minigrad.data.digits import load_digits
 from minigrad.data.loader import DataLoader, TensorDataset, train_test_split
 from minigrad.data.mnist import load_mnist, read_idx
 

@@ -16,10 +16,6 @@ The same ``seed`` always gives the same arrays.
 
 from __future__ import annotations
 
-import gzip
-import importlib.util
-from pathlib import Path
-
 import numpy as np
 
 
@@ -138,40 +134,3 @@ def sine(n_samples: int = 1000, noise: float = 0.1, seed: int | None = 0):
     X = rng.uniform(0.0, 10.0, size=(n_samples, 2))
     y = np.sin(X[:, 0]) + np.cos(X[:, 1]) + noise * rng.standard_normal(n_samples)
     return X.astype(np.float32), y[:, None].astype(np.float32)
-
-
-def _digits_csv_path() -> Path:
-    spec = importlib.util.find_spec("sklearn")
-    if spec is None or not spec.submodule_search_locations:
-        raise ImportError(
-            "load_digits() reads the 8x8 digits that ship with scikit-learn, which is not "
-            "installed; install it with `pip install scikit-learn`"
-        )
-    return Path(next(iter(spec.submodule_search_locations))) / "datasets" / "data" / "digits.csv.gz"
-
-
-def load_digits(normalize: bool = True):
-    """The 1,797 handwritten 8x8 digits (UCI) that ship inside scikit-learn; no download.
-
-    Returns ``(X, y)``: ``X`` float32 of shape (1797, 64), the pixel intensities 0..16
-    divided by 16 when ``normalize`` (so they lie in [0, 1]); ``y`` int64 labels 0..9.
-    Reshape a row to (8, 8) to see the image.
-
-    scikit-learn is needed only as the place the data lives: the CSV file it bundles
-    (``sklearn/datasets/data/digits.csv.gz``) is read directly with numpy, which avoids
-    importing scikit-learn (slow) at all. If a future scikit-learn moves that file, this
-    falls back to ``sklearn.datasets.load_digits``. Without scikit-learn it raises an
-    ImportError that says ``pip install scikit-learn``.
-    """
-    path = _digits_csv_path()
-    if path.is_file():
-        with gzip.open(path, "rt") as handle:
-            table = np.loadtxt(handle, delimiter=",", dtype=np.float64)
-        pixels, labels = table[:, :-1], table[:, -1]
-    else:
-        from sklearn.datasets import load_digits as sklearn_load_digits
-
-        bunch = sklearn_load_digits()
-        pixels, labels = bunch.data, bunch.target
-    X = pixels / 16.0 if normalize else pixels
-    return X.astype(np.float32), labels.astype(np.int64)

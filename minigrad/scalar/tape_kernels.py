@@ -31,6 +31,10 @@ import math
 
 from numba import get_num_threads, njit, prange
 
+from minigrad.backend import compile_notice
+
+compile_notice.install()
+
 # Op codes. Keep in sync with OP_CODES in tape.py.
 ADD = 0
 MUL = 1

@@ -1,9 +1,11 @@
 """Training plots with matplotlib: loss curves, decision boundaries, gradient flow, activations.
 
-Every function returns the matplotlib ``Figure`` (shown inline in Jupyter) and, given
-``path``, also saves it. On a machine without a display matplotlib is switched to the
-non-interactive ``Agg`` backend before pyplot is imported, so scripts and CI never need a
-window system.
+Every function returns the matplotlib ``Figure`` (shown inline in Jupyter when it is a
+cell's result) and, given ``path``, also saves it. The figure is closed in pyplot before it is
+returned, so it never stays pyplot's *current* figure: a later ``plt.plot(...)`` starts a new
+figure instead of drawing on top of this one. On a machine without a display matplotlib is
+switched to the non-interactive ``Agg`` backend before pyplot is imported, so scripts and CI
+never need a window system.
 """
 
 from __future__ import annotations
@@ -33,12 +35,15 @@ def _pyplot():
     return plt
 
 
-def _finish(figure, path: str | os.PathLike | None):
+def _finish(figure, path: str | os.PathLike | None, *, release: bool = True):
+    """Lay out, save to ``path`` if given, and (``release``) let go of it in pyplot."""
     figure.tight_layout()
     if path is not None:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         figure.savefig(path, dpi=110)
+    if release:
+        _pyplot().close(figure)
     return figure
 
 
@@ -132,6 +137,8 @@ def plot_decision_boundary(
     resolution: int = 150,
     threshold: float | None = None,
     title: str | None = None,
+    xlabel: str = "$x_0$",
+    ylabel: str = "$x_1$",
     path: str | os.PathLike | None = None,
 ):
     """The regions a 2-D classifier assigns to each class, with the data points on top.
@@ -141,7 +148,8 @@ def plot_decision_boundary(
     (evaluated through a Tape), or anything with ``predict``. Scores of shape (N, C) with
     C > 1 are classified by argmax; one score per point by ``score > threshold``, where the
     threshold defaults to 0.5 for scores in [0, 1] (probabilities) and 0 otherwise
-    (``tanh`` outputs, SVM-style margins, logits).
+    (``tanh`` outputs, SVM-style margins, logits). The axes are labelled ``xlabel`` and
+    ``ylabel`` (the two input features) and a legend names the class of each colour.
     """
     X = np.asarray(X, dtype=np.float64)
     y = np.asarray(y).reshape(-1)
@@ -173,10 +181,13 @@ def plot_decision_boundary(
     figure, axis = plt.subplots(figsize=(5, 4.5))
     axis.contourf(grid_x, grid_y, regions.reshape(grid_x.shape), alpha=0.3, cmap="coolwarm",
                   levels=np.arange(regions.max() + 2) - 0.5)
-    axis.scatter(X[:, 0], X[:, 1], c=y, cmap="coolwarm", edgecolors="k", s=25)
+    points_drawn = axis.scatter(X[:, 0], X[:, 1], c=y, cmap="coolwarm", edgecolors="k", s=25)
+    handles, _ = points_drawn.legend_elements()
+    axis.legend(handles, [f"class {label}" for label in np.unique(y)], loc="best",
+                fontsize=8, framealpha=0.8)
     axis.set_xlim(xs[0], xs[-1])
     axis.set_ylim(ys[0], ys[-1])
-    axis.set_title(title or "decision boundary")
+    axis.set(title=title or "decision boundary", xlabel=xlabel, ylabel=ylabel)
     return _finish(figure, path)
 
 
@@ -250,7 +261,8 @@ def plot_grad_flow(
     axis.set_title(title or "gradient flow")
     axis.grid(axis="y", alpha=0.3)
     axis.legend()
-    return _finish(figure, path)
+    # A figure passed in through ``ax`` belongs to the caller, who may still draw on it.
+    return _finish(figure, path, release=ax is None)
 
 
 ACTIVATIONS = ("sigmoid", "tanh", "relu", "exp")
@@ -276,8 +288,14 @@ def plot_activations(
         raise ValueError(f"activations must be among {ACTIVATIONS}, got {list(names)}")
     xs = np.linspace(x_range[0], x_range[1], points)
     plt = _pyplot()
-    figure, axes = plt.subplots(1, len(names), figsize=(3.6 * len(names), 3.2), squeeze=False)
-    for axis, name in zip(axes[0], names, strict=True):
+    # At most two panels per row keeps the picture about as wide as a slide, not a strip.
+    columns = min(2, len(names))
+    rows = -(-len(names) // columns)
+    figure, axes = plt.subplots(rows, columns, figsize=(4.2 * columns, 3.3 * rows),
+                                squeeze=False)
+    for axis in axes.ravel()[len(names):]:
+        axis.remove()
+    for axis, name in zip(axes.ravel(), names, strict=False):
         values, derivatives = [], []
         for x in xs:
             leaf = Value(float(x))
@@ -290,6 +308,7 @@ def plot_activations(
         axis.axhline(0, color="#999999", linewidth=0.7)
         axis.set_title(name)
         axis.set_xlabel("x")
+        axis.set_ylabel("value")
         axis.grid(alpha=0.3)
         axis.legend()
     return _finish(figure, path)

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from minigrad.data import circles, load_digits, moons, sine, spirals, xor
+from minigrad.data import circles, moons, sine, spirals, xor
 
 CLASSIFICATION = [xor, moons, circles, spirals]
 
@@ -64,24 +64,3 @@ def test_bad_arguments():
         circles(10, factor=1.5)
     with pytest.raises(ValueError, match="n_classes"):
         spirals(10, n_classes=1)
-
-
-def test_load_digits_matches_scikit_learn():
-    sklearn_datasets = pytest.importorskip("sklearn.datasets")
-    X, y = load_digits()
-    reference = sklearn_datasets.load_digits()
-    assert X.shape == (1797, 64) and X.dtype == np.float32 and y.dtype == np.int64
-    np.testing.assert_allclose(X, reference.data / 16.0, rtol=1e-7)
-    np.testing.assert_array_equal(y, reference.target)
-    raw, _ = load_digits(normalize=False)
-    assert raw.max() == 16
-
-
-def test_load_digits_without_scikit_learn(monkeypatch):
-    import importlib.util
-
-    real_find_spec = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec",
-                        lambda name, *a: None if name == "sklearn" else real_find_spec(name, *a))
-    with pytest.raises(ImportError, match="pip install scikit-learn"):
-        load_digits()

@@ -98,3 +98,24 @@ def test_activation_derivatives_come_from_autograd(tmp_path):
     assert max(sigmoid_derivative) == pytest.approx(0.25)
     with pytest.raises(ValueError, match="activations must be among"):
         plot_activations(("swish",))
+
+
+def test_plots_do_not_stay_pyplots_current_figure(tmp_path):
+    # A later plt.plot must start its own figure, not draw over the decision boundary.
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
+    X = np.array([[0.0, 0.0], [1.0, 1.0], [0.0, 1.0], [1.0, 0.0]])
+    figure = plot_decision_boundary(lambda p: p[:, 0] - p[:, 1], X, np.array([0, 0, 1, 1]))
+    assert plt.get_fignums() == []
+    line_figure = plt.figure()
+    assert line_figure is not figure and len(figure.axes) == 1
+    plt.close("all")
+
+
+def test_decision_boundary_names_its_axes_and_classes():
+    X = np.array([[0.0, 0.0], [1.0, 1.0], [0.0, 1.0], [1.0, 0.0]])
+    axis = plot_decision_boundary(lambda p: p[:, 0] - p[:, 1], X, np.array([0, 0, 1, 1]),
+                                  xlabel="feature a", ylabel="feature b").axes[0]
+    assert (axis.get_xlabel(), axis.get_ylabel()) == ("feature a", "feature b")
+    assert [text.get_text() for text in axis.get_legend().get_texts()] == ["class 0", "class 1"]

@@ -18,7 +18,7 @@ def test_chain_rule_demo(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "Both agree" in out
     for name in ("forward.svg", "backward.svg", "both.svg", "backward_steps.html"):
-        assert (tmp_path / name).stat().st_size > 1000
+        assert (tmp_path / f"chain_rule_{name}").stat().st_size > 1000
 
 
 def test_vanishing_gradients_demo(tmp_path, capsys):

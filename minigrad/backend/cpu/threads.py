@@ -24,6 +24,10 @@ from contextlib import contextmanager
 
 import numba
 
+from minigrad.backend import compile_notice  # noqa: E402
+
+compile_notice.install()  # every CPU kernel module imports this one before compiling
+
 #: Below this many elementary steps (elements copied, multiply-adds, ...) a kernel runs on
 #: one thread.
 PARALLEL_GRAIN = 32768
