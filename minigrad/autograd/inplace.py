@@ -173,10 +173,15 @@ def _raise_shape_mismatch(tensor, result, name: str):
 
 
 def _check_writable(tensor, name: str) -> None:
-    # On the CPU an expanded tensor is a read-only numpy view: several of its elements are
-    # one memory location, so an elementwise write would be ill-defined.
-    flags = getattr(tensor._data, "flags", None)
-    if flags is not None and not flags.writeable:
+    # An expanded tensor has stride 0 along each expanded dimension: several of its elements
+    # are one memory location, so an elementwise write would be ill-defined (PyTorch's rule;
+    # the same strides on every device). On the CPU numpy also marks an expanded array, and
+    # views of it, read-only.
+    array = tensor._data
+    overlapping = any(stride == 0 and extent > 1
+                      for extent, stride in zip(array.shape, array.strides, strict=True))
+    read_only = isinstance(array, np.ndarray) and not array.flags.writeable
+    if overlapping or read_only:
         raise RuntimeError(
             f"{name}: unsupported operation: more than one element of the written-to tensor "
             f"(shape {tensor.shape}) refers to a single memory location (it was made by "
