@@ -136,7 +136,7 @@ class Backend(ABC):
 
     @abstractmethod
     def permute(self, a, axes: tuple[int, ...]):
-        """``a`` with its axes reordered (a view on the CPU, a copy on devices)."""
+        """``a`` with its axes reordered (a view sharing ``a``'s memory)."""
 
     @abstractmethod
     def broadcast_to(self, a, shape: tuple[int, ...]): ...

@@ -1,7 +1,7 @@
 """Host-side bookkeeping for strided views of flat device buffers.
 
-Every array the CUDA backend creates is C-contiguous. A *view* of such an array - a
-transpose, a broadcast, a basic slice - is described without touching the data by four
+Every array the CUDA backend computes is C-contiguous. A *view* of such an array - a
+transpose, a broadcast, a basic slice, a reshape - is described without touching the data by four
 numbers per operand, exactly as numpy describes its own arrays:
 
     element (i0, i1, ..., ik) of the view lives at  buffer[offset + i0*s0 + i1*s1 + ... + ik*sk]
