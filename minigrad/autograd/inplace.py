@@ -173,13 +173,25 @@ def _raise_shape_mismatch(tensor, result, name: str):
 
 
 def _check_writable(tensor, name: str) -> None:
-    # On the CPU an expanded tensor is a read-only numpy view: several of its elements are
-    # one memory location, so an elementwise write would be ill-defined.
-    flags = getattr(tensor._data, "flags", None)
-    if flags is not None and not flags.writeable:
+    # An expanded tensor has stride 0 along each expanded dimension: several of its elements
+    # are one memory location, so an elementwise write would be ill-defined. PyTorch refuses
+    # by this rule, and the strides are the same on every device.
+    array = tensor._data
+    repeated = [dim for dim, (extent, stride) in enumerate(zip(array.shape, array.strides,
+                                                                strict=True))
+                if stride == 0 and extent > 1]
+    if repeated:
         raise RuntimeError(
-            f"{name}: unsupported operation: more than one element of the written-to tensor "
-            f"(shape {tensor.shape}) refers to a single memory location (it was made by "
-            "expand()), or its memory is read-only. Please clone() the tensor before "
-            "performing the operation."
+            "unsupported operation: more than one element of the written-to tensor refers to "
+            "a single memory location. Please clone() the tensor before performing the "
+            f"operation. ({name} on a tensor of shape {list(tensor.shape)} made by expand(): "
+            f"dimension(s) {repeated} repeat one element)"
+        )
+    # numpy also keeps every view of an expanded array read-only, even one without repeats
+    # (``x.expand(2, 3)[0]``, which PyTorch and the CUDA backend let you write through).
+    if isinstance(array, np.ndarray) and not array.flags.writeable:
+        raise RuntimeError(
+            f"unsupported operation: {name} writes into a tensor of shape "
+            f"{list(tensor.shape)} whose memory is read-only on the CPU (a view of an "
+            "expanded tensor). Please clone() the tensor before performing the operation."
         )

@@ -1,7 +1,8 @@
 """Views: tensors that look at (part of) another tensor's storage.
 
-``x[0]``, ``x.reshape(...)``, ``x.permute(...)`` and ``x.expand(...)`` return views on the
-CPU: writing into them writes into ``x``. Autograd has to know that, for two reasons:
+``x[0]``, ``x.reshape(...)``, ``x.permute(...)`` and ``x.expand(...)`` return views, on the
+CPU and on CUDA devices alike: writing into them writes into ``x``. Autograd has to know
+that, for two reasons:
 
 - they share ``x``'s version counter, so an in-place write through a view is noticed by
   every backward that saved ``x`` (see ``version_counter``);
@@ -12,8 +13,6 @@ CPU: writing into them writes into ``x``. Autograd has to know that, for two rea
 """
 
 from __future__ import annotations
-
-import numpy as np
 
 from minigrad.autograd.grad_mode import _GradMode
 from minigrad.autograd.version_counter import shared_counter
@@ -36,18 +35,11 @@ class ViewInfo:
         return tensor
 
 
-def _shares_memory(array, other) -> bool:
-    if isinstance(array, np.ndarray):
-        return np.may_share_memory(array, other)
-    # Numba device arrays: a view keeps the same device allocation object.
-    return getattr(array, "gpu_data", None) is getattr(other, "gpu_data", False)
-
-
 def link_view(output, source, function, arguments: tuple) -> None:
     """Make ``output`` (made by the view op ``function`` from ``source``) a view of
     ``source``'s base, when its array really shares ``source``'s memory (a backend may
     copy instead, e.g. reshaping a non-contiguous array)."""
-    if output is source or not _shares_memory(output._data, source._data):
+    if output is source or not source.backend.shares_memory(output._data, source._data):
         return
     output._version_counter = shared_counter(source)
     step = ((function, arguments),)

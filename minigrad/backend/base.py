@@ -61,6 +61,11 @@ class Backend(ABC):
         """``dst[index] = values`` in place (numpy's indexing rules; ``values`` is an array
         broadcast to the indexed region, or a Python number)."""
 
+    def shares_memory(self, a, b) -> bool:
+        """Whether ``a`` and ``b`` may address common memory (one is then a view of the other:
+        a write through either shows in both)."""
+        return bool(np.may_share_memory(a, b))
+
     def add_scaled_(self, dst, src, alpha: float) -> None:
         """``dst += alpha * src`` in place (``src`` broadcast to ``dst``): the update step of
         every optimizer. This composite version works on any backend; a backend may override
@@ -131,7 +136,7 @@ class Backend(ABC):
 
     @abstractmethod
     def permute(self, a, axes: tuple[int, ...]):
-        """``a`` with its axes reordered (a view on the CPU, a copy on devices)."""
+        """``a`` with its axes reordered (a view sharing ``a``'s memory)."""
 
     @abstractmethod
     def broadcast_to(self, a, shape: tuple[int, ...]): ...

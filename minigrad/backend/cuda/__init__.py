@@ -12,8 +12,12 @@ one module per family:
 - ``pool``: max and average pooling; ``loss``: fused softmax-cross-entropy;
 - ``indexing``: getitem/index_add/concatenate (advanced indices round-trip via the host).
 
-Every array this backend returns is C-contiguous, so a kernel can treat any array as a flat
-buffer plus (offset, strides) - see ``layout.py``. All arrays stay on the device: the only
+Views are real views, as numpy's are on the CPU: ``reshape``, ``permute``, ``broadcast_to``
+and basic indexing return device arrays that share their input's memory (``strided.py``), so
+an in-place write through ``x[0]`` or ``x.t()`` changes ``x``. Every other array this backend
+makes is C-contiguous. The elementwise kernels read any array as a flat buffer plus (offset,
+strides) - see ``layout.py``; the dense, convolution, pooling, loss and reduction kernels get
+a contiguous copy of a view that is not contiguous. All arrays stay on the device: the only
 host transfers are ``from_numpy``/``to_numpy`` and advanced indexing.
 
 The kernel modules import Numba's CUDA support, so they are imported on first use, like the
@@ -35,6 +39,18 @@ def _kernels(name: str):
     return importlib.import_module(f"minigrad.backend.cuda.{name}")
 
 
+def _view_array(view):
+    return _kernels("strided").as_array(view)
+
+
+def _contiguous(array):
+    return _kernels("elementwise").contiguous(array)
+
+
+def _contiguous_or_none(array):
+    return None if array is None else _contiguous(array)
+
+
 class CUDABackend(Backend):
     name = "cuda"
 
@@ -51,7 +67,7 @@ class CUDABackend(Backend):
         return cuda.to_device(np.asarray(array, order="C"))
 
     def to_numpy(self, array):
-        return array.copy_to_host()
+        return _kernels("elementwise").contiguous(array).copy_to_host()
 
     def zeros(self, shape, dtype):
         return _kernels("elementwise").full(tuple(shape), 0, dtype)
@@ -71,6 +87,9 @@ class CUDABackend(Backend):
         if not hasattr(src, "copy_to_host"):  # a Python or numpy scalar
             src = self.full((), src, dst.dtype)
         _kernels("elementwise").copy_into(layout.view_of(dst), layout.view_of(src))
+
+    def shares_memory(self, a, b) -> bool:
+        return _kernels("strided").may_share_memory(a, b)
 
     # --- elementwise ---------------------------------------------------------------------
     # Division by zero, log(0) and overflow follow IEEE rules (inf/nan), as on the CPU.
@@ -106,34 +125,39 @@ class CUDABackend(Backend):
 
     # --- reductions ----------------------------------------------------------------------
     def sum(self, a, axes, keepdims):
-        return _kernels("reduction").reduce("sum", a, tuple(axes), keepdims)
+        return _kernels("reduction").reduce("sum", _contiguous(a), tuple(axes), keepdims)
 
     def max(self, a, axes, keepdims):
-        return _kernels("reduction").reduce("max", a, tuple(axes), keepdims)
+        return _kernels("reduction").reduce("max", _contiguous(a), tuple(axes), keepdims)
 
     def min(self, a, axes, keepdims):
-        return _kernels("reduction").reduce("min", a, tuple(axes), keepdims)
+        return _kernels("reduction").reduce("min", _contiguous(a), tuple(axes), keepdims)
 
     def argmax(self, a, axis, keepdims):
-        return _kernels("reduction").arg_reduce("argmax", a, axis, keepdims)
+        return _kernels("reduction").arg_reduce("argmax", _contiguous(a), axis, keepdims)
 
     def argmin(self, a, axis, keepdims):
-        return _kernels("reduction").arg_reduce("argmin", a, axis, keepdims)
+        return _kernels("reduction").arg_reduce("argmin", _contiguous(a), axis, keepdims)
 
     # --- shape ---------------------------------------------------------------------------
+    # Views of ``a``: the same buffer with a new (offset, shape, strides), no kernel launch.
     def reshape(self, a, shape):
-        # Every array here is contiguous, so a reshape is always a view.
-        return a.reshape(tuple(shape))
+        if getattr(a, "storage_view", None) is None:  # a contiguous array of its own
+            return a.reshape(tuple(shape))
+        layout = _kernels("layout")
+        view = layout.view_of(a)
+        strides = layout.reshaped_strides(view.shape, view.strides, tuple(shape))
+        if strides is None:  # as numpy: a copy when no strides can show the new shape
+            return _kernels("elementwise").contiguous(a).reshape(tuple(shape))
+        return _view_array(layout.View(view.buffer, view.offset, tuple(shape), strides))
 
     def permute(self, a, axes):
         layout = _kernels("layout")
-        view = layout.permuted_view(layout.view_of(a), tuple(axes))
-        return _kernels("elementwise").materialize(view, a.dtype)
+        return _view_array(layout.permuted_view(layout.view_of(a), tuple(axes)))
 
     def broadcast_to(self, a, shape):
         layout = _kernels("layout")
-        view = layout.broadcast_view(layout.view_of(a), tuple(shape))
-        return _kernels("elementwise").materialize(view, a.dtype)
+        return _view_array(layout.broadcast_view(layout.view_of(a), tuple(shape)))
 
     def concatenate(self, arrays, axis):
         return _kernels("indexing").concatenate(list(arrays), axis)
@@ -149,43 +173,51 @@ class CUDABackend(Backend):
 
     # --- dense and convolution kernels ---------------------------------------------------
     def matmul(self, a, b):
-        return _kernels("dense").matmul(a, b)
+        return _kernels("dense").matmul(_contiguous(a), _contiguous(b))
 
     def linear(self, x, weight, bias, activation):
-        return _kernels("dense").linear(x, weight, bias, activation)
+        return _kernels("dense").linear(_contiguous(x), _contiguous(weight),
+                                        _contiguous_or_none(bias), activation)
 
     def conv2d(self, x, weight, bias, stride, padding, dilation, groups):
-        return _kernels("conv").conv2d(x, weight, bias, stride, padding, dilation, groups)
+        return _kernels("conv").conv2d(_contiguous(x), _contiguous(weight),
+                                       _contiguous_or_none(bias), stride, padding, dilation,
+                                       groups)
 
     def conv2d_backward_input(self, grad_out, weight, input_shape, stride, padding, dilation,
                               groups):
         return _kernels("conv").conv2d_backward_input(
-            grad_out, weight, input_shape, stride, padding, dilation, groups
+            _contiguous(grad_out), _contiguous(weight), input_shape, stride, padding, dilation,
+            groups
         )
 
     def conv2d_backward_weight(self, grad_out, x, weight_shape, stride, padding, dilation,
                                groups):
         return _kernels("conv").conv2d_backward_weight(
-            grad_out, x, weight_shape, stride, padding, dilation, groups
+            _contiguous(grad_out), _contiguous(x), weight_shape, stride, padding, dilation, groups
         )
 
     def max_pool2d(self, x, kernel_size, stride, padding):
-        return _kernels("pool").max_pool2d(x, kernel_size, stride, padding)
+        return _kernels("pool").max_pool2d(_contiguous(x), kernel_size, stride, padding)
 
     def max_pool2d_backward(self, grad_out, argmax, input_shape):
-        return _kernels("pool").max_pool2d_backward(grad_out, argmax, input_shape)
+        return _kernels("pool").max_pool2d_backward(_contiguous(grad_out), _contiguous(argmax),
+                                                    input_shape)
 
     def avg_pool2d(self, x, kernel_size, stride, padding, count_include_pad):
-        return _kernels("pool").avg_pool2d(x, kernel_size, stride, padding, count_include_pad)
+        return _kernels("pool").avg_pool2d(_contiguous(x), kernel_size, stride, padding,
+                                           count_include_pad)
 
     def avg_pool2d_backward(self, grad_out, input_shape, kernel_size, stride, padding,
                             count_include_pad):
         return _kernels("pool").avg_pool2d_backward(
-            grad_out, input_shape, kernel_size, stride, padding, count_include_pad
+            _contiguous(grad_out), input_shape, kernel_size, stride, padding, count_include_pad
         )
 
     def softmax_cross_entropy(self, logits, target):
-        return _kernels("loss").softmax_cross_entropy(logits, target)
+        return _kernels("loss").softmax_cross_entropy(_contiguous(logits), _contiguous(target))
 
     def softmax_cross_entropy_backward(self, probabilities, target, grad_loss):
-        return _kernels("loss").softmax_cross_entropy_backward(probabilities, target, grad_loss)
+        return _kernels("loss").softmax_cross_entropy_backward(
+            _contiguous(probabilities), _contiguous(target), _contiguous(grad_loss)
+        )

@@ -25,12 +25,14 @@ from minigrad.backend.cuda.layout import (
     View,
     broadcast_shapes,
     broadcast_view,
+    is_contiguous,
     kernel_shape,
     launch_1d,
     size_of,
     view_of,
 )
 from minigrad.backend.cuda.math_functions import MATH_UNARY
+from minigrad.backend.cuda.strided import may_share_memory
 
 # --- device functions: the arithmetic of one element ------------------------------------
 # The guards in log/sqrt/exp give the IEEE results a GPU gives (-inf, nan, inf) also in
@@ -310,15 +312,29 @@ def map_into(function, out: View, a: View) -> None:
 
 
 def copy_into(out: View, src: View) -> None:
-    """Write ``src`` (broadcast to ``out.shape``) into the view ``out``."""
+    """Write ``src`` (broadcast to ``out.shape``) into the view ``out``.
+
+    When both lie in one storage (``x[1:] = x[:-1]``, ``x.copy_(x.t())``) ``src`` is copied
+    first: the threads run in no fixed order, so some would read elements that others have
+    already overwritten. numpy does the same on the CPU."""
+    if may_share_memory(out.buffer, src.buffer):
+        src = view_of(materialize(src, out.buffer.dtype))
     map_into(_identity, out, broadcast_view(src, out.shape))
 
 
 def materialize(src: View, dtype):
     """A new contiguous array holding the values of a strided view."""
     out = empty(src.shape, dtype)
-    copy_into(view_of(out), src)
+    map_into(_identity, view_of(out), broadcast_view(src, out.shape))
     return out
+
+
+def contiguous(array):
+    """``array`` itself when the kernels can read it as one flat buffer, else a contiguous
+    copy (the dense, convolution, pooling, loss and reduction kernels need one)."""
+    if is_contiguous(array):
+        return array
+    return materialize(view_of(array), array.dtype)
 
 
 def astype(a, dtype):

@@ -2,9 +2,9 @@
 
 Basic indexing (ints, slices, ``None``, ``Ellipsis``) never needs the data to decide what
 to read: it only changes the view's offset, shape and strides (``basic_view`` works them
-out on the host, as numpy does), and one strided copy kernel then gathers the elements on
-the device. ``index_add`` with a basic index writes into the same view of a zero array -
-basic indices never repeat an element, so plain writes suffice.
+out on the host, as numpy does), so ``a[index]`` is a view of ``a``'s memory, no copy, and
+writing into it writes into ``a``. ``index_add`` with a basic index writes into the same view
+of a zero array - basic indices never repeat an element, so plain writes suffice.
 
 Advanced indexing (integer or boolean index arrays) is different: what to read depends on
 the index values, and a boolean mask even decides the result's shape. Here it **round-trips
@@ -19,8 +19,9 @@ from __future__ import annotations
 import numpy as np
 from numba import cuda
 
-from minigrad.backend.cuda.elementwise import copy_into, empty, full, materialize
+from minigrad.backend.cuda.elementwise import contiguous, copy_into, empty, full
 from minigrad.backend.cuda.layout import View, view_of
+from minigrad.backend.cuda.strided import as_array
 
 
 def _is_device_array(item) -> bool:
@@ -74,8 +75,12 @@ def basic_view(view: View, index: tuple) -> View:
     return View(view.buffer, offset, tuple(shape), tuple(strides))
 
 
+def _to_host(array):
+    return contiguous(array).copy_to_host()
+
+
 def _host_index(index: tuple) -> tuple:
-    return tuple(item.copy_to_host() if _is_device_array(item) else item for item in index)
+    return tuple(_to_host(item) if _is_device_array(item) else item for item in index)
 
 
 def _as_tuple(index) -> tuple:
@@ -91,17 +96,18 @@ def setitem(a, index, values) -> None:
     if is_basic(index):
         copy_into(basic_view(view_of(a), index), view_of(values))
         return
-    host = a.copy_to_host()
-    host[_host_index(index)] = values.copy_to_host()
-    a.copy_to_device(host)
+    host = _to_host(a)
+    host[_host_index(index)] = _to_host(values)
+    copy_into(view_of(a), view_of(cuda.to_device(host)))  # ``a`` may be a strided view
 
 
 def getitem(a, index):
-    """``a[index]`` with numpy semantics, as a new contiguous device array."""
+    """``a[index]`` with numpy semantics: a view of ``a`` for a basic index, else a new
+    contiguous device array."""
     index = _as_tuple(index)
     if is_basic(index):
-        return materialize(basic_view(view_of(a), index), a.dtype)
-    result = np.asarray(a.copy_to_host()[_host_index(index)], order="C")
+        return as_array(basic_view(view_of(a), index))
+    result = np.asarray(_to_host(a)[_host_index(index)], order="C")
     return cuda.to_device(result)
 
 
@@ -113,7 +119,7 @@ def index_add(shape, index, values, dtype):
         copy_into(basic_view(view_of(out), index), view_of(values))
         return out
     host = np.zeros(tuple(shape), dtype=dtype)
-    np.add.at(host, _host_index(index), values.copy_to_host())
+    np.add.at(host, _host_index(index), _to_host(values))
     return cuda.to_device(host)
 
 

@@ -1,7 +1,7 @@
 """Host-side bookkeeping for strided views of flat device buffers.
 
-Every array the CUDA backend creates is C-contiguous. A *view* of such an array - a
-transpose, a broadcast, a basic slice - is described without touching the data by four
+Every array the CUDA backend computes is C-contiguous. A *view* of such an array - a
+transpose, a broadcast, a basic slice, a reshape - is described without touching the data by four
 numbers per operand, exactly as numpy describes its own arrays:
 
     element (i0, i1, ..., ik) of the view lives at  buffer[offset + i0*s0 + i1*s1 + ... + ik*sk]
@@ -11,7 +11,8 @@ so every index along it reads the same element; permuting dimensions permutes th
 The elementwise kernels take (buffer, offset, strides) for each operand plus one common
 shape, so a single kernel handles broadcasting, transposes and slices alike.
 
-Nothing here imports Numba: this module is plain Python arithmetic on shapes.
+Nothing here imports Numba: this module is plain Python arithmetic on shapes (``strided.py``
+turns a View back into a device array that shares the buffer).
 """
 
 from __future__ import annotations
@@ -60,8 +61,54 @@ def flat(array):
 
 
 def view_of(array) -> View:
-    """The whole of a contiguous device array as a view."""
+    """The whole of a device array as a view: a view array (``strided.as_array``) carries
+    its own description; any other array the backend makes is contiguous."""
+    storage_view = getattr(array, "storage_view", None)
+    if storage_view is not None:
+        return storage_view
     return View(flat(array), 0, tuple(array.shape), contiguous_strides(tuple(array.shape)))
+
+
+def is_contiguous(array) -> bool:
+    """Whether the kernels may treat ``array`` as one flat buffer in C order."""
+    return getattr(array, "storage_view", None) is None or array.is_c_contiguous()
+
+
+def reshaped_strides(shape: tuple[int, ...], strides: tuple[int, ...],
+                     new_shape: tuple[int, ...]) -> tuple[int, ...] | None:
+    """Strides that show a strided view of ``shape`` as ``new_shape`` without copying, or
+    None when no strides can (numpy's and PyTorch's rule, so a device reshape is a view in
+    exactly the cases where a CPU reshape is one).
+
+    Walking the dimensions from the last: old dimensions that are laid out back to back
+    (``stride[d - 1] == shape[d] * stride[d]``) form one chunk that behaves like a single
+    contiguous run; the new dimensions must split each chunk exactly, and inside a chunk
+    their strides are products of the extents after them times the chunk's last stride.
+    """
+    if math.prod(shape) == 0 or not shape:
+        return contiguous_strides(new_shape)
+    new_strides = [0] * len(new_shape)
+    new_dim = len(new_shape) - 1
+    chunk_stride = strides[-1]
+    chunk_size = new_size = 1
+    for dim in range(len(shape) - 1, -1, -1):
+        chunk_size *= shape[dim]
+        chunk_ends = dim == 0 or (shape[dim - 1] != 1
+                                  and strides[dim - 1] != chunk_size * chunk_stride)
+        if not chunk_ends:
+            continue
+        while new_dim >= 0 and (new_size < chunk_size or new_shape[new_dim] == 1):
+            new_strides[new_dim] = new_size * chunk_stride
+            new_size *= new_shape[new_dim]
+            new_dim -= 1
+        if new_size != chunk_size:
+            return None
+        if dim > 0:
+            chunk_stride = strides[dim - 1]
+            chunk_size = new_size = 1
+    if new_dim != -1:
+        return None
+    return tuple(new_strides)
 
 
 def broadcast_view(view: View, shape: tuple[int, ...]) -> View:
