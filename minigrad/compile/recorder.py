@@ -42,7 +42,9 @@ from minigrad.backend import _BACKENDS, Backend
 # Source files whose frames are "the library" for the guard that tells a user's .item()
 # from minigrad's own input checks.
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(minigrad.__file__))
-_TENSOR_FILE = os.path.join(_PACKAGE_DIR, "tensor.py")
+# Frames in these files only pass a read on to Python (t.numpy(), print(t)): the read
+# belongs to whoever called them.
+_READ_FILES = (os.path.join(_PACKAGE_DIR, "tensor.py"), os.path.join(_PACKAGE_DIR, "printing.py"))
 _COMPILE_DIR = os.path.dirname(os.path.abspath(__file__))
 
 
@@ -272,7 +274,7 @@ class Recorder:
         frame = sys._getframe(2)
         while frame is not None:
             filename = os.path.abspath(frame.f_code.co_filename)
-            if filename == _TENSOR_FILE or filename.startswith(_COMPILE_DIR):
+            if filename in _READ_FILES or filename.startswith(_COMPILE_DIR):
                 frame = frame.f_back
                 continue
             if filename.startswith(_PACKAGE_DIR):
