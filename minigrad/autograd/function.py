@@ -25,7 +25,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 
 from minigrad.autograd.grad_mode import _GradMode
-from minigrad.autograd.version_counter import check_saved_version, version_of
+from minigrad.autograd.version_counter import check_saved_version
 from minigrad.autograd.views import link_view, refresh_view
 
 
@@ -49,12 +49,14 @@ def module_scope(module):
 def _saved_version(tensor, position: int) -> int:
     if tensor is None:
         return 0
-    if not hasattr(tensor, "_version_counter"):
+    try:
+        counter = tensor._version_counter
+    except AttributeError:
         raise TypeError(
             f"save_for_backward can only save tensors (or None), but argument {position} is "
             f"of type {type(tensor).__name__}; keep other values as ctx attributes"
-        )
-    return version_of(tensor)
+        ) from None
+    return 0 if counter is None else counter.value  # as version_of, without a second call
 
 
 def _tensor_class():
@@ -198,32 +200,42 @@ class Function:
 
     @classmethod
     def apply(cls, *args, **kwargs):
-        """Run ``forward`` and, if any input requires a gradient, record the node."""
+        """Run ``forward`` and, if any input requires a gradient, record the node.
+
+        This runs for every op, also inside backward formulas, so it does only what is
+        needed: with recording off it just calls ``forward``; otherwise one pass over the
+        arguments finds whether any input requires a gradient, and only then are the node's
+        edges built.
+        """
         state = _GradMode  # this thread's grad mode, looked up once
-        if not state.enabled:
-            output = cls.forward(cls(), *args, **kwargs)
-            if cls._creates_view:
-                link_view(output, args[0], cls, args[1:])
-            return output
-        Tensor = _TENSOR or _tensor_class()
-        needs_input_grad = []
+        if state.enabled:
+            Tensor = _TENSOR or _tensor_class()
+            needs_input_grad = []
+            for arg in args:
+                if isinstance(arg, Tensor):
+                    view = arg._view
+                    if view is not None and view.base.grad_fn is not view.base_grad_fn:
+                        refresh_view(arg)  # its base was changed in place since
+                    needs_input_grad.append(arg.requires_grad)
+                else:
+                    needs_input_grad.append(False)
+            if True in needs_input_grad:
+                return cls._record(state, Tensor, needs_input_grad, args, kwargs)
+        output = cls.forward(cls(), *args, **kwargs)
+        if cls._creates_view:
+            link_view(output, args[0], cls, args[1:])
+        return output
+
+    @classmethod
+    def _record(cls, state, Tensor, needs_input_grad: list, args: tuple, kwargs: dict):
+        """``apply`` when an input requires a gradient: run forward and link its output to
+        a new node."""
         positions = []
-        edges = []
+        edges = []  # read before forward: the nodes that made the inputs' values
         for position, arg in enumerate(args):
             if isinstance(arg, Tensor):
-                if arg._view is not None and arg._view.base.grad_fn is not arg._view.base_grad_fn:
-                    refresh_view(arg)  # its base was changed in place since
                 positions.append(position)
-                needs_input_grad.append(arg.requires_grad)
                 edges.append(arg.grad_fn or (arg if arg.requires_grad else None))
-            else:
-                needs_input_grad.append(False)
-        if True not in needs_input_grad:
-            output = cls.forward(cls(), *args, **kwargs)
-            if cls._creates_view:
-                link_view(output, args[0], cls, args[1:])
-            return output
-
         ctx = cls()
         # Known before forward, as in PyTorch: forward may save only what the wanted
         # gradients will read.

@@ -124,10 +124,10 @@ def sum_to_shape(gradient, shape: tuple):
     2 * 4 times, so its gradient is the sum over the new leading axis and over the axis
     where it had size 1. Written with Tensor ops, so it is itself differentiable.
     """
-    if gradient.shape == shape:
+    grad_shape = gradient._data.shape
+    if grad_shape == shape:  # no broadcasting happened: the common case
         return gradient
-    leading = gradient.ndim - len(shape)
-    grad_shape = gradient.shape
+    leading = len(grad_shape) - len(shape)
     axes = tuple(range(leading)) + tuple(
         leading + i for i, size in enumerate(shape) if size == 1 and grad_shape[leading + i] != 1
     )
