@@ -22,41 +22,46 @@ input requires a gradient, links the result to the node so that ``backward`` can
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
 from minigrad.autograd.grad_mode import _GradMode
 from minigrad.autograd.version_counter import check_saved_version
 from minigrad.autograd.views import link_view, refresh_view
 
 
-@contextmanager
-def module_scope(module):
-    """Record ``module`` as the caller of every op run inside the block (in this thread).
+class _ModuleScope:
+    """Record ``module`` as the caller of every op run inside the ``with`` block (in this
+    thread).
 
     The nn.Modules being called right now, outermost first, are kept with the thread's grad
     mode. Graph drawings use them to group the nodes each module created; nothing in the
-    engine depends on them.
+    engine depends on them. (A small class rather than a ``@contextmanager`` generator:
+    every module call enters one, and a generator costs several times more.)
     """
-    state = _GradMode
-    previous = state.module_stack
-    state.module_stack = (*previous, module)
-    try:
-        yield
-    finally:
-        state.module_stack = previous
+
+    __slots__ = ("module", "previous")
+
+    def __init__(self, module) -> None:
+        self.module = module
+
+    def __enter__(self) -> None:
+        state = _GradMode
+        self.previous = state.module_stack
+        state.module_stack = (*self.previous, self.module)
+
+    def __exit__(self, *exc_info) -> None:
+        _GradMode.module_stack = self.previous
 
 
-def _saved_version(tensor, position: int) -> int:
-    if tensor is None:
-        return 0
-    try:
-        counter = tensor._version_counter
-    except AttributeError:
-        raise TypeError(
-            f"save_for_backward can only save tensors (or None), but argument {position} is "
-            f"of type {type(tensor).__name__}; keep other values as ctx attributes"
-        ) from None
-    return 0 if counter is None else counter.value  # as version_of, without a second call
+module_scope = _ModuleScope
+
+
+def _not_a_tensor_error(values: tuple) -> TypeError:
+    """The error for ``save_for_backward`` given something other than tensors or None."""
+    position, value = next((i, v) for i, v in enumerate(values)
+                           if v is not None and not hasattr(v, "_version_counter"))
+    return TypeError(
+        f"save_for_backward can only save tensors (or None), but argument {position} is of "
+        f"type {type(value).__name__}; keep other values as ctx attributes"
+    )
 
 
 def _tensor_class():
@@ -141,7 +146,14 @@ class Function:
         versions are noted, so that ``saved_tensors`` can refuse ones changed in place."""
         self._saved = tensors
         if self.needs_input_grad:  # only a recorded node's backward will read them
-            self._saved_versions = tuple([_saved_version(t, i) for i, t in enumerate(tensors)])
+            # version_of(t) for each tensor, written out: this runs for most ops
+            try:
+                self._saved_versions = tuple([
+                    0 if t is None or t._version_counter is None else t._version_counter.value
+                    for t in tensors
+                ])
+            except AttributeError:
+                raise _not_a_tensor_error(tensors) from None
 
     @property
     def saved_tensors(self) -> tuple:
@@ -151,7 +163,8 @@ class Function:
                 "pass. Call backward(retain_graph=True) the first time to backpropagate twice."
             )
         for tensor, version in zip(self._saved, self._saved_versions, strict=True):
-            if tensor is not None:
+            # A tensor without a counter was never written in place: still at version 0.
+            if tensor is not None and tensor._version_counter is not None:
                 check_saved_version(tensor, version)
         return self._saved
 

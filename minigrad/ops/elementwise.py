@@ -291,7 +291,10 @@ def _operands(a, b, op_name: str):
 
 
 def _binary(function, a, b, op_name: str):
-    a, b = _operands(a, b, op_name)
+    # Two tensors of one class, device, dtype and shape (most calls) need no preparation.
+    if (b.__class__ is not a.__class__ or b.device != a.device or b.dtype is not a.dtype
+            or b._data.shape != a._data.shape):
+        a, b = _operands(a, b, op_name)
     return function.apply(a, b)
 
 
