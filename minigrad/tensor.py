@@ -146,14 +146,6 @@ class Tensor:
         tensor._view = None
         return tensor
 
-    @staticmethod
-    def _constant(value, dtype: dtypes.DType, device: str) -> Tensor:
-        """A 0-d tensor holding a Python number, for ``x * 2`` and friends."""
-        array = np.asarray(value, dtype=dtype.numpy)
-        if device != "cpu":
-            array = get_backend(device).from_numpy(array)
-        return Tensor._from_array(array, device)
-
     def _alias(self) -> Tensor:
         """A new tensor object sharing this one's array (a fresh graph output)."""
         alias = Tensor._from_array(self._data, self.device)
@@ -425,7 +417,8 @@ class Tensor:
             if operand.dtype is not self.dtype:
                 inplace.check_result_dtype(self, operand, name)
                 operand = operand.to(dtype=self.dtype)
-            if broadcast_shape(self.shape, operand.shape, name) != self.shape:
+            if (operand._data.shape != self._data.shape
+                    and broadcast_shape(self.shape, operand.shape, name) != self.shape):
                 raise RuntimeError(
                     f"{name}: output with shape {list(self.shape)} doesn't match the broadcast "
                     f"shape {list(broadcast_shape(self.shape, operand.shape, name))}; an "

@@ -223,32 +223,35 @@ class Function:
         state = _GradMode  # this thread's grad mode, looked up once
         if state.enabled:
             Tensor = _TENSOR or _tensor_class()
-            needs_input_grad = []
+            record = False
             for arg in args:
                 if isinstance(arg, Tensor):
                     view = arg._view
                     if view is not None and view.base.grad_fn is not view.base_grad_fn:
                         refresh_view(arg)  # its base was changed in place since
-                    needs_input_grad.append(arg.requires_grad)
-                else:
-                    needs_input_grad.append(False)
-            if True in needs_input_grad:
-                return cls._record(state, Tensor, needs_input_grad, args, kwargs)
+                    if arg.requires_grad:
+                        record = True
+            if record:
+                return cls._record(state, Tensor, args, kwargs)
         output = cls.forward(cls(), *args, **kwargs)
         if cls._creates_view:
             link_view(output, args[0], cls, args[1:])
         return output
 
     @classmethod
-    def _record(cls, state, Tensor, needs_input_grad: list, args: tuple, kwargs: dict):
+    def _record(cls, state, Tensor, args: tuple, kwargs: dict):
         """``apply`` when an input requires a gradient: run forward and link its output to
         a new node."""
+        needs_input_grad = []
         positions = []
         edges = []  # read before forward: the nodes that made the inputs' values
         for position, arg in enumerate(args):
             if isinstance(arg, Tensor):
+                needs_input_grad.append(arg.requires_grad)
                 positions.append(position)
                 edges.append(arg.grad_fn or (arg if arg.requires_grad else None))
+            else:
+                needs_input_grad.append(False)
         ctx = cls()
         # Known before forward, as in PyTorch: forward may save only what the wanted
         # gradients will read.
