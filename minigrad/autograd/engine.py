@@ -196,4 +196,6 @@ def _deliver_to_leaf(leaf, gradient, wanted_leaves, captured, create_graph: bool
     else:
         # A copy: the same gradient tensor may reach several leaves (a + b sends one tensor
         # to both), and an in-place change to one leaf's .grad must not change another's.
-        leaf.grad = gradient.detach().clone()
+        # (Copied straight from the array: a detach().clone() would make two tensors and
+        # a graph node for every parameter in every step.)
+        leaf.grad = gradient._wrap(gradient.backend.copy(gradient._data))

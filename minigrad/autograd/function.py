@@ -244,11 +244,13 @@ class Function:
         a new node."""
         needs_input_grad = []
         positions = []
+        inputs = []
         edges = []  # read before forward: the nodes that made the inputs' values
         for position, arg in enumerate(args):
             if isinstance(arg, Tensor):
                 needs_input_grad.append(arg.requires_grad)
                 positions.append(position)
+                inputs.append(arg)
                 edges.append(arg.grad_fn or (arg if arg.requires_grad else None))
             else:
                 needs_input_grad.append(False)
@@ -268,7 +270,7 @@ class Function:
         if not output.dtype.is_floating_point:
             return output  # integer and bool results never require grad, as in PyTorch
         ctx._input_positions = tuple(positions)
-        ctx.inputs = tuple([args[i] for i in positions])
+        ctx.inputs = tuple(inputs)
         ctx._input_edges = tuple(edges)
         if state.module_stack:
             ctx.module_stack = state.module_stack
