@@ -47,8 +47,9 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     Returns (*, out).
     """
     check_tensor_args("linear", input, weight, bias)
-    # the arrays' plain shape tuples: cheaper to read than Tensor.shape on every layer call
-    input_shape, weight_shape = input._data.shape, weight._data.shape
+    # the arrays' shapes as plain tuples: cheaper to read than Tensor.shape on every layer
+    # call (tuple(): a device array's shape need not support negative indices)
+    input_shape, weight_shape = tuple(input._data.shape), tuple(weight._data.shape)
     if len(weight_shape) != 2:
         raise ValueError(f"linear: weight must be (out_features, in_features); got {weight.shape}")
     if len(input_shape) < 1 or input_shape[-1] != weight_shape[1]:
