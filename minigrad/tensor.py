@@ -61,6 +61,7 @@ def _host_array(data, dtype: dtypes.DType | None) -> np.ndarray:
 
 
 _DTYPE_OF = {dtype.numpy: dtype for dtype in dtypes.ALL_DTYPES}
+_new_tensor = object.__new__  # a Tensor without running __init__ (the ops fill it in)
 
 
 def _names_a_dtype(value) -> bool:
@@ -102,7 +103,7 @@ class Tensor:
         self.dtype = dtypes.from_numpy_dtype(array.dtype)
         self.grad = None
         self.grad_fn = None
-        self._hooks = []
+        self._hooks = ()  # a list once a hook is registered
         self._version_counter = None
         self._view = None
         self.requires_grad = False
@@ -112,7 +113,7 @@ class Tensor:
     @classmethod
     def _from_array(cls, array, device: str, requires_grad: bool = False) -> Tensor:
         """Wrap a backend array without copying (the fast path every op uses)."""
-        tensor = object.__new__(Tensor)
+        tensor = _new_tensor(Tensor)
         tensor._data = array
         tensor.backend = _BACKENDS.get(device) or get_backend(device)
         tensor.device = _DEVICES[device]
@@ -120,18 +121,30 @@ class Tensor:
         tensor.requires_grad = requires_grad
         tensor.grad = None
         tensor.grad_fn = None
-        tensor._hooks = []
+        tensor._hooks = ()
         tensor._version_counter = None
         tensor._view = None
         return tensor
 
-    @staticmethod
-    def _constant(value, dtype: dtypes.DType, device: str) -> Tensor:
-        """A 0-d tensor holding a Python number, for ``x * 2`` and friends."""
-        array = np.asarray(value, dtype=dtype.numpy)
-        if device != "cpu":
-            array = get_backend(device).from_numpy(array)
-        return Tensor._from_array(array, device)
+    def _wrap(self, array) -> Tensor:
+        """A new tensor holding ``array``, an op's result computed on this tensor's device.
+
+        ``_from_array`` for the ops' hot path: the backend and device are this tensor's, so
+        only the dtype is looked up. Making the result tensor is a large part of what a
+        small op costs, hence no other work here.
+        """
+        tensor = _new_tensor(Tensor)
+        tensor._data = array
+        tensor.backend = self.backend
+        tensor.device = self.device
+        tensor.dtype = _DTYPE_OF.get(array.dtype) or dtypes.from_numpy_dtype(array.dtype)
+        tensor.requires_grad = False
+        tensor.grad = None
+        tensor.grad_fn = None
+        tensor._hooks = ()
+        tensor._version_counter = None
+        tensor._view = None
+        return tensor
 
     def _alias(self) -> Tensor:
         """A new tensor object sharing this one's array (a fresh graph output)."""
@@ -325,6 +338,8 @@ class Tensor:
         if not self.requires_grad:
             raise RuntimeError("cannot register a hook on a tensor that does not require grad")
         if self.grad_fn is None:
+            if not isinstance(self._hooks, list):
+                self._hooks = []
             hooks = self._hooks
         else:
             if not isinstance(self.grad_fn._output_hooks, list):
@@ -402,7 +417,8 @@ class Tensor:
             if operand.dtype is not self.dtype:
                 inplace.check_result_dtype(self, operand, name)
                 operand = operand.to(dtype=self.dtype)
-            if broadcast_shape(self.shape, operand.shape, name) != self.shape:
+            if (operand._data.shape != self._data.shape
+                    and broadcast_shape(self.shape, operand.shape, name) != self.shape):
                 raise RuntimeError(
                     f"{name}: output with shape {list(self.shape)} doesn't match the broadcast "
                     f"shape {list(broadcast_shape(self.shape, operand.shape, name))}; an "

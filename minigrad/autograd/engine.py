@@ -116,23 +116,22 @@ def run_backward(outputs, grad_outputs, retain_graph: bool, create_graph: bool,
                     "node's buffers were freed by the first backward pass. Call "
                     "backward(retain_graph=True) the first time to backpropagate twice."
                 )
-            for hook in node._output_hooks:
-                result = hook(gradient)
-                if result is not None:
-                    gradient = result
+            if node._output_hooks:
+                gradient = _run_hooks(node._output_hooks, gradient)
             if wanted_nodes is not None and node in wanted_nodes:
                 captured[id(wanted_nodes[node])] = gradient
             input_gradients = node.backward(node, gradient)
-            if not isinstance(input_gradients, tuple):
+            if input_gradients.__class__ is not tuple:
                 input_gradients = (input_gradients,)
+            returned = len(input_gradients)
             for position, parent, edge in zip(node._input_positions, node.inputs,
                                               node._input_edges, strict=True):
                 if edge is None:  # the input did not require grad when the node was made
                     continue
-                if position >= len(input_gradients):
+                if position >= returned:
                     raise RuntimeError(
-                        f"{node.name}.backward returned {len(input_gradients)} gradients but "
-                        f"forward took at least {position + 1} inputs"
+                        f"{node.name}.backward returned {returned} gradients but forward took "
+                        f"at least {position + 1} inputs"
                     )
                 parent_gradient = input_gradients[position]
                 if parent_gradient is None:
@@ -160,6 +159,15 @@ def run_backward(outputs, grad_outputs, retain_graph: bool, create_graph: bool,
     return tuple(captured.get(id(t)) for t in inputs)
 
 
+def _run_hooks(hooks, gradient):
+    """Call each hook on the gradient; a hook that returns a tensor replaces it."""
+    for hook in hooks:
+        result = hook(gradient)
+        if result is not None:
+            gradient = result
+    return gradient
+
+
 def _add_leaf_gradient(leaf_gradients: dict, leaf, gradient) -> None:
     if not leaf.requires_grad:
         return
@@ -175,10 +183,7 @@ def _deliver_to_leaf(leaf, gradient, wanted_leaves, captured, create_graph: bool
     (grad, where ``wanted_leaves`` holds the ids of the leaves asked for)."""
     if not leaf.requires_grad:
         return
-    for hook in leaf._hooks:
-        result = hook(gradient)
-        if result is not None:
-            gradient = result
+    gradient = _run_hooks(leaf._hooks, gradient)
     if wanted_leaves is not None:
         key = id(leaf)
         if key in wanted_leaves:
@@ -191,4 +196,6 @@ def _deliver_to_leaf(leaf, gradient, wanted_leaves, captured, create_graph: bool
     else:
         # A copy: the same gradient tensor may reach several leaves (a + b sends one tensor
         # to both), and an in-place change to one leaf's .grad must not change another's.
-        leaf.grad = gradient.detach().clone()
+        # (Copied straight from the array: a detach().clone() would make two tensors and
+        # a graph node for every parameter in every step.)
+        leaf.grad = gradient._wrap(gradient.backend.copy(gradient._data))

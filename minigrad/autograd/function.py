@@ -22,39 +22,46 @@ input requires a gradient, links the result to the node so that ``backward`` can
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
 from minigrad.autograd.grad_mode import _GradMode
-from minigrad.autograd.version_counter import check_saved_version, version_of
+from minigrad.autograd.version_counter import check_saved_version
 from minigrad.autograd.views import link_view, refresh_view
 
 
-@contextmanager
-def module_scope(module):
-    """Record ``module`` as the caller of every op run inside the block (in this thread).
+class _ModuleScope:
+    """Record ``module`` as the caller of every op run inside the ``with`` block (in this
+    thread).
 
     The nn.Modules being called right now, outermost first, are kept with the thread's grad
     mode. Graph drawings use them to group the nodes each module created; nothing in the
-    engine depends on them.
+    engine depends on them. (A small class rather than a ``@contextmanager`` generator:
+    every module call enters one, and a generator costs several times more.)
     """
-    state = _GradMode
-    previous = state.module_stack
-    state.module_stack = (*previous, module)
-    try:
-        yield
-    finally:
-        state.module_stack = previous
+
+    __slots__ = ("module", "previous")
+
+    def __init__(self, module) -> None:
+        self.module = module
+
+    def __enter__(self) -> None:
+        state = _GradMode
+        self.previous = state.module_stack
+        state.module_stack = (*self.previous, self.module)
+
+    def __exit__(self, *exc_info) -> None:
+        _GradMode.module_stack = self.previous
 
 
-def _saved_version(tensor, position: int) -> int:
-    if tensor is None:
-        return 0
-    if not hasattr(tensor, "_version_counter"):
-        raise TypeError(
-            f"save_for_backward can only save tensors (or None), but argument {position} is "
-            f"of type {type(tensor).__name__}; keep other values as ctx attributes"
-        )
-    return version_of(tensor)
+module_scope = _ModuleScope
+
+
+def _not_a_tensor_error(values: tuple) -> TypeError:
+    """The error for ``save_for_backward`` given something other than tensors or None."""
+    position, value = next((i, v) for i, v in enumerate(values)
+                           if v is not None and not hasattr(v, "_version_counter"))
+    return TypeError(
+        f"save_for_backward can only save tensors (or None), but argument {position} is of "
+        f"type {type(value).__name__}; keep other values as ctx attributes"
+    )
 
 
 def _tensor_class():
@@ -139,7 +146,14 @@ class Function:
         versions are noted, so that ``saved_tensors`` can refuse ones changed in place."""
         self._saved = tensors
         if self.needs_input_grad:  # only a recorded node's backward will read them
-            self._saved_versions = tuple([_saved_version(t, i) for i, t in enumerate(tensors)])
+            # version_of(t) for each tensor, written out: this runs for most ops
+            try:
+                self._saved_versions = tuple([
+                    0 if t is None or t._version_counter is None else t._version_counter.value
+                    for t in tensors
+                ])
+            except AttributeError:
+                raise _not_a_tensor_error(tensors) from None
 
     @property
     def saved_tensors(self) -> tuple:
@@ -149,7 +163,8 @@ class Function:
                 "pass. Call backward(retain_graph=True) the first time to backpropagate twice."
             )
         for tensor, version in zip(self._saved, self._saved_versions, strict=True):
-            if tensor is not None:
+            # A tensor without a counter was never written in place: still at version 0.
+            if tensor is not None and tensor._version_counter is not None:
                 check_saved_version(tensor, version)
         return self._saved
 
@@ -198,32 +213,47 @@ class Function:
 
     @classmethod
     def apply(cls, *args, **kwargs):
-        """Run ``forward`` and, if any input requires a gradient, record the node."""
+        """Run ``forward`` and, if any input requires a gradient, record the node.
+
+        This runs for every op, also inside backward formulas, so it does only what is
+        needed: with recording off it just calls ``forward``; otherwise one pass over the
+        arguments finds whether any input requires a gradient, and only then are the node's
+        edges built.
+        """
         state = _GradMode  # this thread's grad mode, looked up once
-        if not state.enabled:
-            output = cls.forward(cls(), *args, **kwargs)
-            if cls._creates_view:
-                link_view(output, args[0], cls, args[1:])
-            return output
-        Tensor = _TENSOR or _tensor_class()
+        if state.enabled:
+            Tensor = _TENSOR or _tensor_class()
+            record = False
+            for arg in args:
+                if isinstance(arg, Tensor):
+                    view = arg._view
+                    if view is not None and view.base.grad_fn is not view.base_grad_fn:
+                        refresh_view(arg)  # its base was changed in place since
+                    if arg.requires_grad:
+                        record = True
+            if record:
+                return cls._record(state, Tensor, args, kwargs)
+        output = cls.forward(cls(), *args, **kwargs)
+        if cls._creates_view:
+            link_view(output, args[0], cls, args[1:])
+        return output
+
+    @classmethod
+    def _record(cls, state, Tensor, args: tuple, kwargs: dict):
+        """``apply`` when an input requires a gradient: run forward and link its output to
+        a new node."""
         needs_input_grad = []
         positions = []
-        edges = []
+        inputs = []
+        edges = []  # read before forward: the nodes that made the inputs' values
         for position, arg in enumerate(args):
             if isinstance(arg, Tensor):
-                if arg._view is not None and arg._view.base.grad_fn is not arg._view.base_grad_fn:
-                    refresh_view(arg)  # its base was changed in place since
-                positions.append(position)
                 needs_input_grad.append(arg.requires_grad)
+                positions.append(position)
+                inputs.append(arg)
                 edges.append(arg.grad_fn or (arg if arg.requires_grad else None))
             else:
                 needs_input_grad.append(False)
-        if True not in needs_input_grad:
-            output = cls.forward(cls(), *args, **kwargs)
-            if cls._creates_view:
-                link_view(output, args[0], cls, args[1:])
-            return output
-
         ctx = cls()
         # Known before forward, as in PyTorch: forward may save only what the wanted
         # gradients will read.
@@ -240,7 +270,7 @@ class Function:
         if not output.dtype.is_floating_point:
             return output  # integer and bool results never require grad, as in PyTorch
         ctx._input_positions = tuple(positions)
-        ctx.inputs = tuple([args[i] for i in positions])
+        ctx.inputs = tuple(inputs)
         ctx._input_edges = tuple(edges)
         if state.module_stack:
             ctx.module_stack = state.module_stack

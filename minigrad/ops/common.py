@@ -45,7 +45,10 @@ def _constant_like(value, like, is_fraction: bool):
     dtype = like.dtype
     if is_fraction and not dtype.is_floating_point:
         dtype = dtypes.float32
-    return like._constant(value, dtype, like.device)
+    array = np.asarray(value, dtype=dtype.numpy)
+    if like.device != "cpu":
+        array = like.backend.from_numpy(array)
+    return like._wrap(array)
 
 
 def promote_pair(a, b, op_name: str, mix_floats: bool = True):
@@ -93,7 +96,9 @@ def broadcast_shape(shape_a: tuple, shape_b: tuple, op_name: str) -> tuple:
 def normalize_dim(dim: int, ndim: int) -> int:
     """A dim in ``[-ndim, ndim)`` as a non-negative index (0-d tensors accept 0 and -1)."""
     size = max(ndim, 1)
-    if not isinstance(dim, numbers.Integral):
+    # an int is checked first: isinstance against the numbers ABCs is slow, and dims are
+    # normalized on every reduction and permute
+    if dim.__class__ is not int and not isinstance(dim, numbers.Integral):
         raise TypeError(f"dim must be an int, got {type(dim).__name__}")
     if not -size <= dim < size:
         raise IndexError(
@@ -107,7 +112,7 @@ def normalize_dims(dim, ndim: int) -> tuple[int, ...]:
     """``dim`` (None, an int or a sequence of ints) as a sorted tuple of axes."""
     if dim is None:
         return tuple(range(ndim))
-    if isinstance(dim, numbers.Integral):
+    if dim.__class__ is int or isinstance(dim, numbers.Integral):
         dims = (dim,)
     else:
         dims = tuple(dim)
@@ -124,10 +129,10 @@ def sum_to_shape(gradient, shape: tuple):
     2 * 4 times, so its gradient is the sum over the new leading axis and over the axis
     where it had size 1. Written with Tensor ops, so it is itself differentiable.
     """
-    if gradient.shape == shape:
+    grad_shape = gradient._data.shape
+    if grad_shape == shape:  # no broadcasting happened: the common case
         return gradient
-    leading = gradient.ndim - len(shape)
-    grad_shape = gradient.shape
+    leading = len(grad_shape) - len(shape)
     axes = tuple(range(leading)) + tuple(
         leading + i for i, size in enumerate(shape) if size == 1 and grad_shape[leading + i] != 1
     )

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from minigrad.autograd.function import Function
 from minigrad.ops.conv import check_tensor_args
+from minigrad.ops.linalg import MatMul
 from minigrad.tensor import Tensor
 
 
@@ -30,8 +31,10 @@ class Linear(Function):
     @staticmethod
     def backward(ctx, grad):
         x, weight = ctx.saved_tensors
-        grad_x = grad @ weight if ctx.needs_input_grad[0] else None
-        grad_weight = grad.T @ x if ctx.needs_input_grad[1] else None
+        # grad @ weight and grad.T @ x: the shapes are known to fit, so the products go
+        # straight to the MatMul node, without matmul()'s argument checks
+        grad_x = MatMul.apply(grad, weight) if ctx.needs_input_grad[0] else None
+        grad_weight = MatMul.apply(grad.T, x) if ctx.needs_input_grad[1] else None
         grad_bias = grad.sum(dim=0) if ctx.needs_input_grad[2] else None
         return grad_x, grad_weight, grad_bias
 
@@ -44,19 +47,22 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     Returns (*, out).
     """
     check_tensor_args("linear", input, weight, bias)
-    if weight.ndim != 2:
+    # the arrays' shapes as plain tuples: cheaper to read than Tensor.shape on every layer
+    # call (tuple(): a device array's shape need not support negative indices)
+    input_shape, weight_shape = tuple(input._data.shape), tuple(weight._data.shape)
+    if len(weight_shape) != 2:
         raise ValueError(f"linear: weight must be (out_features, in_features); got {weight.shape}")
-    if input.ndim < 1 or input.shape[-1] != weight.shape[1]:
+    if len(input_shape) < 1 or input_shape[-1] != weight_shape[1]:
         raise ValueError(
-            f"linear: input {input.shape} must end in in_features={weight.shape[1]} to match "
+            f"linear: input {input.shape} must end in in_features={weight_shape[1]} to match "
             f"weight {weight.shape}"
         )
-    if bias is not None and bias.shape != (weight.shape[0],):
+    if bias is not None and bias._data.shape != (weight_shape[0],):
         raise ValueError(
-            f"linear: bias must have shape ({weight.shape[0]},) for weight {weight.shape}; got "
+            f"linear: bias must have shape ({weight_shape[0]},) for weight {weight.shape}; got "
             f"{bias.shape}"
         )
-    if input.ndim == 2:
+    if len(input_shape) == 2:
         return Linear.apply(input, weight, bias)
     leading = input.shape[:-1]
     out = Linear.apply(input.reshape(-1, weight.shape[1]), weight, bias)

@@ -12,22 +12,20 @@ from minigrad.autograd.function import Function
 from minigrad.ops.common import as_operand, broadcast_shape, promote_pair, sum_to_shape
 
 
-def _wrap(like, array):
-    return like._from_array(array, like.device)
-
-
 class Add(Function):
     """z = a + b;  dz/da = 1, dz/db = 1."""
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.shapes = (a.shape, b.shape)
-        return _wrap(a, a.backend.add(a._data, b._data))
+        ctx.shapes = (a._data.shape, b._data.shape)
+        return a._wrap(a.backend.add(a._data, b._data))
 
     @staticmethod
     def backward(ctx, grad):
         shape_a, shape_b = ctx.shapes
-        return sum_to_shape(grad, shape_a), sum_to_shape(grad, shape_b)
+        needs_a, needs_b = ctx.needs_input_grad
+        return (sum_to_shape(grad, shape_a) if needs_a else None,
+                sum_to_shape(grad, shape_b) if needs_b else None)
 
 
 class Sub(Function):
@@ -35,14 +33,15 @@ class Sub(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.shapes = (a.shape, b.shape)
-        return _wrap(a, a.backend.sub(a._data, b._data))
+        ctx.shapes = (a._data.shape, b._data.shape)
+        return a._wrap(a.backend.sub(a._data, b._data))
 
     @staticmethod
     def backward(ctx, grad):
         shape_a, shape_b = ctx.shapes
-        grad_b = sum_to_shape(-grad, shape_b) if ctx.needs_input_grad[1] else None
-        return sum_to_shape(grad, shape_a), grad_b
+        needs_a, needs_b = ctx.needs_input_grad
+        return (sum_to_shape(grad, shape_a) if needs_a else None,
+                sum_to_shape(-grad, shape_b) if needs_b else None)
 
 
 class Mul(Function):
@@ -53,9 +52,9 @@ class Mul(Function):
         # Each gradient reads the other operand: save only what a wanted gradient reads
         # (then an operand whose gradient is not needed may change in place, as in PyTorch).
         needs_a, needs_b = ctx.needs_input_grad or (False, False)
-        ctx.shapes = (a.shape, b.shape)
+        ctx.shapes = (a._data.shape, b._data.shape)
         ctx.save_for_backward(a if needs_b else None, b if needs_a else None)
-        return _wrap(a, a.backend.mul(a._data, b._data))
+        return a._wrap(a.backend.mul(a._data, b._data))
 
     @staticmethod
     def backward(ctx, grad):
@@ -72,9 +71,9 @@ class Div(Function):
     @staticmethod
     def forward(ctx, a, b):
         needs_b = (ctx.needs_input_grad or (False, False))[1]
-        ctx.shapes = (a.shape, b.shape)
+        ctx.shapes = (a._data.shape, b._data.shape)
         ctx.save_for_backward(a if needs_b else None, b)  # only dz/db reads a
-        return _wrap(a, a.backend.div(a._data, b._data))
+        return a._wrap(a.backend.div(a._data, b._data))
 
     @staticmethod
     def backward(ctx, grad):
@@ -91,7 +90,7 @@ class Pow(Function):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return _wrap(a, a.backend.pow(a._data, b._data))
+        return a._wrap(a.backend.pow(a._data, b._data))
 
     @staticmethod
     def backward(ctx, grad):
@@ -114,7 +113,7 @@ class PowScalar(Function):
         ctx.save_for_backward(a)
         ctx.exponent = exponent
         exponent_array = a.backend.from_numpy(a.dtype.numpy.type(exponent))
-        return _wrap(a, a.backend.pow(a._data, exponent_array))
+        return a._wrap(a.backend.pow(a._data, exponent_array))
 
     @staticmethod
     def backward(ctx, grad):
@@ -130,7 +129,7 @@ class Neg(Function):
 
     @staticmethod
     def forward(ctx, a):
-        return _wrap(a, a.backend.unary("neg", a._data))
+        return a._wrap(a.backend.unary("neg", a._data))
 
     @staticmethod
     def backward(ctx, grad):
@@ -142,14 +141,14 @@ class Exp(Function):
 
     @staticmethod
     def forward(ctx, a):
-        out = _wrap(a, a.backend.unary("exp", a._data))
-        ctx.save_for_backward(a)
-        return out
+        z = a._wrap(a.backend.unary("exp", a._data))
+        ctx.save_for_backward(z)  # the derivative is the result: saved, not computed again
+        return z
 
     @staticmethod
     def backward(ctx, grad):
-        (a,) = ctx.saved_tensors
-        return grad * a.exp()
+        (z,) = ctx.saved_tensors
+        return grad * z
 
 
 class Log(Function):
@@ -158,7 +157,7 @@ class Log(Function):
     @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
-        return _wrap(a, a.backend.unary("log", a._data))
+        return a._wrap(a.backend.unary("log", a._data))
 
     @staticmethod
     def backward(ctx, grad):
@@ -172,7 +171,7 @@ class Sqrt(Function):
     @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
-        return _wrap(a, a.backend.unary("sqrt", a._data))
+        return a._wrap(a.backend.unary("sqrt", a._data))
 
     @staticmethod
     def backward(ctx, grad):
@@ -186,7 +185,7 @@ class Abs(Function):
     @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
-        return _wrap(a, a.backend.unary("abs", a._data))
+        return a._wrap(a.backend.unary("abs", a._data))
 
     @staticmethod
     def backward(ctx, grad):
@@ -200,7 +199,7 @@ class Relu(Function):
     @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
-        return _wrap(a, a.backend.unary("relu", a._data))
+        return a._wrap(a.backend.unary("relu", a._data))
 
     @staticmethod
     def backward(ctx, grad):
@@ -213,13 +212,13 @@ class Sigmoid(Function):
 
     @staticmethod
     def forward(ctx, a):
-        ctx.save_for_backward(a)
-        return _wrap(a, a.backend.unary("sigmoid", a._data))
+        z = a._wrap(a.backend.unary("sigmoid", a._data))
+        ctx.save_for_backward(z)  # the derivative reads only the result
+        return z
 
     @staticmethod
     def backward(ctx, grad):
-        (a,) = ctx.saved_tensors
-        z = a.sigmoid()
+        (z,) = ctx.saved_tensors
         return grad * z * (1 - z)
 
 
@@ -233,7 +232,7 @@ class LogSigmoid(Function):
     @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
-        return _wrap(a, a.backend.unary("log_sigmoid", a._data))
+        return a._wrap(a.backend.unary("log_sigmoid", a._data))
 
     @staticmethod
     def backward(ctx, grad):
@@ -246,13 +245,13 @@ class Tanh(Function):
 
     @staticmethod
     def forward(ctx, a):
-        ctx.save_for_backward(a)
-        return _wrap(a, a.backend.unary("tanh", a._data))
+        z = a._wrap(a.backend.unary("tanh", a._data))
+        ctx.save_for_backward(z)  # the derivative reads only the result
+        return z
 
     @staticmethod
     def backward(ctx, grad):
-        (a,) = ctx.saved_tensors
-        z = a.tanh()
+        (z,) = ctx.saved_tensors
         return grad * (1 - z * z)
 
 
@@ -262,8 +261,8 @@ class Where(Function):
     @staticmethod
     def forward(ctx, condition, a, b):
         ctx.save_for_backward(condition)
-        ctx.shapes = (a.shape, b.shape)
-        return _wrap(a, a.backend.where(condition._data, a._data, b._data))
+        ctx.shapes = (a._data.shape, b._data.shape)
+        return a._wrap(a.backend.where(condition._data, a._data, b._data))
 
     @staticmethod
     def backward(ctx, grad):
@@ -292,7 +291,10 @@ def _operands(a, b, op_name: str):
 
 
 def _binary(function, a, b, op_name: str):
-    a, b = _operands(a, b, op_name)
+    # Two tensors of one class, device, dtype and shape (most calls) need no preparation.
+    if (b.__class__ is not a.__class__ or b.device != a.device or b.dtype is not a.dtype
+            or b._data.shape != a._data.shape):
+        a, b = _operands(a, b, op_name)
     return function.apply(a, b)
 
 
@@ -348,7 +350,7 @@ class Maximum(Function):
         ctx.save_for_backward(a, b)
         ctx.largest = largest
         extreme = a.backend.maximum if largest else a.backend.minimum
-        return _wrap(a, extreme(a._data, b._data))
+        return a._wrap(extreme(a._data, b._data))
 
     @staticmethod
     def backward(ctx, grad):

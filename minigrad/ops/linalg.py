@@ -18,7 +18,7 @@ class MatMul(Function):
     def forward(ctx, a, b):
         # dL/dA reads only B and dL/dB only A: save just what the wanted gradients read.
         needs_a, needs_b = ctx.needs_input_grad or (False, False)
-        ctx.shapes = (a.shape, b.shape)
+        ctx.shapes = (a._data.shape, b._data.shape)
         ctx.save_for_backward(a if needs_b else None, b if needs_a else None)
         return a._from_array(a.backend.matmul(a._data, b._data), a.device)
 

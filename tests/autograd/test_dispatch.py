@@ -1,0 +1,76 @@
+"""The lean dispatch path keeps PyTorch's behaviour: ops that save their result (tanh,
+sigmoid, exp) refuse a result changed in place and differentiate twice, a constant operand
+gets no gradient, a leaf's gradient is its own copy, and save_for_backward refuses
+non-tensors with a clear message."""
+
+import numpy as np
+import pytest
+import torch
+
+import minigrad
+from minigrad.autograd import Function
+
+RESULT_SAVING_OPS = ["tanh", "sigmoid", "exp"]
+
+
+@pytest.mark.parametrize("op", RESULT_SAVING_OPS)
+def test_result_changed_in_place_before_backward_raises_as_in_pytorch(op):
+    errors = {}
+    for library in (torch, minigrad):
+        x = library.tensor([0.5, -1.0, 2.0], dtype=library.float64, requires_grad=True)
+        y = getattr(x, op)()
+        y.mul_(2)  # the tensor backward would read
+        with pytest.raises(RuntimeError) as caught:
+            y.sum().backward()
+        errors[library.__name__] = str(caught.value)
+    assert "modified by an inplace operation" in errors["torch"]
+    assert "modified by an inplace operation" in errors["minigrad"]
+    assert "is at version 1; expected version 0" in errors["minigrad"]
+
+
+@pytest.mark.parametrize("op", RESULT_SAVING_OPS)
+def test_second_derivative_through_saved_result_matches_pytorch(op):
+    values = np.random.default_rng(1).uniform(-1.5, 1.5, size=(3, 4))
+    grads = {}
+    for library in (torch, minigrad):
+        x = library.tensor(values, dtype=library.float64, requires_grad=True)
+        (first,) = library.autograd.grad(getattr(x, op)().sum(), x, create_graph=True)
+        (second,) = library.autograd.grad((first * first).sum(), x)
+        grads[library.__name__] = (first.detach().numpy(), second.numpy())
+    for mine, theirs in zip(grads["minigrad"], grads["torch"], strict=True):
+        np.testing.assert_allclose(mine, theirs, rtol=1e-10, atol=1e-12)
+
+
+def test_constant_operand_of_add_and_sub_has_no_edge_and_no_gradient():
+    x = minigrad.tensor([1.0, 2.0], requires_grad=True)
+    constant = minigrad.tensor([[3.0, 4.0], [5.0, 6.0]])  # broadcast against x
+    y = (x + constant) - constant
+    assert [edge for edge, _ in y.grad_fn.next_functions][1] is None
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [2.0, 2.0])
+    assert constant.grad is None
+
+
+def test_leaves_that_receive_the_same_gradient_get_separate_copies():
+    a = minigrad.tensor([1.0, 2.0], requires_grad=True)
+    b = minigrad.tensor([3.0, 4.0], requires_grad=True)
+    (a + b).sum().backward()  # Add sends one gradient tensor to both leaves
+    a.grad.mul_(10)
+    np.testing.assert_array_equal(a.grad.numpy(), [10.0, 10.0])
+    np.testing.assert_array_equal(b.grad.numpy(), [1.0, 1.0])
+
+
+def test_save_for_backward_refuses_a_non_tensor_naming_its_position():
+    class SavesANumber(Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x, 2.5)
+            return x * 1.0
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad
+
+    x = minigrad.tensor([1.0], requires_grad=True)
+    with pytest.raises(TypeError, match="argument 1 is of type float"):
+        SavesANumber.apply(x)
