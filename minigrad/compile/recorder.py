@@ -339,7 +339,13 @@ class Recorder:
             )
 
 
+# Backend methods that answer a question about arrays (no kernel runs, no array is made):
+# they run as they are while tracing.
+_QUERIES = frozenset({"shares_memory"})
+
+
 def _backend_methods(backend: Backend) -> list[str]:
-    """Every public method of the backend's class (the whole kernel interface)."""
+    """Every public kernel method of the backend's class (the whole kernel interface)."""
     return [name for name in dir(type(backend))
-            if not name.startswith("_") and callable(getattr(type(backend), name))]
+            if not name.startswith("_") and name not in _QUERIES
+            and callable(getattr(type(backend), name))]
