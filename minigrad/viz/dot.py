@@ -23,6 +23,7 @@ from minigrad.viz import simplify
 from minigrad.viz.escape import MAX_TITLE, html_label, html_text, text_label
 from minigrad.viz.graph import Graph, GraphNode, build_graph
 from minigrad.viz.simplify import HIDDEN_ID
+from minigrad.viz.wrap import band_heads, check_wrap, flow_ranks, fold
 
 MODES = ("forward", "backward", "both")
 # Direction of the flow: left to right (wide drawings), top to bottom (tall, for slides of
@@ -195,6 +196,71 @@ def _module_tree(nodes: list[GraphNode]) -> dict[tuple[str, ...], list[GraphNode
     return clusters
 
 
+def _drawn_edges(
+    graph: Graph, backward: bool, edge_labels: dict[tuple[str, str], str]
+) -> list[tuple[str, str, dict[str, str]]]:
+    """Every edge as drawn, (tail, head, attributes), in a fixed order (golden files).
+
+    Scalar graphs go through the operation's ellipse (``v3_op``); backward drawings point
+    from the output towards the inputs.
+    """
+    edges: list[tuple[str, str, dict[str, str]]] = []
+    for node in graph.nodes:
+        if not node.inputs:
+            continue
+        if graph.kind == "scalar" and node.op:
+            op_id = f"{node.id}_op"
+            edges.append((node.id, op_id, {}) if backward else (op_id, node.id, {}))
+            # a - b and a / b: the order of the operands matters, so the edges say which is which.
+            sides = ("left", "right") if node.op in ORDERED_OPS and len(node.inputs) == 2 else ()
+            for position, input_id in enumerate(node.inputs):
+                ends = (op_id, input_id) if backward else (input_id, op_id)
+                label = edge_labels.get((node.id, input_id))
+                if label:
+                    style = {"label": text_label(label), "fontcolor": HIGHLIGHT,
+                             "color": HIGHLIGHT, "penwidth": "2"}
+                elif sides:
+                    style = {"taillabel": text_label(sides[position]), "fontsize": "8",
+                             "fontcolor": "#7f7f7f"}
+                else:
+                    style = {}
+                edges.append((*ends, style))
+        else:
+            for input_id in node.inputs:
+                ends = (node.id, input_id) if backward else (input_id, node.id)
+                style = {"style": "dashed"} if input_id == HIDDEN_ID else {}
+                label = edge_labels.get((node.id, input_id))
+                if label:
+                    style.update(label=text_label(label), fontcolor=HIGHLIGHT, color=HIGHLIGHT,
+                                 penwidth="2")
+                edges.append((*ends, style))
+    return edges
+
+
+def _drawn_nodes(graph: Graph) -> list[str]:
+    """Ids of the drawn nodes, the operation ellipses of scalar graphs included."""
+    ids = []
+    for node in graph.nodes:
+        if graph.kind == "scalar" and node.op:
+            ids.append(f"{node.id}_op")
+        ids.append(node.id)
+    return ids
+
+
+def _line_up_bands(drawing: graphviz.Digraph, heads: list[str]) -> None:
+    """Put the first node of every band on one rank, in band order, by invisible edges.
+
+    Two nodes on the same rank joined by an edge are kept in order (tail first), so the bands
+    follow each other top to bottom (rankdir LR) or left to right (rankdir TB).
+    """
+    with drawing.subgraph() as first_rank:
+        first_rank.attr(rank="same")
+        for head in heads:
+            first_rank.node(head)
+    for tail, head in zip(heads, heads[1:], strict=False):
+        drawing.edge(tail, head, style="invis")
+
+
 def to_dot(
     graph: Graph,
     mode: str = "forward",
@@ -206,18 +272,23 @@ def to_dot(
     edge_labels: dict[tuple[str, str], str] | None = None,
     reverse_edges: bool | None = None,
     rankdir: str = "LR",
+    wrap: int | None = None,
 ) -> GraphDrawing:
     """Draw a ``Graph`` as a DOT digraph.
 
     ``highlight`` (a node id), ``grads`` (node id -> gradient to show instead of the stored
     one), ``edge_labels`` ((consumer id, input id) -> text) and ``reverse_edges`` (default:
     only in backward mode) let the backward animation show one step of the chain rule;
-    everyday drawings leave them out.
+    everyday drawings leave them out. ``wrap`` folds the drawing into that many bands (see
+    ``minigrad.viz.wrap``).
     """
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
     if rankdir not in RANKDIRS:
         raise ValueError(f"rankdir must be one of {RANKDIRS}, got {rankdir!r}")
+    check_wrap(wrap)
+    if wrap == 1:
+        wrap = None
     edge_labels = edge_labels or {}
     drawing = GraphDrawing(name="minigrad", format="svg")
     # nslimit bounds the network-simplex passes that place nodes to 2 x (number of nodes):
@@ -226,7 +297,20 @@ def to_dot(
                  nslimit1="2")
     drawing.attr("node", fontname="Helvetica", fontsize="11")
     drawing.attr("edge", color="#555555", arrowsize="0.7", fontname="Helvetica", fontsize="10")
+    backward = mode == "backward" if reverse_edges is None else reverse_edges
+    edges = _drawn_edges(graph, backward, edge_labels)
+    band: dict[str, int] | None = None
     caption = ([title] if title else []) + graph.notes
+    if wrap is not None:
+        drawn = _drawn_nodes(graph)
+        ranks = flow_ranks(drawn, [(tail, head) for tail, head, _ in edges])
+        band = fold(ranks, wrap)
+        count = max(band.values()) + 1
+        across = "rows, top to bottom" if rankdir in ("LR", "RL") else "columns, left to right"
+        note = f"folded into {count} {across}"
+        if any(node.module for node in graph.nodes):
+            note += "; module clusters not drawn"
+        caption.append(note)
     if caption:
         lines = "<BR/>".join(html_text(line, MAX_TITLE) for line in caption)
         drawing.attr(label=html_label(lines), labelloc="t", labeljust="l")
@@ -282,43 +366,25 @@ def to_dot(
     for path in clusters:
         for depth in range(1, len(path) + 1):
             all_paths.add(path[:depth])
-    for node in clusters.get((), []):
-        node_statements(drawing, node)
-    for path in sorted(p for p in all_paths if len(p) == 1):
-        emit(path, drawing)
+    if band is not None:
+        # A module's cluster is one box and cannot be cut across two bands: draw every node
+        # at the top level (module names still show in parameter and module-box labels).
+        for node in graph.nodes:
+            node_statements(drawing, node)
+    else:
+        for node in clusters.get((), []):
+            node_statements(drawing, node)
+        for path in sorted(p for p in all_paths if len(p) == 1):
+            emit(path, drawing)
 
-    backward = mode == "backward" if reverse_edges is None else reverse_edges
-    for node in graph.nodes:
-        if not node.inputs:
-            continue
-        if graph.kind == "scalar" and node.op:
-            op_id = f"{node.id}_op"
-            if backward:
-                drawing.edge(node.id, op_id)
-            else:
-                drawing.edge(op_id, node.id)
-            # a - b and a / b: the order of the operands matters, so the edges say which is which.
-            sides = ("left", "right") if node.op in ORDERED_OPS and len(node.inputs) == 2 else ()
-            for position, input_id in enumerate(node.inputs):
-                ends = (op_id, input_id) if backward else (input_id, op_id)
-                label = edge_labels.get((node.id, input_id))
-                if label:
-                    drawing.edge(*ends, label=text_label(label), fontcolor=HIGHLIGHT,
-                                 color=HIGHLIGHT, penwidth="2")
-                elif sides:
-                    drawing.edge(*ends, taillabel=text_label(sides[position]), fontsize="8",
-                                 fontcolor="#7f7f7f")
-                else:
-                    drawing.edge(*ends)
-        else:
-            for input_id in node.inputs:
-                ends = (node.id, input_id) if backward else (input_id, node.id)
-                style = {"style": "dashed"} if input_id == HIDDEN_ID else {}
-                label = edge_labels.get((node.id, input_id))
-                if label:
-                    style.update(label=text_label(label), fontcolor=HIGHLIGHT, color=HIGHLIGHT,
-                                 penwidth="2")
-                drawing.edge(*ends, **style)
+    for tail, head, style in edges:
+        if band is not None and band[tail] != band[head]:
+            # An edge to the next band is drawn but does not pull its head after its tail:
+            # that is what lets every band start again at the first rank.
+            style = {**style, "constraint": "false"}
+        drawing.edge(tail, head, **style)
+    if band is not None:
+        _line_up_bands(drawing, band_heads(drawn, ranks, band))
     if legend:
         _legend(drawing, mode, graph.kind)
     return drawing
@@ -334,6 +400,7 @@ def draw(
     legend: bool = True,
     title: str | None = None,
     rankdir: str = "LR",
+    wrap: int | None = None,
 ) -> GraphDrawing:
     """Draw the computation graph that produced ``root`` (a ``Value`` or a ``Tensor``).
 
@@ -347,8 +414,10 @@ def draw(
     ``collapse_modules`` (True, or a nesting depth) draws each module as one box and
     ``max_nodes`` (default ``DEFAULT_MAX_NODES``; None draws everything) keeps only the nodes
     nearest the output; both say in the caption what they left out. ``title`` is shown
-    verbatim (escaped, capped). ``rankdir="TB"`` stacks a long chain top to bottom, so a deep
-    network fits a slide. Returns a ``graphviz.Digraph`` (displayed inline in Jupyter).
+    verbatim (escaped, capped). ``rankdir="TB"`` stacks a long chain top to bottom;
+    ``wrap=k`` folds it into ``k`` rows (``rankdir="LR"``) or columns (``"TB"``) placed side
+    by side, so a deep network fits a slide (module clusters are then left out).
+    Returns a ``graphviz.Digraph`` (displayed inline in Jupyter).
     Scalar drawings show ``a - b`` and ``a / b`` as ``-`` and ``/`` operations (micrograd
     computes them as ``a + (-1 * b)`` and ``a * b**-1``; the hidden helper nodes only pass
     the gradient through).
@@ -360,4 +429,4 @@ def draw(
         graph = simplify.collapse_modules(graph, collapse_modules)
     if max_nodes is not None:
         graph = simplify.cap_nodes(graph, max_nodes)
-    return to_dot(graph, mode, legend=legend, title=title, rankdir=rankdir)
+    return to_dot(graph, mode, legend=legend, title=title, rankdir=rankdir, wrap=wrap)

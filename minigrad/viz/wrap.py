@@ -1,0 +1,74 @@
+"""Folding a long drawing into rows or columns, so a deep network fits a slide.
+
+Graphviz's ``dot`` puts every node on a *rank* (a column when the flow runs left to right,
+a row when it runs top to bottom) and never breaks a chain: a 10-layer network is one very
+long strip. ``wrap=k`` cuts the ranks into ``k`` consecutive bands and lays each band out
+next to the previous one, like lines of text:
+
+* each node gets the rank ``dot`` would give it (``flow_ranks``) and a band (``fold``);
+* an edge between two bands gets ``constraint=false``: it is still drawn, but it no longer
+  pushes its head one rank after its tail, so every band starts again at the first rank;
+* the first node of every band goes into one ``rank=same`` group, chained by invisible
+  edges in band order, so the bands line up side by side in reading order.
+
+This uses only plain nodes, edges and one rank group (no clusters, which cannot be cut
+across bands), so the system ``dot`` and graphviz-pure lay it out the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from graphlib import TopologicalSorter
+
+
+def check_wrap(wrap: int | None) -> None:
+    """``wrap`` is None (one strip) or a positive number of bands."""
+    if wrap is None:
+        return
+    if isinstance(wrap, bool) or not isinstance(wrap, int):
+        raise TypeError(f"wrap must be a positive int (rows or columns) or None, got {wrap!r}")
+    if wrap < 1:
+        raise ValueError(f"wrap must be at least 1 (the number of rows or columns), got {wrap}")
+
+
+def flow_ranks(nodes: Sequence[str], edges: Iterable[tuple[str, str]]) -> dict[str, int]:
+    """The rank of each node along the flow, as ``dot`` places a chain.
+
+    Every node goes one rank after the latest of its predecessors (longest path from the
+    start, so each edge points forward). A node with no predecessor but with successors (a
+    weight or a bias entering the computation half-way) is then moved to the rank just before
+    its first successor, where ``dot`` puts it too, instead of at the very start.
+    """
+    successors: dict[str, list[str]] = {node: [] for node in nodes}
+    predecessors: dict[str, list[str]] = {node: [] for node in nodes}
+    for tail, head in edges:
+        successors[tail].append(head)
+        predecessors[head].append(tail)
+    rank: dict[str, int] = {}
+    # A computation graph has no cycles, so a topological order exists.
+    for node in TopologicalSorter(predecessors).static_order():
+        rank[node] = max((rank[tail] + 1 for tail in predecessors[node]), default=0)
+    for node in nodes:
+        if not predecessors[node] and successors[node]:
+            rank[node] = min(rank[head] for head in successors[node]) - 1
+    return rank
+
+
+def fold(ranks: dict[str, int], bands: int) -> dict[str, int]:
+    """Band of each node: the ranks cut into ``bands`` runs of equal length (the last shorter).
+
+    With fewer ranks than bands, each rank is a band of its own.
+    """
+    count = max(ranks.values(), default=0) + 1
+    per_band = -(-count // bands)  # ceil(count / bands)
+    return {node: rank // per_band for node, rank in ranks.items()}
+
+
+def band_heads(nodes: Sequence[str], ranks: dict[str, int], band: dict[str, int]) -> list[str]:
+    """The first node (in ``nodes`` order) on the first rank of each band, in band order."""
+    heads: dict[int, str] = {}
+    for node in nodes:
+        current = heads.get(band[node])
+        if current is None or ranks[node] < ranks[current]:
+            heads[band[node]] = node
+    return [heads[index] for index in sorted(heads)]
