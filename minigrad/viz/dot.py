@@ -247,6 +247,34 @@ def _drawn_nodes(graph: Graph) -> list[str]:
     return ids
 
 
+def _connect_bands(
+    drawing: graphviz.Digraph,
+    crossing: list[tuple[str, str, dict[str, str]]],
+    ranks: dict[str, int],
+    band: dict[str, int],
+) -> list[str]:
+    """Draw each edge into a later band as a pair of numbered connectors; return their ids.
+
+    A real edge there would be a long curve across the whole drawing. Like a flowchart's
+    off-page connector, it ends in a numbered circle in its tail's band and starts again from
+    the same number in its head's band; numbers follow the reading order. The connectors get
+    ranks and bands too, so a band can start with one.
+    """
+    connectors = []
+    order = sorted(crossing, key=lambda edge: (band[edge[1]], ranks[edge[1]], ranks[edge[0]]))
+    for number, (tail, head, style) in enumerate(order, start=1):
+        leave, arrive = f"wrap{number}_from", f"wrap{number}_to"
+        for connector in (leave, arrive):
+            drawing.node(connector, label=str(number), shape="circle", width="0.3",
+                         height="0.3", margin="0.02", fontsize="10", color="#7f7f7f")
+        drawing.edge(tail, leave, **style)
+        drawing.edge(arrive, head)
+        ranks[leave], band[leave] = ranks[tail] + 1, band[tail]
+        ranks[arrive], band[arrive] = ranks[head] - 1, band[head]
+        connectors += [leave, arrive]
+    return connectors
+
+
 def _line_up_bands(drawing: graphviz.Digraph, heads: list[str]) -> None:
     """Put the first node of every band on one rank, in band order, by invisible edges.
 
@@ -377,14 +405,15 @@ def to_dot(
         for path in sorted(p for p in all_paths if len(p) == 1):
             emit(path, drawing)
 
+    crossing = []
     for tail, head, style in edges:
         if band is not None and band[tail] != band[head]:
-            # An edge to the next band is drawn but does not pull its head after its tail:
-            # that is what lets every band start again at the first rank.
-            style = {**style, "constraint": "false"}
-        drawing.edge(tail, head, **style)
+            crossing.append((tail, head, style))
+        else:
+            drawing.edge(tail, head, **style)
     if band is not None:
-        _line_up_bands(drawing, band_heads(drawn, ranks, band))
+        connectors = _connect_bands(drawing, crossing, ranks, band)
+        _line_up_bands(drawing, band_heads(drawn + connectors, ranks, band))
     if legend:
         _legend(drawing, mode, graph.kind)
     return drawing
