@@ -332,7 +332,7 @@ def to_dot(
     if wrap is not None:
         drawn = _drawn_nodes(graph)
         ranks = flow_ranks(drawn, [(tail, head) for tail, head, _ in edges])
-        band = fold(ranks, wrap)
+        band = fold(ranks, wrap, step=2 if graph.kind == "scalar" else 1)
         count = max(band.values()) + 1
         across = "rows, top to bottom" if rankdir in ("LR", "RL") else "columns, left to right"
         note = f"folded into {count} {across}"

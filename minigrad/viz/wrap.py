@@ -54,14 +54,18 @@ def flow_ranks(nodes: Sequence[str], edges: Iterable[tuple[str, str]]) -> dict[s
     return rank
 
 
-def fold(ranks: dict[str, int], bands: int) -> dict[str, int]:
+def fold(ranks: dict[str, int], bands: int, step: int = 1) -> dict[str, int]:
     """Band of each node: the ranks cut into ``bands`` runs of equal length (the last shorter).
 
-    With fewer ranks than bands, each rank is a band of its own.
+    ``step=2`` is for scalar drawings, where Values sit on even ranks and the operation
+    ellipses between them on odd ranks: each band then starts with an operation, so a cut
+    falls between a Value and the operation that uses it, never between an operation and its
+    result. With fewer ranks than bands, each run of ``step`` ranks is a band of its own.
     """
     count = max(ranks.values(), default=0) + 1
     per_band = -(-count // bands)  # ceil(count / bands)
-    return {node: rank // per_band for node, rank in ranks.items()}
+    per_band += -per_band % step  # rounded up to a whole number of steps
+    return {node: max(rank - (step - 1), 0) // per_band for node, rank in ranks.items()}
 
 
 def band_heads(nodes: Sequence[str], ranks: dict[str, int], band: dict[str, int]) -> list[str]:
