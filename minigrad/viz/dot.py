@@ -23,7 +23,7 @@ from minigrad.viz import simplify
 from minigrad.viz.escape import MAX_TITLE, html_label, html_text, text_label
 from minigrad.viz.graph import Graph, GraphNode, build_graph
 from minigrad.viz.simplify import HIDDEN_ID
-from minigrad.viz.wrap import band_heads, check_wrap, flow_ranks, fold
+from minigrad.viz.wrap import assign_bands, band_heads, check_wrap
 
 MODES = ("forward", "backward", "both")
 # Direction of the flow: left to right (wide drawings), top to bottom (tall, for slides of
@@ -248,7 +248,7 @@ def _drawn_nodes(graph: Graph) -> list[str]:
 
 
 def _connect_bands(
-    drawing: graphviz.Digraph,
+    band_clusters: list[graphviz.Digraph],
     crossing: list[tuple[str, str, dict[str, str]]],
     ranks: dict[str, int],
     band: dict[str, int],
@@ -264,11 +264,11 @@ def _connect_bands(
     order = sorted(crossing, key=lambda edge: (band[edge[1]], ranks[edge[1]], ranks[edge[0]]))
     for number, (tail, head, style) in enumerate(order, start=1):
         leave, arrive = f"wrap{number}_from", f"wrap{number}_to"
-        for connector in (leave, arrive):
-            drawing.node(connector, label=str(number), shape="circle", width="0.3",
+        for connector, index in ((leave, band[tail]), (arrive, band[head])):
+            band_clusters[index].node(connector, label=str(number), shape="circle", width="0.3",
                          height="0.3", margin="0.02", fontsize="10", color="#7f7f7f")
-        drawing.edge(tail, leave, **style)
-        drawing.edge(arrive, head)
+        band_clusters[band[tail]].edge(tail, leave, **style)
+        band_clusters[band[head]].edge(arrive, head)
         ranks[leave], band[leave] = ranks[tail] + 1, band[tail]
         ranks[arrive], band[arrive] = ranks[head] - 1, band[head]
         connectors += [leave, arrive]
@@ -276,17 +276,14 @@ def _connect_bands(
 
 
 def _line_up_bands(drawing: graphviz.Digraph, heads: list[str]) -> None:
-    """Put the first node of every band on one rank, in band order, by invisible edges.
+    """Keep the bands in reading order with invisible edges between their first nodes.
 
-    Two nodes on the same rank joined by an edge are kept in order (tail first), so the bands
-    follow each other top to bottom (rankdir LR) or left to right (rankdir TB).
+    Nothing ties the bands together in rank (the edges between them are connectors), so
+    each band starts on the first rank; two nodes on the same rank joined by an edge are
+    kept in order, tail first: top to bottom (rankdir LR) or left to right (rankdir TB).
     """
-    with drawing.subgraph() as first_rank:
-        first_rank.attr(rank="same")
-        for head in heads:
-            first_rank.node(head)
     for tail, head in zip(heads, heads[1:], strict=False):
-        drawing.edge(tail, head, style="invis")
+        drawing.edge(tail, head, style="invis", constraint="false")
 
 
 def to_dot(
@@ -331,8 +328,8 @@ def to_dot(
     caption = ([title] if title else []) + graph.notes
     if wrap is not None:
         drawn = _drawn_nodes(graph)
-        ranks = flow_ranks(drawn, [(tail, head) for tail, head, _ in edges])
-        band = fold(ranks, wrap, step=2 if graph.kind == "scalar" else 1)
+        step = 2 if graph.kind == "scalar" else 1
+        ranks, band = assign_bands(drawn, [(tail, head) for tail, head, _ in edges], wrap, step)
         count = max(band.values()) + 1
         across = "rows, top to bottom" if rankdir in ("LR", "RL") else "columns, left to right"
         note = f"folded into {count} {across}"
@@ -343,7 +340,9 @@ def to_dot(
         lines = "<BR/>".join(html_text(line, MAX_TITLE) for line in caption)
         drawing.attr(label=html_label(lines), labelloc="t", labeljust="l")
 
-    def node_statements(target: graphviz.Digraph, node: GraphNode) -> None:
+    def node_statements(target: Any, node: GraphNode) -> None:
+        # ``target`` is a (sub)graph, or a function of a node id giving one (wrapped drawings).
+        target_of = target if callable(target) else lambda _: target
         grad = grads.get(node.id) if grads is not None else node.grad
         magnitude = abs(grad) if grads is not None and grad is not None else node.grad_magnitude
         if grads is not None and grad is None:
@@ -358,7 +357,7 @@ def to_dot(
             attributes.update(color=HIGHLIGHT, penwidth="4")
         if node.role == "hidden":
             attributes.update(shape="note", style="dashed")
-            target.node(node.id, label=text_label(node.label), **attributes)
+            target_of(node.id).node(node.id, label=text_label(node.label), **attributes)
             return
         if graph.kind == "scalar":
             label = _scalar_label(node, mode, grad, font)
@@ -367,10 +366,11 @@ def to_dot(
             if grads is not None:
                 grad_text = f"mean |g| {format_number(grad)}" if grad is not None else ""
             label = _tensor_label(node, mode, grad_text, font)
-        target.node(node.id, label=label, **attributes)
+        target_of(node.id).node(node.id, label=label, **attributes)
         if graph.kind == "scalar" and node.op:
-            target.node(f"{node.id}_op", label=text_label(node.op), shape="ellipse", fontsize="10",
-                        width="0.3", height="0.3", margin="0.03")
+            target_of(f"{node.id}_op").node(f"{node.id}_op", label=text_label(node.op),
+                                            shape="ellipse", fontsize="10", width="0.3",
+                                            height="0.3", margin="0.03")
 
     clusters = _module_tree(graph.nodes)
     # Emit clusters outermost first so nested subgraphs sit inside their parents.
@@ -395,10 +395,13 @@ def to_dot(
         for depth in range(1, len(path) + 1):
             all_paths.add(path[:depth])
     if band is not None:
-        # A module's cluster is one box and cannot be cut across two bands: draw every node
-        # at the top level (module names still show in parameter and module-box labels).
+        # Each band is an invisible cluster, so the bands never interleave. A module's
+        # cluster cannot be cut across two bands: module names show in the labels instead.
+        band_clusters = [graphviz.Digraph(name=f"cluster_band{index}") for index in range(count)]
+        for cluster in band_clusters:
+            cluster.attr(label="", style="invis")
         for node in graph.nodes:
-            node_statements(drawing, node)
+            node_statements(lambda node_id: band_clusters[band[node_id]], node)
     else:
         for node in clusters.get((), []):
             node_statements(drawing, node)
@@ -407,12 +410,16 @@ def to_dot(
 
     crossing = []
     for tail, head, style in edges:
-        if band is not None and band[tail] != band[head]:
+        if band is None:
+            drawing.edge(tail, head, **style)
+        elif band[tail] != band[head]:
             crossing.append((tail, head, style))
         else:
-            drawing.edge(tail, head, **style)
+            band_clusters[band[tail]].edge(tail, head, **style)
     if band is not None:
-        connectors = _connect_bands(drawing, crossing, ranks, band)
+        connectors = _connect_bands(band_clusters, crossing, ranks, band)
+        for cluster in band_clusters[:: -1 if rankdir in ("LR", "RL") else 1]:
+            drawing.subgraph(cluster)
         _line_up_bands(drawing, band_heads(drawn + connectors, ranks, band))
     if legend:
         _legend(drawing, mode, graph.kind)

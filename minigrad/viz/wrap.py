@@ -68,6 +68,29 @@ def fold(ranks: dict[str, int], bands: int, step: int = 1) -> dict[str, int]:
     return {node: max(rank - (step - 1), 0) // per_band for node, rank in ranks.items()}
 
 
+def assign_bands(
+    nodes: Sequence[str], edges: Sequence[tuple[str, str]], bands: int, step: int = 1
+) -> tuple[dict[str, int], dict[str, int]]:
+    """(rank, band) of every node: ``flow_ranks`` cut by ``fold``.
+
+    A node entering the computation half-way (a weight, a bias) sits just before its first
+    use; when that use starts a band, the node goes into that band with it, instead of
+    staying alone at the end of the previous band with a connector.
+    """
+    ranks = flow_ranks(nodes, edges)
+    band = fold(ranks, bands, step)
+    first_use: dict[str, str] = {}
+    has_input = {head for _, head in edges}
+    for tail, head in edges:
+        if tail in has_input:
+            continue
+        if tail not in first_use or ranks[head] < ranks[first_use[tail]]:
+            first_use[tail] = head
+    for node, use in first_use.items():
+        band[node] = band[use]
+    return ranks, band
+
+
 def band_heads(nodes: Sequence[str], ranks: dict[str, int], band: dict[str, int]) -> list[str]:
     """The first node (in ``nodes`` order) on the first rank of each band, in band order."""
     heads: dict[int, str] = {}

@@ -19,7 +19,7 @@ import minigrad
 import minigrad.nn as nn
 from minigrad.cli import main
 from minigrad.scalar import MLP, Value
-from minigrad.viz import draw, render_bytes
+from minigrad.viz import build_graph, draw, render_bytes
 from minigrad.viz.rendering import available_renderers
 from minigrad.viz.wrap import band_heads, flow_ranks, fold
 
@@ -114,8 +114,9 @@ def test_wrapped_drawing_says_so_and_draws_no_module_clusters(deep_mlp_loss):
     model, loss = deep_mlp_loss
     source = draw(loss, "forward", model=model, wrap=4).source
     assert "folded into 4 rows, top to bottom; module clusters not drawn" in source
-    assert "subgraph cluster_" in source  # only the legend's
-    assert source.count("subgraph cluster_") == 1
+    # Each band is an invisible cluster; no module cluster (cluster_0, cluster_1, ...) is left.
+    assert source.count("subgraph cluster_band") == 4
+    assert not re.search(r"subgraph cluster_\d", source)
     tall = draw(loss, "forward", model=model, rankdir="TB", wrap=3).source
     assert "folded into 3 columns, left to right" in tall
     # Each edge into the next band is a pair of numbered connectors, not a long curve.
@@ -159,7 +160,7 @@ def test_ten_layer_mlp_fits_a_slide(deep_mlp_loss, backend, mode, rankdir, wrap)
 @pytest.mark.parametrize("backend", RENDERERS)
 def test_ten_layer_scalar_mlp_fits_a_slide(deep_scalar_mlp, backend):
     model, out = deep_scalar_mlp
-    drawing = draw(out, "both", model=model, wrap=5)
+    drawing = draw(out, "both", model=model, wrap=4)
     svg = render_bytes(drawing, "svg", backend=backend)
     width, height = svg_size(svg)
     assert SLIDE_ASPECT[0] <= width / height <= SLIDE_ASPECT[1], (width, height)
@@ -167,12 +168,17 @@ def test_ten_layer_scalar_mlp_fits_a_slide(deep_scalar_mlp, backend):
     assert slide_scale(svg) >= 2 * slide_scale(strip)
     assert set(svg_node_ids(svg)) == set(re.findall(r"^\t+(\w+) \[label=", drawing.source, re.M))
     assert_shows(svg, expected_scalar_texts(out, "both"))
+    # Reading order: the inputs' row is above the output's.
+    graph = build_graph(out, display_ops=True)
+    first_input = next(node.id for node in graph.nodes if node.label == "x0")
+    centres = node_centres(svg)
+    assert centres[first_input][1] < centres[graph.root][1]
 
 
 def test_cli_wrap_option(capsys):
     expression = "tanh(tanh(tanh(tanh(x*w + b))))"
-    assert main(["draw", expression, "--set", "x=1,w=0.5,b=0.1", "--wrap", "3",
+    assert main(["draw", expression, "--set", "x=1,w=0.5,b=0.1", "--wrap", "2",
                  "--print-dot"]) == 0
-    assert "folded into 3 rows" in capsys.readouterr().out
+    assert "folded into 2 rows" in capsys.readouterr().out
     assert main(["draw", "x*2", "--set", "x=1", "--wrap", "0", "--print-dot"]) == 2
     assert "--wrap must be at least 1" in capsys.readouterr().err
