@@ -23,7 +23,7 @@ from minigrad.viz import simplify
 from minigrad.viz.escape import MAX_TITLE, html_label, html_text, text_label
 from minigrad.viz.graph import Graph, GraphNode, build_graph
 from minigrad.viz.simplify import HIDDEN_ID
-from minigrad.viz.wrap import assign_bands, band_heads, check_wrap
+from minigrad.viz.wrap import assign_bands, check_wrap
 
 MODES = ("forward", "backward", "both")
 # Direction of the flow: left to right (wide drawings), top to bottom (tall, for slides of
@@ -250,40 +250,23 @@ def _drawn_nodes(graph: Graph) -> list[str]:
 def _connect_bands(
     band_clusters: list[graphviz.Digraph],
     crossing: list[tuple[str, str, dict[str, str]]],
-    ranks: dict[str, int],
     band: dict[str, int],
-) -> list[str]:
-    """Draw each edge into a later band as a pair of numbered connectors; return their ids.
+) -> None:
+    """Draw each edge into a later band as a pair of numbered connectors.
 
     A real edge there would be a long curve across the whole drawing. Like a flowchart's
     off-page connector, it ends in a numbered circle in its tail's band and starts again from
-    the same number in its head's band; numbers follow the reading order. The connectors get
-    ranks and bands too, so a band can start with one.
+    the same number in its head's band; numbers follow the reading order.
     """
-    connectors = []
-    order = sorted(crossing, key=lambda edge: (band[edge[1]], ranks[edge[1]], ranks[edge[0]]))
+    order = sorted(crossing, key=lambda edge: (band[edge[1]], band[edge[0]]))
     for number, (tail, head, style) in enumerate(order, start=1):
         leave, arrive = f"wrap{number}_from", f"wrap{number}_to"
         for connector, index in ((leave, band[tail]), (arrive, band[head])):
             band_clusters[index].node(connector, label=str(number), shape="circle", width="0.3",
-                         height="0.3", margin="0.02", fontsize="10", color="#7f7f7f")
+                                      height="0.3", margin="0.02", fontsize="10",
+                                      color="#7f7f7f")
         band_clusters[band[tail]].edge(tail, leave, **style)
         band_clusters[band[head]].edge(arrive, head)
-        ranks[leave], band[leave] = ranks[tail] + 1, band[tail]
-        ranks[arrive], band[arrive] = ranks[head] - 1, band[head]
-        connectors += [leave, arrive]
-    return connectors
-
-
-def _line_up_bands(drawing: graphviz.Digraph, heads: list[str]) -> None:
-    """Keep the bands in reading order with invisible edges between their first nodes.
-
-    Nothing ties the bands together in rank (the edges between them are connectors), so
-    each band starts on the first rank; two nodes on the same rank joined by an edge are
-    kept in order, tail first: top to bottom (rankdir LR) or left to right (rankdir TB).
-    """
-    for tail, head in zip(heads, heads[1:], strict=False):
-        drawing.edge(tail, head, style="invis", constraint="false")
 
 
 def to_dot(
@@ -329,7 +312,7 @@ def to_dot(
     if wrap is not None:
         drawn = _drawn_nodes(graph)
         step = 2 if graph.kind == "scalar" else 1
-        ranks, band = assign_bands(drawn, [(tail, head) for tail, head, _ in edges], wrap, step)
+        band = assign_bands(drawn, [(tail, head) for tail, head, _ in edges], wrap, step)
         count = max(band.values()) + 1
         across = "rows, top to bottom" if rankdir in ("LR", "RL") else "columns, left to right"
         note = f"folded into {count} {across}"
@@ -417,10 +400,12 @@ def to_dot(
         else:
             band_clusters[band[tail]].edge(tail, head, **style)
     if band is not None:
-        connectors = _connect_bands(band_clusters, crossing, ranks, band)
+        _connect_bands(band_clusters, crossing, band)
+        # Nothing ties the bands to each other, and dot places such clusters in the order it
+        # reads them: left to right, which its rotation for rankdir LR turns into bottom to
+        # top. So rows are written last to first, and columns first to last.
         for cluster in band_clusters[:: -1 if rankdir in ("LR", "RL") else 1]:
             drawing.subgraph(cluster)
-        _line_up_bands(drawing, band_heads(drawn + connectors, ranks, band))
     if legend:
         _legend(drawing, mode, graph.kind)
     return drawing

@@ -2,17 +2,19 @@
 
 Graphviz's ``dot`` puts every node on a *rank* (a column when the flow runs left to right,
 a row when it runs top to bottom) and never breaks a chain: a 10-layer network is one very
-long strip. ``wrap=k`` cuts the ranks into ``k`` consecutive bands and lays each band out
-next to the previous one, like lines of text:
+long strip. ``wrap=k`` cuts the ranks into ``k`` consecutive bands and lays the bands out
+next to each other, like lines of text:
 
 * each node gets the rank ``dot`` would give it (``flow_ranks``) and a band (``fold``);
-* an edge between two bands gets ``constraint=false``: it is still drawn, but it no longer
-  pushes its head one rank after its tail, so every band starts again at the first rank;
-* the first node of every band goes into one ``rank=same`` group, chained by invisible
-  edges in band order, so the bands line up side by side in reading order.
+* each band is an invisible cluster, so the bands never mix, and every band starts again
+  at the first rank, since nothing pulls it after the previous one;
+* an edge from one band into a later one becomes a pair of numbered connectors (a circle
+  ``3`` at the end of one row and a circle ``3`` where the next row picks it up), like a
+  flowchart's off-page connector, instead of a long curve across the drawing.
 
-This uses only plain nodes, edges and one rank group (no clusters, which cannot be cut
-across bands), so the system ``dot`` and graphviz-pure lay it out the same way.
+Only plain nodes, edges and clusters that do not nest are used: the system ``dot`` and
+graphviz-pure lay the folded drawing out the same way (module clusters, which a band could
+cut in two, are left out).
 """
 
 from __future__ import annotations
@@ -70,8 +72,8 @@ def fold(ranks: dict[str, int], bands: int, step: int = 1) -> dict[str, int]:
 
 def assign_bands(
     nodes: Sequence[str], edges: Sequence[tuple[str, str]], bands: int, step: int = 1
-) -> tuple[dict[str, int], dict[str, int]]:
-    """(rank, band) of every node: ``flow_ranks`` cut by ``fold``.
+) -> dict[str, int]:
+    """The band of every node: its ``flow_ranks`` rank, cut by ``fold``.
 
     A node entering the computation half-way (a weight, a bias) sits just before its first
     use; when that use starts a band, the node goes into that band with it, instead of
@@ -88,14 +90,4 @@ def assign_bands(
             first_use[tail] = head
     for node, use in first_use.items():
         band[node] = band[use]
-    return ranks, band
-
-
-def band_heads(nodes: Sequence[str], ranks: dict[str, int], band: dict[str, int]) -> list[str]:
-    """The first node (in ``nodes`` order) on the first rank of each band, in band order."""
-    heads: dict[int, str] = {}
-    for node in nodes:
-        current = heads.get(band[node])
-        if current is None or ranks[node] < ranks[current]:
-            heads[band[node]] = node
-    return [heads[index] for index in sorted(heads)]
+    return band

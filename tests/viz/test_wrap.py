@@ -21,7 +21,7 @@ from minigrad.cli import main
 from minigrad.scalar import MLP, Value
 from minigrad.viz import build_graph, draw, render_bytes
 from minigrad.viz.rendering import available_renderers
-from minigrad.viz.wrap import band_heads, flow_ranks, fold
+from minigrad.viz.wrap import assign_bands, flow_ranks, fold
 
 RENDERERS = available_renderers()
 # A slide is between 4:3 and 16:9; Graphviz's two ports differ by about 15% in width.
@@ -79,7 +79,8 @@ def test_ranks_follow_the_chain_and_leaves_sit_next_to_their_use():
     assert ranks == {"x": 0, "a": 1, "b": 2, "w": 2, "c": 3, "out": 4}
     band = fold(ranks, 2)
     assert band == {"x": 0, "a": 0, "b": 0, "w": 0, "c": 1, "out": 1}
-    assert band_heads(nodes, ranks, band) == ["x", "c"]
+    # A weight used first at the start of a band goes into that band with its use.
+    assert assign_bands(nodes, edges, 2) == {**band, "w": 1}
     # More bands than ranks: one rank per band.
     assert set(fold(ranks, 10).values()) == {0, 1, 2, 3, 4}
     # Scalar drawings (step 2): Values on even ranks, operations on odd ones; every band
