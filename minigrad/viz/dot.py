@@ -23,7 +23,7 @@ from minigrad.viz import simplify
 from minigrad.viz.escape import MAX_TITLE, html_label, html_text, text_label
 from minigrad.viz.graph import Graph, GraphNode, build_graph
 from minigrad.viz.simplify import HIDDEN_ID
-from minigrad.viz.wrap import assign_bands, check_wrap
+from minigrad.viz.wrap import assign_bands, check_wrap, connect_bands
 
 MODES = ("forward", "backward", "both")
 # Direction of the flow: left to right (wide drawings), top to bottom (tall, for slides of
@@ -247,28 +247,6 @@ def _drawn_nodes(graph: Graph) -> list[str]:
     return ids
 
 
-def _connect_bands(
-    band_clusters: list[graphviz.Digraph],
-    crossing: list[tuple[str, str, dict[str, str]]],
-    band: dict[str, int],
-) -> None:
-    """Draw each edge into a later band as a pair of numbered connectors.
-
-    A real edge there would be a long curve across the whole drawing. Like a flowchart's
-    off-page connector, it ends in a numbered circle in its tail's band and starts again from
-    the same number in its head's band; numbers follow the reading order.
-    """
-    order = sorted(crossing, key=lambda edge: (band[edge[1]], band[edge[0]]))
-    for number, (tail, head, style) in enumerate(order, start=1):
-        leave, arrive = f"wrap{number}_from", f"wrap{number}_to"
-        for connector, index in ((leave, band[tail]), (arrive, band[head])):
-            band_clusters[index].node(connector, label=str(number), shape="circle", width="0.3",
-                                      height="0.3", margin="0.02", fontsize="10",
-                                      color="#7f7f7f")
-        band_clusters[band[tail]].edge(tail, leave, **style)
-        band_clusters[band[head]].edge(arrive, head)
-
-
 def to_dot(
     graph: Graph,
     mode: str = "forward",
@@ -400,7 +378,7 @@ def to_dot(
         else:
             band_clusters[band[tail]].edge(tail, head, **style)
     if band is not None:
-        _connect_bands(band_clusters, crossing, band)
+        connect_bands(band_clusters, crossing, band)
         # Nothing ties the bands to each other, and dot places such clusters in the order it
         # reads them: left to right, which its rotation for rankdir LR turns into bottom to
         # top. So rows are written last to first, and columns first to last.

@@ -22,6 +22,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from graphlib import TopologicalSorter
 
+import graphviz
+
 
 def check_wrap(wrap: int | None) -> None:
     """``wrap`` is None (one strip) or a positive number of bands."""
@@ -90,4 +92,28 @@ def assign_bands(
             first_use[tail] = head
     for node, use in first_use.items():
         band[node] = band[use]
-    return band
+    # A band left with no node (it held only such inputs) is dropped: number the rest 0, 1, ...
+    renumber = {old: new for new, old in enumerate(sorted(set(band.values())))}
+    return {node: renumber[index] for node, index in band.items()}
+
+
+def connect_bands(
+    band_clusters: list[graphviz.Digraph],
+    crossing: list[tuple[str, str, dict[str, str]]],
+    band: dict[str, int],
+) -> None:
+    """Draw each edge into a later band as a pair of numbered connectors.
+
+    A real edge there would be a long curve across the whole drawing. Like a flowchart's
+    off-page connector, it ends in a numbered circle in its tail's band and starts again from
+    the same number in its head's band; numbers follow the reading order.
+    """
+    order = sorted(crossing, key=lambda edge: (band[edge[1]], band[edge[0]]))
+    for number, (tail, head, style) in enumerate(order, start=1):
+        leave, arrive = f"wrap{number}_from", f"wrap{number}_to"
+        for connector, index in ((leave, band[tail]), (arrive, band[head])):
+            band_clusters[index].node(connector, label=str(number), shape="circle", width="0.3",
+                                      height="0.3", margin="0.02", fontsize="10",
+                                      color="#7f7f7f")
+        band_clusters[band[tail]].edge(tail, leave, **style)
+        band_clusters[band[head]].edge(arrive, head)

@@ -81,6 +81,8 @@ def test_ranks_follow_the_chain_and_leaves_sit_next_to_their_use():
     assert band == {"x": 0, "a": 0, "b": 0, "w": 0, "c": 1, "out": 1}
     # A weight used first at the start of a band goes into that band with its use.
     assert assign_bands(nodes, edges, 2) == {**band, "w": 1}
+    # One band per rank: x leaves band 0 for its use's band; no band is left empty.
+    assert sorted(set(assign_bands(nodes, edges, 10).values())) == [0, 1, 2, 3]
     # More bands than ranks: one rank per band.
     assert set(fold(ranks, 10).values()) == {0, 1, 2, 3, 4}
     # Scalar drawings (step 2): Values on even ranks, operations on odd ones; every band
