@@ -53,6 +53,8 @@ def _parser() -> argparse.ArgumentParser:
                       help="output file; .svg, .png or .pdf (default: graph.svg)")
     draw.add_argument("--rankdir", choices=RANKDIRS, default="LR",
                       help="direction of the flow: LR left to right (default), TB top to bottom")
+    draw.add_argument("--wrap", type=int, default=None, metavar="N",
+                      help="fold a long chain into N rows (N columns with --rankdir TB)")
     draw.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="SECONDS",
                       help=f"stop a layout that takes longer (default: {DEFAULT_TIMEOUT:g})")
     draw.add_argument("--animate", metavar="FILE.html",
@@ -90,6 +92,9 @@ def _draw(args: argparse.Namespace) -> int:
         print(f"minigrad draw: error: --timeout must be positive, got {args.timeout:g}",
               file=sys.stderr)
         return EXIT_USAGE
+    if args.wrap is not None and args.wrap < 1:
+        print(f"minigrad draw: error: --wrap must be at least 1, got {args.wrap}", file=sys.stderr)
+        return EXIT_USAGE
     if args.animate and Path(args.animate).suffix.lower() not in (".html", ".htm", ".gif"):
         print(f"minigrad draw: error: --animate must end in .html or .gif, got {args.animate!r}",
               file=sys.stderr)
@@ -107,7 +112,8 @@ def _draw(args: argparse.Namespace) -> int:
 
     from minigrad.viz import animate_backward, draw, render
 
-    drawing = draw(out, mode=args.mode, title=args.expression, rankdir=args.rankdir)
+    drawing = draw(out, mode=args.mode, title=args.expression, rankdir=args.rankdir,
+                   wrap=args.wrap)
     if args.print_dot:
         print(drawing.source)
         return EXIT_OK

@@ -65,6 +65,8 @@ def main() -> None:
     render(draw(loss, "backward", model=model), HERE / "mlp_clusters_backward.svg")
     render(draw(loss, "both", model=model, collapse_modules=True), HERE / "mlp_collapsed.svg")
 
+    deep_mlp_pictures()
+
     loss.backward()
     plot_grad_flow(model, path=HERE / "mlp_grad_flow.png")
     plot_activations(path=HERE / "activations.png")
@@ -73,6 +75,18 @@ def main() -> None:
     labels = (points[:, 0] * points[:, 1] > 0).astype(int)
     plot_decision_boundary(lambda p: p[:, 0] * p[:, 1], points, labels,
                            path=HERE / "decision_boundary.png")
+
+
+def deep_mlp_pictures() -> None:
+    """A 10-layer sigmoid MLP folded into 6 rows, by each renderer, and as one long strip."""
+    minigrad.manual_seed(0)
+    model = nn.MLP(4, [8] * 9, 1, activation="sigmoid")
+    loss = model(minigrad.randn(16, 4)).mean()
+    strip = draw(loss, "backward", model=model, collapse_modules=True)
+    render(strip, HERE / "mlp_deep_strip.svg", backend=SYSTEM)
+    folded = draw(loss, "backward", model=model, collapse_modules=True, wrap=6)
+    render(folded, HERE / "mlp_deep_wrapped.svg", backend=SYSTEM)
+    render(folded, HERE / "mlp_deep_wrapped_fallback.svg", backend="pure")
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ from minigrad.viz import simplify
 from minigrad.viz.escape import MAX_TITLE, html_label, html_text, text_label
 from minigrad.viz.graph import Graph, GraphNode, build_graph
 from minigrad.viz.simplify import HIDDEN_ID
+from minigrad.viz.wrap import assign_bands, check_wrap, connect_bands
 
 MODES = ("forward", "backward", "both")
 # Direction of the flow: left to right (wide drawings), top to bottom (tall, for slides of
@@ -195,6 +196,57 @@ def _module_tree(nodes: list[GraphNode]) -> dict[tuple[str, ...], list[GraphNode
     return clusters
 
 
+def _drawn_edges(
+    graph: Graph, backward: bool, edge_labels: dict[tuple[str, str], str]
+) -> list[tuple[str, str, dict[str, str]]]:
+    """Every edge as drawn, (tail, head, attributes), in a fixed order (golden files).
+
+    Scalar graphs go through the operation's ellipse (``v3_op``); backward drawings point
+    from the output towards the inputs.
+    """
+    edges: list[tuple[str, str, dict[str, str]]] = []
+    for node in graph.nodes:
+        if not node.inputs:
+            continue
+        if graph.kind == "scalar" and node.op:
+            op_id = f"{node.id}_op"
+            edges.append((node.id, op_id, {}) if backward else (op_id, node.id, {}))
+            # a - b and a / b: the order of the operands matters, so the edges say which is which.
+            sides = ("left", "right") if node.op in ORDERED_OPS and len(node.inputs) == 2 else ()
+            for position, input_id in enumerate(node.inputs):
+                ends = (op_id, input_id) if backward else (input_id, op_id)
+                label = edge_labels.get((node.id, input_id))
+                if label:
+                    style = {"label": text_label(label), "fontcolor": HIGHLIGHT,
+                             "color": HIGHLIGHT, "penwidth": "2"}
+                elif sides:
+                    style = {"taillabel": text_label(sides[position]), "fontsize": "8",
+                             "fontcolor": "#7f7f7f"}
+                else:
+                    style = {}
+                edges.append((*ends, style))
+        else:
+            for input_id in node.inputs:
+                ends = (node.id, input_id) if backward else (input_id, node.id)
+                style = {"style": "dashed"} if input_id == HIDDEN_ID else {}
+                label = edge_labels.get((node.id, input_id))
+                if label:
+                    style.update(label=text_label(label), fontcolor=HIGHLIGHT, color=HIGHLIGHT,
+                                 penwidth="2")
+                edges.append((*ends, style))
+    return edges
+
+
+def _drawn_nodes(graph: Graph) -> list[str]:
+    """Ids of the drawn nodes, the operation ellipses of scalar graphs included."""
+    ids = []
+    for node in graph.nodes:
+        if graph.kind == "scalar" and node.op:
+            ids.append(f"{node.id}_op")
+        ids.append(node.id)
+    return ids
+
+
 def to_dot(
     graph: Graph,
     mode: str = "forward",
@@ -206,18 +258,23 @@ def to_dot(
     edge_labels: dict[tuple[str, str], str] | None = None,
     reverse_edges: bool | None = None,
     rankdir: str = "LR",
+    wrap: int | None = None,
 ) -> GraphDrawing:
     """Draw a ``Graph`` as a DOT digraph.
 
     ``highlight`` (a node id), ``grads`` (node id -> gradient to show instead of the stored
     one), ``edge_labels`` ((consumer id, input id) -> text) and ``reverse_edges`` (default:
     only in backward mode) let the backward animation show one step of the chain rule;
-    everyday drawings leave them out.
+    everyday drawings leave them out. ``wrap`` folds the drawing into that many bands (see
+    ``minigrad.viz.wrap``).
     """
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
     if rankdir not in RANKDIRS:
         raise ValueError(f"rankdir must be one of {RANKDIRS}, got {rankdir!r}")
+    check_wrap(wrap)
+    if wrap == 1:
+        wrap = None
     edge_labels = edge_labels or {}
     drawing = GraphDrawing(name="minigrad", format="svg")
     # nslimit bounds the network-simplex passes that place nodes to 2 x (number of nodes):
@@ -226,12 +283,27 @@ def to_dot(
                  nslimit1="2")
     drawing.attr("node", fontname="Helvetica", fontsize="11")
     drawing.attr("edge", color="#555555", arrowsize="0.7", fontname="Helvetica", fontsize="10")
+    backward = mode == "backward" if reverse_edges is None else reverse_edges
+    edges = _drawn_edges(graph, backward, edge_labels)
+    band: dict[str, int] | None = None
     caption = ([title] if title else []) + graph.notes
+    if wrap is not None:
+        drawn = _drawn_nodes(graph)
+        step = 2 if graph.kind == "scalar" else 1
+        band = assign_bands(drawn, [(tail, head) for tail, head, _ in edges], wrap, step)
+        count = max(band.values()) + 1
+        across = "rows, top to bottom" if rankdir in ("LR", "RL") else "columns, left to right"
+        note = f"folded into {count} {across}"
+        if any(node.module for node in graph.nodes):
+            note += "; module clusters not drawn"
+        caption.append(note)
     if caption:
         lines = "<BR/>".join(html_text(line, MAX_TITLE) for line in caption)
         drawing.attr(label=html_label(lines), labelloc="t", labeljust="l")
 
-    def node_statements(target: graphviz.Digraph, node: GraphNode) -> None:
+    def node_statements(target: Any, node: GraphNode) -> None:
+        # ``target`` is a (sub)graph, or a function of a node id giving one (wrapped drawings).
+        target_of = target if callable(target) else lambda _: target
         grad = grads.get(node.id) if grads is not None else node.grad
         magnitude = abs(grad) if grads is not None and grad is not None else node.grad_magnitude
         if grads is not None and grad is None:
@@ -246,7 +318,7 @@ def to_dot(
             attributes.update(color=HIGHLIGHT, penwidth="4")
         if node.role == "hidden":
             attributes.update(shape="note", style="dashed")
-            target.node(node.id, label=text_label(node.label), **attributes)
+            target_of(node.id).node(node.id, label=text_label(node.label), **attributes)
             return
         if graph.kind == "scalar":
             label = _scalar_label(node, mode, grad, font)
@@ -255,10 +327,11 @@ def to_dot(
             if grads is not None:
                 grad_text = f"mean |g| {format_number(grad)}" if grad is not None else ""
             label = _tensor_label(node, mode, grad_text, font)
-        target.node(node.id, label=label, **attributes)
+        target_of(node.id).node(node.id, label=label, **attributes)
         if graph.kind == "scalar" and node.op:
-            target.node(f"{node.id}_op", label=text_label(node.op), shape="ellipse", fontsize="10",
-                        width="0.3", height="0.3", margin="0.03")
+            target_of(f"{node.id}_op").node(f"{node.id}_op", label=text_label(node.op),
+                                            shape="ellipse", fontsize="10", width="0.3",
+                                            height="0.3", margin="0.03")
 
     clusters = _module_tree(graph.nodes)
     # Emit clusters outermost first so nested subgraphs sit inside their parents.
@@ -282,43 +355,35 @@ def to_dot(
     for path in clusters:
         for depth in range(1, len(path) + 1):
             all_paths.add(path[:depth])
-    for node in clusters.get((), []):
-        node_statements(drawing, node)
-    for path in sorted(p for p in all_paths if len(p) == 1):
-        emit(path, drawing)
+    if band is not None:
+        # Each band is an invisible cluster, so the bands never interleave. A module's
+        # cluster cannot be cut across two bands: module names show in the labels instead.
+        band_clusters = [graphviz.Digraph(name=f"cluster_band{index}") for index in range(count)]
+        for cluster in band_clusters:
+            cluster.attr(label="", style="invis")
+        for node in graph.nodes:
+            node_statements(lambda node_id: band_clusters[band[node_id]], node)
+    else:
+        for node in clusters.get((), []):
+            node_statements(drawing, node)
+        for path in sorted(p for p in all_paths if len(p) == 1):
+            emit(path, drawing)
 
-    backward = mode == "backward" if reverse_edges is None else reverse_edges
-    for node in graph.nodes:
-        if not node.inputs:
-            continue
-        if graph.kind == "scalar" and node.op:
-            op_id = f"{node.id}_op"
-            if backward:
-                drawing.edge(node.id, op_id)
-            else:
-                drawing.edge(op_id, node.id)
-            # a - b and a / b: the order of the operands matters, so the edges say which is which.
-            sides = ("left", "right") if node.op in ORDERED_OPS and len(node.inputs) == 2 else ()
-            for position, input_id in enumerate(node.inputs):
-                ends = (op_id, input_id) if backward else (input_id, op_id)
-                label = edge_labels.get((node.id, input_id))
-                if label:
-                    drawing.edge(*ends, label=text_label(label), fontcolor=HIGHLIGHT,
-                                 color=HIGHLIGHT, penwidth="2")
-                elif sides:
-                    drawing.edge(*ends, taillabel=text_label(sides[position]), fontsize="8",
-                                 fontcolor="#7f7f7f")
-                else:
-                    drawing.edge(*ends)
+    crossing = []
+    for tail, head, style in edges:
+        if band is None:
+            drawing.edge(tail, head, **style)
+        elif band[tail] != band[head]:
+            crossing.append((tail, head, style))
         else:
-            for input_id in node.inputs:
-                ends = (node.id, input_id) if backward else (input_id, node.id)
-                style = {"style": "dashed"} if input_id == HIDDEN_ID else {}
-                label = edge_labels.get((node.id, input_id))
-                if label:
-                    style.update(label=text_label(label), fontcolor=HIGHLIGHT, color=HIGHLIGHT,
-                                 penwidth="2")
-                drawing.edge(*ends, **style)
+            band_clusters[band[tail]].edge(tail, head, **style)
+    if band is not None:
+        connect_bands(band_clusters, crossing, band)
+        # Nothing ties the bands to each other, and dot places such clusters in the order it
+        # reads them: left to right, which its rotation for rankdir LR turns into bottom to
+        # top. So rows are written last to first, and columns first to last.
+        for cluster in band_clusters[:: -1 if rankdir in ("LR", "RL") else 1]:
+            drawing.subgraph(cluster)
     if legend:
         _legend(drawing, mode, graph.kind)
     return drawing
@@ -334,6 +399,7 @@ def draw(
     legend: bool = True,
     title: str | None = None,
     rankdir: str = "LR",
+    wrap: int | None = None,
 ) -> GraphDrawing:
     """Draw the computation graph that produced ``root`` (a ``Value`` or a ``Tensor``), or
     the captured program of a ``minigrad.compile``-d function (its other options are unused).
@@ -348,8 +414,10 @@ def draw(
     ``collapse_modules`` (True, or a nesting depth) draws each module as one box and
     ``max_nodes`` (default ``DEFAULT_MAX_NODES``; None draws everything) keeps only the nodes
     nearest the output; both say in the caption what they left out. ``title`` is shown
-    verbatim (escaped, capped). ``rankdir="TB"`` stacks a long chain top to bottom, so a deep
-    network fits a slide. Returns a ``graphviz.Digraph`` (displayed inline in Jupyter).
+    verbatim (escaped, capped). ``rankdir="TB"`` stacks a long chain top to bottom;
+    ``wrap=k`` folds it into ``k`` rows (``rankdir="LR"``) or columns (``"TB"``) placed side
+    by side, so a deep network fits a slide (module clusters are then left out).
+    Returns a ``graphviz.Digraph`` (displayed inline in Jupyter).
     Scalar drawings show ``a - b`` and ``a / b`` as ``-`` and ``/`` operations (micrograd
     computes them as ``a + (-1 * b)`` and ``a * b**-1``; the hidden helper nodes only pass
     the gradient through).
@@ -365,4 +433,4 @@ def draw(
         graph = simplify.collapse_modules(graph, collapse_modules)
     if max_nodes is not None:
         graph = simplify.cap_nodes(graph, max_nodes)
-    return to_dot(graph, mode, legend=legend, title=title, rankdir=rankdir)
+    return to_dot(graph, mode, legend=legend, title=title, rankdir=rankdir, wrap=wrap)
