@@ -19,7 +19,17 @@ from minigrad.backend import _BACKENDS, get_backend
 from minigrad.defaults import _Defaults
 from minigrad.devices import BY_NAME as _DEVICES
 from minigrad.devices import device as _device
-from minigrad.ops import arithmetic, elementwise, elementwise_math, indexing, linalg, reduction
+from minigrad.ops import (
+    arithmetic,
+    cumulative,
+    diagonal,
+    elementwise,
+    elementwise_math,
+    indexing,
+    linalg,
+    reduction,
+    sorting,
+)
 from minigrad.ops import shape as shape_ops
 from minigrad.ops.common import as_operand, broadcast_shape
 from minigrad.ops.conversion import CopyInto
@@ -670,7 +680,8 @@ class Tensor:
 
 
 # The op families' tables: each entry is a method here and a function ``minigrad.<name>``.
-for _table in (arithmetic.FUNCTIONS, elementwise_math.FUNCTIONS, linalg.FUNCTIONS):
+for _table in (arithmetic.FUNCTIONS, elementwise_math.FUNCTIONS, linalg.FUNCTIONS,
+               reduction.FUNCTIONS, cumulative.FUNCTIONS, sorting.FUNCTIONS, diagonal.FUNCTIONS):
     for _name, _function in _table.items():
         setattr(Tensor, _name, _function)
 

@@ -1,4 +1,4 @@
-"""Reductions over dimensions: sum, mean, max, min, var, std, argmax, argmin.
+"""Reductions over dimensions: sum, prod, mean, max, min, var, std, argmax, argmin.
 
 The gradient of a reduction spreads the upstream gradient back over the reduced
 dimensions: ``sum`` copies it to every element, ``max`` sends it to the element that won.
@@ -37,6 +37,49 @@ class Sum(Function):
     def backward(ctx, grad):
         grad = _restore_reduced_dims(grad, ctx.input_shape, ctx.axes, ctx.keepdim)
         return grad.expand(ctx.input_shape), None, None
+
+
+class Prod(Function):
+    """z = product of a over axes;  dz/da_i = the product of the *other* elements.
+
+    Without zeros that is z / a_i. With zeros it cannot be a division: a line with one zero
+    has z = 0, yet moving the zero changes z by the product of the rest, so that element's
+    derivative is the product of the non-zero elements and every other one's is 0; with two
+    or more zeros every derivative is 0 (PyTorch's rule too).
+    """
+
+    @staticmethod
+    def forward(ctx, a, axes: tuple, keepdim: bool):
+        out = a._from_array(a.backend.prod(a._data, axes, keepdim), a.device)
+        ctx.save_for_backward(a, out)
+        ctx.axes, ctx.keepdim = axes, keepdim
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, out = ctx.saved_tensors
+        out = _restore_reduced_dims(out, a.shape, ctx.axes, ctx.keepdim)
+        grad = _restore_reduced_dims(grad, a.shape, ctx.axes, ctx.keepdim)
+        return grad * _product_of_others(a, out, ctx.axes), None, None
+
+
+def _product_of_others(a, out, axes: tuple):
+    """For each element, the product of the other elements reduced with it over ``axes``."""
+    from minigrad.autograd.grad_mode import is_grad_enabled
+
+    is_zero = a == 0
+    if not bool(is_zero.any()):
+        return out / a  # differentiable again: d(z / a_i)/da_j = z / (a_i a_j) for j != i
+    if is_grad_enabled():  # backward(create_graph=True): the zero rule has no derivative
+        raise NotImplementedError(
+            "prod: the second derivative of a product that contains zeros is not "
+            "implemented; shift the input away from exact zeros"
+        )
+    zeros_per_line = is_zero.sum(dim=axes, keepdim=True)
+    nonzero = where(is_zero, 1.0, a)
+    nonzero_product = Prod.apply(nonzero, axes, True)
+    return where(is_zero, where(zeros_per_line == 1, nonzero_product, 0.0),
+                 where(zeros_per_line == 0, nonzero_product / nonzero, 0.0))
 
 
 class Amax(Function):
@@ -89,6 +132,18 @@ def sum(a, dim=None, keepdim: bool = False):  # noqa: A001 - PyTorch's name
     # PyTorch names the node of a sum over chosen dims SumBackward1
     result = Sum.apply(a, normalize_dims(dim, a.ndim), keepdim)
     return result if dim is None else name_node(result, "SumBackward1")
+
+
+def prod(input, dim=None, keepdim: bool = False, *, dtype=None):  # noqa: A002 - PyTorch's name
+    """The product of all elements, or over one ``dim`` (PyTorch takes a single int).
+    Integer and bool tensors multiply as int64, as in PyTorch."""
+    if dtype is not None:
+        input = input.to(dtype=dtype)
+    if dim is not None and not isinstance(dim, int):
+        raise TypeError(f"prod(): dim must be an int or None, got {type(dim).__name__} "
+                        f"({dim!r}); PyTorch's prod reduces one dimension at a time")
+    result = Prod.apply(input, normalize_dims(dim, input.ndim), keepdim)
+    return result if dim is None else name_node(result, "ProdBackward1")
 
 
 def mean(a, dim=None, keepdim: bool = False):
@@ -187,3 +242,7 @@ def argmin(a, dim=None, keepdim: bool = False):
     """Index of the first minimum (of the flattened tensor when ``dim`` is None)."""
     axis = _arg_reduce_axis(a, dim, "argmin")
     return a._from_array(a.backend.argmin(a._data, axis, keepdim and axis is not None), a.device)
+
+
+# Bound as ``minigrad.prod`` and ``Tensor.prod`` (the other reductions have their own methods).
+FUNCTIONS = {"prod": prod}
