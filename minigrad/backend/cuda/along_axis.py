@@ -84,10 +84,11 @@ def _axis_last(a, axis: int):
 
 
 def _run_on_lines(kernel, a, axis: int, out_dtype, *extra):
+    """``kernel`` over every line of ``a`` (at least 1-D) along ``axis``."""
     lined, inverse = _axis_last(a, axis)
-    out = empty(tuple(lined.shape), out_dtype)
-    length = lined.shape[-1] if lined.ndim else 1
-    lines = math.prod(lined.shape[:-1]) if lined.ndim else 1
+    shape = tuple(lined.shape)
+    out = empty(shape, out_dtype)
+    length, lines = shape[-1], math.prod(shape[:-1])
     if lines > 0 and length > 0:
         blocks, threads = launch_1d(lines)
         kernel[blocks, threads](view_of(lined).buffer, view_of(out).buffer, lines, length,
