@@ -89,6 +89,18 @@ DIFFERENCES: dict[str, str] = {
     "Tensor.size": "returns minigrad.Size, whose str() is a plain tuple (used in messages)",
     "Tensor.contiguous": "returns the tensor itself (minigrad copies where layout matters)",
     "Tensor.long": "int64 is minigrad's only integer dtype",
+    "torch.prod": "the second derivative through exact zeros raises NotImplementedError",
+    "torch.sort": "always stable (PyTorch promises it only with stable=True)",
+    "Tensor.sort": "always stable (PyTorch promises it only with stable=True)",
+    "torch.topk": "values come sorted also for sorted=False",
+    "Tensor.topk": "values come sorted also for sorted=False",
+    "torch.unique": "always sorted; computed on the host (a device tensor makes the round "
+                    "trip)",
+    "Tensor.unique": "always sorted; computed on the host",
+    "torch.einsum": "letters, ',' and '->' only: no '...' (ellipsis)",
+    "utils.data.random_split": "generator= takes a numpy.random.Generator (default: the "
+                               "one minigrad.manual_seed seeds); a seed does not pick the "
+                               "same samples as PyTorch's",
 }
 
 NAMESPACES = {

@@ -3,10 +3,13 @@
 from minigrad.data.datasets import circles, load_digits, moons, sine, spirals, xor
 from minigrad.data.loader import DataLoader, TensorDataset, train_test_split
 from minigrad.data.mnist import load_mnist, read_idx
+from minigrad.data.subsets import Subset, random_split
 
 __all__ = [
     "DataLoader",
     "TensorDataset",
+    "Subset",
+    "random_split",
     "train_test_split",
     "xor",
     "moons",
