@@ -1,4 +1,5 @@
-"""Reductions over dimensions: sum, prod, mean, max, min, var, std, argmax, argmin.
+"""Reductions over dimensions: sum, prod, mean, max, min, var, std, argmax, argmin, any,
+all.
 
 The gradient of a reduction spreads the upstream gradient back over the reduced
 dimensions: ``sum`` copies it to every element, ``max`` sends it to the element that won.
@@ -8,6 +9,8 @@ from __future__ import annotations
 
 import builtins
 from collections import namedtuple
+
+import numpy as np
 
 from minigrad.autograd.function import Function
 from minigrad.ops.common import name_node, normalize_dim, normalize_dims
@@ -37,6 +40,29 @@ class Sum(Function):
     def backward(ctx, grad):
         grad = _restore_reduced_dims(grad, ctx.input_shape, ctx.axes, ctx.keepdim)
         return grad.expand(ctx.input_shape), None, None
+
+
+class Mean(Function):
+    """z = (sum of a over axes) / n, n the number of elements summed;  dz/da_i = 1/n, so
+    the gradient is the upstream gradient divided by n, broadcast back to a's shape. One
+    node, as in PyTorch (``MeanBackward0``)."""
+
+    @staticmethod
+    def forward(ctx, a, axes: tuple, keepdim: bool):
+        count = 1
+        for axis in axes:
+            count *= a.shape[axis]
+        ctx.input_shape, ctx.axes, ctx.keepdim, ctx.count = a.shape, axes, keepdim, count
+        total = a.backend.sum(a._data, axes, keepdim)
+        # n = 0 gives 0/0 = nan, PyTorch's mean of nothing
+        divisor = a.backend.full((), count, a.dtype.numpy)
+        with np.errstate(invalid="ignore"):
+            return a._from_array(a.backend.div(total, divisor), a.device)
+
+    @staticmethod
+    def backward(ctx, grad):
+        grad = _restore_reduced_dims(grad, ctx.input_shape, ctx.axes, ctx.keepdim)
+        return (grad / ctx.count).expand(ctx.input_shape), None, None
 
 
 class Prod(Function):
@@ -151,12 +177,8 @@ def mean(a, dim=None, keepdim: bool = False):
         raise TypeError(
             f"mean(): expected a floating point tensor, got {a.dtype.name}; use .float() first"
         )
-    axes = normalize_dims(dim, a.ndim)
-    count = 1
-    for axis in axes:
-        count *= a.shape[axis]
-    return name_node(Sum.apply(a, axes, keepdim) / count,
-                     "MeanBackward0" if dim is None else "MeanBackward1")
+    result = Mean.apply(a, normalize_dims(dim, a.ndim), keepdim)
+    return result if dim is None else name_node(result, "MeanBackward1")
 
 
 def var(a, dim=None, keepdim: bool = False, correction: int = 1, unbiased: bool | None = None):
@@ -244,5 +266,17 @@ def argmin(a, dim=None, keepdim: bool = False):
     return a._from_array(a.backend.argmin(a._data, axis, keepdim and axis is not None), a.device)
 
 
-# Bound as ``minigrad.prod`` and ``Tensor.prod`` (the other reductions have their own methods).
-FUNCTIONS = {"prod": prod}
+def any(input, dim=None, keepdim: bool = False):  # noqa: A001, A002 - PyTorch's names
+    """Whether some element (over ``dim``) is non-zero: a bool tensor, as in PyTorch
+    (``if x.any():`` still works through ``bool()``)."""
+    return sum(input != 0, dim, keepdim) > 0
+
+
+def all(input, dim=None, keepdim: bool = False):  # noqa: A001, A002 - PyTorch's names
+    """Whether every element (over ``dim``) is non-zero: a bool tensor, as in PyTorch."""
+    return sum(input == 0, dim, keepdim) == 0
+
+
+# Bound as ``minigrad.<name>`` and ``Tensor.<name>`` (the other reductions have their own
+# methods in tensor.py).
+FUNCTIONS = {"prod": prod, "any": any, "all": all}
