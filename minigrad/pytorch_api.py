@@ -89,6 +89,10 @@ DIFFERENCES: dict[str, str] = {
     "Tensor.size": "returns minigrad.Size, whose str() is a plain tuple (used in messages)",
     "Tensor.contiguous": "returns the tensor itself (minigrad copies where layout matters)",
     "Tensor.long": "int64 is minigrad's only integer dtype",
+    "torch.tensor": "numpy data of a width minigrad lacks (int32, uint8, float16) raises "
+                    "and asks for dtype= instead of being widened",
+    "torch.Tensor": "Tensor(data) is float32, as PyTorch's legacy constructor; the sizes "
+                    "form Tensor(2, 3) is not supported (use minigrad.empty(2, 3))",
     "torch.prod": "the second derivative through exact zeros raises NotImplementedError",
     "torch.sort": "always stable (PyTorch promises it only with stable=True)",
     "Tensor.sort": "always stable (PyTorch promises it only with stable=True)",
