@@ -46,8 +46,13 @@ from minigrad.defaults import (
 from minigrad.devices import device
 from minigrad.dtypes import DType, bool_, float32, float64, int64
 from minigrad.ops import arithmetic as _arithmetic
+from minigrad.ops import cumulative as _cumulative
+from minigrad.ops import diagonal as _diagonal
 from minigrad.ops import elementwise_math as _elementwise_math
 from minigrad.ops import linalg as _linalg
+from minigrad.ops import reduction as _reduction
+from minigrad.ops import sorting as _sorting
+from minigrad.ops.einsum import einsum
 from minigrad.ops.elementwise import where
 from minigrad.ops.shape import cat, chunk, split, stack
 from minigrad.random import manual_seed
@@ -109,6 +114,10 @@ Tensor.split, Tensor.chunk = split, chunk
 globals().update(_arithmetic.FUNCTIONS)
 globals().update(_elementwise_math.FUNCTIONS)
 globals().update(_linalg.FUNCTIONS)
+_ORDERING_TABLES = (_reduction.FUNCTIONS, _cumulative.FUNCTIONS, _sorting.FUNCTIONS,
+                    _diagonal.FUNCTIONS)
+for _table in _ORDERING_TABLES:  # prod, cumsum, sort, argsort, topk, unique, diag
+    globals().update(_table)
 
 # PyTorch's dtype aliases; out-of-scope dtypes (half, int32, ...) raise via __getattr__
 float, double, long, bool = float32, float64, int64, bool_  # noqa: A001
@@ -129,6 +138,7 @@ __all__ = [
     "device", "Size", "get_default_dtype", "set_default_dtype", "get_default_device",
     "set_default_device", "float", "double", "long", "bool", "t", "numel", "amax", "amin",
     "is_floating_point", "clone", "detach", "softmax", "log_softmax", "save", "load",
-    "split", "chunk",
+    "split", "chunk", "einsum",
+    *[name for table in _ORDERING_TABLES for name in table],
     *_arithmetic.FUNCTIONS, *_elementwise_math.FUNCTIONS, *_linalg.FUNCTIONS,
 ]

@@ -9,7 +9,7 @@ import numpy as np
 from minigrad import dtypes, random
 from minigrad.backend import get_backend
 from minigrad.defaults import _Defaults
-from minigrad.tensor import Tensor, normalize_device
+from minigrad.tensor import Tensor, _host_array, normalize_device
 
 
 def _shape(size, function: str = "zeros") -> tuple[int, ...]:
@@ -43,8 +43,27 @@ def _float_dtype(dtype) -> dtypes.DType:
 
 def tensor(data, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """A tensor holding a copy of ``data`` (numbers, nested lists, numpy arrays or a
-    Tensor). Python floats become float32, ints int64, as in PyTorch."""
-    return Tensor(data, dtype=dtype, device=device, requires_grad=requires_grad)
+    Tensor). Python floats become float32, ints int64, as in PyTorch; numpy data keeps its
+    dtype. (``minigrad.Tensor(data)``, PyTorch's legacy constructor, is always float32.)"""
+    if dtype is None:
+        _check_numpy_dtype_is_kept(data)
+    dtype = None if dtype is None else dtypes.as_dtype(dtype)
+    return _make(_host_array(data, dtype), device, requires_grad)
+
+
+def _check_numpy_dtype_is_kept(data) -> None:
+    """PyTorch keeps a numpy array's dtype (int32 stays int32). minigrad has no int32,
+    float16, ... tensors, and widening them without being asked would silently change the
+    dtype, so it asks for an explicit ``dtype=`` instead."""
+    if not isinstance(data, np.ndarray | np.generic):
+        return
+    kept = dtypes.from_numpy_dtype(data.dtype) if data.dtype.kind in "biuf" else None
+    if kept is None or kept.numpy != data.dtype:
+        raise dtypes.UnsupportedDtypeError(
+            f"tensor(): numpy data of dtype {data.dtype} has no minigrad dtype of the same "
+            "width (minigrad has float32, float64, int64 and bool); pass dtype= to convert, "
+            "e.g. minigrad.tensor(array, dtype=minigrad.long) or dtype=minigrad.float32"
+        )
 
 
 def from_numpy(array: np.ndarray) -> Tensor:

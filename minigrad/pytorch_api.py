@@ -29,7 +29,7 @@ COURSE_NAMES: dict[str, list[str]] = {
         matmul mm mv bmm dot outer norm softmax log_softmax
         reshape flatten transpose t permute squeeze unsqueeze cat stack clone detach
         is_floating_point allclose equal split chunk save load
-        prod cumsum sort argsort topk unique diag tril triu einsum
+        prod cumsum sort argsort topk unique diag tril triu einsum any all
         sparse_coo_tensor complex svd inverse det linalg fft jit distributed autocast
     """.split(),
     "Tensor": """
@@ -89,6 +89,22 @@ DIFFERENCES: dict[str, str] = {
     "Tensor.size": "returns minigrad.Size, whose str() is a plain tuple (used in messages)",
     "Tensor.contiguous": "returns the tensor itself (minigrad copies where layout matters)",
     "Tensor.long": "int64 is minigrad's only integer dtype",
+    "torch.tensor": "numpy data of a width minigrad lacks (int32, uint8, float16) raises "
+                    "and asks for dtype= instead of being widened",
+    "torch.Tensor": "Tensor(data) is float32, as PyTorch's legacy constructor; the sizes "
+                    "form Tensor(2, 3) is not supported (use minigrad.empty(2, 3))",
+    "torch.prod": "the second derivative through exact zeros raises NotImplementedError",
+    "torch.sort": "always stable (PyTorch promises it only with stable=True)",
+    "Tensor.sort": "always stable (PyTorch promises it only with stable=True)",
+    "torch.topk": "values come sorted also for sorted=False",
+    "Tensor.topk": "values come sorted also for sorted=False",
+    "torch.unique": "always sorted; computed on the host (a device tensor makes the round "
+                    "trip)",
+    "Tensor.unique": "always sorted; computed on the host",
+    "torch.einsum": "letters, ',' and '->' only: no '...' (ellipsis)",
+    "utils.data.random_split": "generator= takes a numpy.random.Generator (default: the "
+                               "one minigrad.manual_seed seeds); a seed does not pick the "
+                               "same samples as PyTorch's",
 }
 
 NAMESPACES = {

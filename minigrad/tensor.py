@@ -19,7 +19,17 @@ from minigrad.backend import _BACKENDS, get_backend
 from minigrad.defaults import _Defaults
 from minigrad.devices import BY_NAME as _DEVICES
 from minigrad.devices import device as _device
-from minigrad.ops import arithmetic, elementwise, elementwise_math, indexing, linalg, reduction
+from minigrad.ops import (
+    arithmetic,
+    cumulative,
+    diagonal,
+    elementwise,
+    elementwise_math,
+    indexing,
+    linalg,
+    reduction,
+    sorting,
+)
 from minigrad.ops import shape as shape_ops
 from minigrad.ops.common import as_operand, broadcast_shape
 from minigrad.ops.conversion import CopyInto
@@ -53,7 +63,7 @@ def _host_array(data, dtype: dtypes.DType | None) -> np.ndarray:
             "the same length (a rectangular array)"
         )
     if dtype is None:
-        if array.dtype.kind == "f" and not isinstance(data, np.ndarray):
+        if array.dtype.kind == "f" and not isinstance(data, np.ndarray | np.generic):
             dtype = _Defaults.dtype  # Python floats give the default dtype (float32)
         else:
             dtype = dtypes.from_numpy_dtype(array.dtype)
@@ -94,7 +104,9 @@ class Tensor:
     __array_priority__ = 1000
 
     def __init__(self, data, dtype=None, device=None, requires_grad: bool = False) -> None:
-        dtype = None if dtype is None else dtypes.as_dtype(dtype)
+        # PyTorch's legacy constructor: ``Tensor([1, 2])`` is float32 (the default dtype),
+        # whatever the data; ``minigrad.tensor`` infers the dtype from the data instead.
+        dtype = _Defaults.dtype if dtype is None else dtypes.as_dtype(dtype)
         device = normalize_device(device)
         array = _host_array(data, dtype)
         self._data = get_backend(device).from_numpy(array)
@@ -632,12 +644,6 @@ class Tensor:
     def argmin(self, dim=None, keepdim=False) -> Tensor:
         return reduction.argmin(self, dim, keepdim)
 
-    def any(self) -> bool:
-        return bool(self.backend.to_numpy(self._data).any())
-
-    def all(self) -> bool:
-        return bool(self.backend.to_numpy(self._data).all())
-
     # --- shape ---------------------------------------------------------------------------
     def reshape(self, *shape) -> Tensor:
         return shape_ops.reshape(self, *shape)
@@ -686,7 +692,8 @@ class Tensor:
 
 
 # The op families' tables: each entry is a method here and a function ``minigrad.<name>``.
-for _table in (arithmetic.FUNCTIONS, elementwise_math.FUNCTIONS, linalg.FUNCTIONS):
+for _table in (arithmetic.FUNCTIONS, elementwise_math.FUNCTIONS, linalg.FUNCTIONS,
+               reduction.FUNCTIONS, cumulative.FUNCTIONS, sorting.FUNCTIONS, diagonal.FUNCTIONS):
     for _name, _function in _table.items():
         setattr(Tensor, _name, _function)
 

@@ -41,8 +41,6 @@ _NOT_YET = "in scope for minigrad but not implemented yet"
 NOT_YET = {
     "set_grad_enabled": f"{_NOT_YET}; use `with minigrad.no_grad():` / `enable_grad()`",
     "inference_mode": f"{_NOT_YET}; use `with minigrad.no_grad():`",
-    **{name: _NOT_YET for name in ("prod", "cumsum", "sort", "argsort", "topk", "unique",
-                                   "diag", "einsum")},
 }
 
 TENSOR = {
@@ -52,7 +50,6 @@ TENSOR = {
     "is_complex": _COMPLEX, "real": _COMPLEX, "imag": _COMPLEX, "svd": _LINALG,
     "inverse": _LINALG, "det": _LINALG, "pin_memory": _DISTRIBUTED,
     "share_memory_": _DISTRIBUTED,
-    **{name: _NOT_YET for name in ("prod", "cumsum", "sort", "argsort", "topk", "unique")},
 }
 
 NN = {

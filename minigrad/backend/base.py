@@ -122,12 +122,26 @@ class Backend(ABC):
     def min(self, a, axes: tuple[int, ...], keepdims: bool): ...
 
     @abstractmethod
+    def prod(self, a, axes: tuple[int, ...], keepdims: bool):
+        """Product over ``axes`` (1 for an empty product); bool is counted as int64."""
+
+    @abstractmethod
     def argmax(self, a, axis: int | None, keepdims: bool):
         """int64 indices of the first maximum along ``axis`` (of the flattened array when
         ``axis`` is None)."""
 
     @abstractmethod
     def argmin(self, a, axis: int | None, keepdims: bool): ...
+
+    # --- along one axis -----------------------------------------------------------------
+    @abstractmethod
+    def cumsum(self, a, axis: int):
+        """Running sum along ``axis`` (same shape; bool and int64 give int64)."""
+
+    @abstractmethod
+    def argsort(self, a, axis: int, descending: bool):
+        """int64 indices that sort ``a`` along ``axis``, stably (equal elements keep their
+        order); nan counts as the largest value, as in PyTorch."""
 
     # --- shape ---------------------------------------------------------------------------
     @abstractmethod

@@ -1,10 +1,10 @@
-"""``from minigrad.utils.data import DataLoader, TensorDataset, Dataset``: the names a
-PyTorch script imports from ``torch.utils.data``. The loader itself lives in
-``minigrad.data``."""
+"""``from minigrad.utils.data import DataLoader, Dataset, random_split``: the names a
+PyTorch script imports from ``torch.utils.data``. The loader, ``TensorDataset``, ``Subset``
+and ``random_split`` live in ``minigrad.data``."""
 
 from __future__ import annotations
 
-from minigrad.data import DataLoader, TensorDataset
+from minigrad.data import DataLoader, Subset, TensorDataset, random_split
 from minigrad.unsupported import module_getattr
 
 
@@ -18,11 +18,11 @@ class Dataset:
 
 __getattr__ = module_getattr("minigrad.utils.data", {
     name: "in scope for minigrad but not implemented yet; index a TensorDataset instead"
-    for name in ("random_split", "Subset", "ConcatDataset")
+    for name in ("ConcatDataset",)
 } | {
     name: "samplers and worker processes are not part of minigrad's DataLoader "
           "(batch_size, shuffle, drop_last only)"
     for name in ("Sampler", "RandomSampler", "SequentialSampler", "get_worker_info")
 })
 
-__all__ = ["DataLoader", "TensorDataset", "Dataset"]
+__all__ = ["DataLoader", "TensorDataset", "Dataset", "Subset", "random_split"]

@@ -183,3 +183,71 @@ def lenet(torch) -> dict:
     parameter_count = sum(p.numel() for p in net.parameters())
     return {"losses": losses, "parameters": parameter_count,
             "fc3": net.fc3.bias.detach().numpy().tolist()}
+
+
+def gradient_identities_with_all(torch) -> dict:
+    """Check gradients against their formulas with ``torch.all`` and walk ``grad_fn`` down
+    the graph with ``next_functions``, printing node names."""
+    a = torch.tensor([2.0, 3.0, -1.0], requires_grad=True)
+    b = torch.tensor([6.0, 4.0, 0.5], requires_grad=True)
+    q = 3 * a ** 3 - b ** 2
+    q.backward(gradient=torch.ones(3))
+    checks = [torch.all(9 * a ** 2 == a.grad), (-2 * b == b.grad).all(), (a.grad > 30).any(),
+              (a.grad > 30).any(dim=0)]
+    x = torch.tensor([[1.0, -2.5], [3.25, 4.0]], requires_grad=True)
+    node = (x * 2).relu().mean().grad_fn
+    names = []
+    while node is not None:
+        names.append(str(node).split()[0].lstrip("<"))
+        parents = [fn for fn, _ in node.next_functions if fn is not None]
+        node = parents[0] if parents else None
+    return {"checks": [bool(check) for check in checks],
+            "bool_results": float(all(check.dtype == torch.bool for check in checks)),
+            "names": " ".join(names), "grad": a.grad.tolist()}
+
+
+def ranking_scores(torch) -> dict:
+    """Rank class scores (sort, topk), keep running totals (cumsum), take products and a
+    bilinear form (einsum, diag), and train the scores through all of them."""
+    scores = torch.tensor(data(5, 4, 6), requires_grad=True)
+    optimizer = torch.optim.SGD([scores], lr=0.05)
+    history = []
+    for _ in range(5):
+        best, best_index = scores.topk(2, dim=1)
+        ordered, order = torch.sort(scores, dim=0, descending=True)
+        running = torch.cumsum(scores, dim=1)
+        gram = torch.einsum("ik,jk->ij", scores, scores)
+        loss = (best.sum() - ordered[0].sum() + running[:, -1].pow(2).mean()
+                + (scores[:, :3] * 0.5 + 1).prod(dim=1).sum() + torch.diag(gram).mean() * 0.1)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        history.append(loss.item())
+    return {"losses": history, "top": best_index.tolist(), "order": order.tolist(),
+            "argsort": scores.argsort(dim=1).tolist(), "scores": scores.tolist(),
+            "labels": torch.unique(best_index).tolist()}
+
+
+def split_train_and_evaluate(torch) -> dict:
+    """Split a data set with ``random_split``, train on one part from a ``DataLoader`` and
+    evaluate the other under ``no_grad``; the legacy ``torch.Tensor(list)`` constructor
+    makes the float targets."""
+    from_data = torch.utils.data
+    features = torch.tensor(data(6, 40, 3))
+    targets = torch.Tensor([[float(i % 2)] for i in range(40)])
+    train_part, test_part = from_data.random_split(from_data.TensorDataset(features, targets),
+                                                   [0.75, 0.25])
+    model = torch.nn.Linear(3, 1)
+    set_weights(torch, model, seed=3)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    for xb, yb in from_data.DataLoader(train_part, batch_size=30):
+        optimizer.zero_grad()
+        torch.nn.functional.binary_cross_entropy_with_logits(model(xb), yb).backward()
+        optimizer.step()
+    with torch.no_grad():
+        every = torch.stack([features[i] for i in train_part.indices + test_part.indices])
+        evaluated = model(every)
+    return {"sizes": [len(train_part), len(test_part)],
+            "float32": float(targets.dtype == torch.float32),
+            "all_samples_once": sorted(train_part.indices + test_part.indices),
+            "requires_grad": float(evaluated.requires_grad)}

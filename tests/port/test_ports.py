@@ -16,6 +16,9 @@ PORTS = {
     "module_subclass_with_sgd": scripts.module_subclass_with_sgd,
     "classifier_with_adam": scripts.classifier_with_adam,
     "lenet": scripts.lenet,
+    "gradient_identities_with_all": scripts.gradient_identities_with_all,
+    "ranking_scores": scripts.ranking_scores,
+    "split_train_and_evaluate": scripts.split_train_and_evaluate,
 }
 
 

@@ -155,11 +155,30 @@ class CPUBackend(Backend):
     def min(self, a, axes, keepdims):
         return np.asarray(np.min(a, axis=axes, keepdims=keepdims))
 
+    def prod(self, a, axes, keepdims):
+        if a.dtype == np.bool_:
+            a = a.astype(np.int64)
+        return np.asarray(np.prod(a, axis=axes, keepdims=keepdims))
+
     def argmax(self, a, axis, keepdims):
         return np.asarray(np.argmax(a, axis=axis, keepdims=keepdims), dtype=np.int64)
 
     def argmin(self, a, axis, keepdims):
         return np.asarray(np.argmin(a, axis=axis, keepdims=keepdims), dtype=np.int64)
+
+    # --- along one axis -----------------------------------------------------------------
+    def cumsum(self, a, axis):
+        return np.cumsum(a, axis=axis, dtype=a.dtype if a.dtype.kind == "f" else np.int64)
+
+    def argsort(self, a, axis, descending):
+        if not descending:
+            return np.argsort(a, axis=axis, kind="stable").astype(np.int64, copy=False)
+        # Descending and stable: sort the reversed line ascending, then reverse the order
+        # back. Equal elements keep their original order, and nan (last when ascending)
+        # comes first, as in PyTorch.
+        length = a.shape[axis]
+        reversed_order = np.argsort(np.flip(a, axis), axis=axis, kind="stable")
+        return (length - 1 - np.flip(reversed_order, axis)).astype(np.int64, copy=False)
 
     # --- shape ---------------------------------------------------------------------------
     def reshape(self, a, shape):

@@ -6,7 +6,8 @@ one module per family:
 
 - ``elementwise``: map/zip/where kernels over strided views (broadcasting, transposes,
   slices and copies all go through them);
-- ``reduction``: sum/max/min/argmax/argmin with a shared-memory tree per row;
+- ``reduction``: sum/prod/max/min/argmax/argmin with a shared-memory tree per row;
+- ``along_axis``: cumsum and argsort, one thread walking each line along the axis;
 - ``dense``: the shared-memory tiled gemm behind matmul and linear (fused bias + ReLU);
 - ``conv``: im2col/col2im around the same gemm for conv2d and both backward passes;
 - ``pool``: max and average pooling; ``loss``: fused softmax-cross-entropy;
@@ -133,11 +134,21 @@ class CUDABackend(Backend):
     def min(self, a, axes, keepdims):
         return _kernels("reduction").reduce("min", _contiguous(a), tuple(axes), keepdims)
 
+    def prod(self, a, axes, keepdims):
+        return _kernels("reduction").reduce("prod", a, tuple(axes), keepdims)
+
     def argmax(self, a, axis, keepdims):
         return _kernels("reduction").arg_reduce("argmax", _contiguous(a), axis, keepdims)
 
     def argmin(self, a, axis, keepdims):
         return _kernels("reduction").arg_reduce("argmin", _contiguous(a), axis, keepdims)
+
+    # --- along one axis -----------------------------------------------------------------
+    def cumsum(self, a, axis):
+        return _kernels("along_axis").cumsum(a, axis)
+
+    def argsort(self, a, axis, descending):
+        return _kernels("along_axis").argsort(a, axis, descending)
 
     # --- shape ---------------------------------------------------------------------------
     # Views of ``a``: the same buffer with a new (offset, shape, strides), no kernel launch.

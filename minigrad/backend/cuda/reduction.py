@@ -1,4 +1,4 @@
-"""Reductions (sum, max, min, argmax, argmin) with a shared-memory tree.
+"""Reductions (sum, prod, max, min, argmax, argmin) with a shared-memory tree.
 
 Any reduction over any set of axes becomes "reduce every row of a 2-D array": the kept
 axes are moved to the front and the reduced axes to the back (a strided copy, skipped when
@@ -39,6 +39,11 @@ def _combine_sum(a, b):
 
 
 @cuda.jit(device=True)
+def _combine_prod(a, b):
+    return a * b
+
+
+@cuda.jit(device=True)
 def _combine_max(a, b):
     if a > b or a != a:  # nan wins, as in numpy
         return a
@@ -72,7 +77,7 @@ def _better_min(value, index, best, best_index):
     return value < best or (value == best and index < best_index)
 
 
-_COMBINE = {"sum": _combine_sum, "max": _combine_max, "min": _combine_min}
+_COMBINE = {"sum": _combine_sum, "prod": _combine_prod, "max": _combine_max, "min": _combine_min}
 _BETTER = {"argmax": _better_max, "argmin": _better_min}
 _KERNELS: dict = {}
 
@@ -218,22 +223,22 @@ def _result_shape(shape, axes, keepdims):
 
 
 def reduce(kind: str, a, axes: tuple[int, ...], keepdims: bool):
-    """``kind`` ("sum", "max" or "min") of ``a`` over ``axes``, numpy style."""
+    """``kind`` ("sum", "prod", "max" or "min") of ``a`` over ``axes``, numpy style."""
     shape = tuple(a.shape)
     if a.dtype == np.bool_:
-        a = astype(a, np.int64) if kind == "sum" else a
+        a = astype(a, np.int64) if kind in ("sum", "prod") else a
     buffer, kept_shape, row_length = _as_rows(a, axes)
     rows = math.prod(kept_shape)
     out = empty(_result_shape(shape, axes, keepdims), a.dtype)
     if rows == 0:
         return out
     if row_length == 0:
-        if kind != "sum":
+        if kind not in ("sum", "prod"):
             raise ValueError(
                 f"{kind} over axes {axes} of an array of shape {shape}: the reduced axes are "
                 f"empty and {kind} has no identity"
             )
-        return full(out.shape, 0, a.dtype)
+        return full(out.shape, 0 if kind == "sum" else 1, a.dtype)
     _launch(kind, buffer, out, rows, row_length, a.dtype)
     return out
 

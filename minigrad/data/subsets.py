@@ -1,0 +1,69 @@
+"""Parts of a data set: ``Subset`` and ``random_split`` (a train/validation split).
+
+A ``Subset`` is a view: it stores the parent data set and a list of positions, and reads
+``dataset[indices[i]]`` when asked for sample ``i`` - no sample is copied.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Sequence
+
+import numpy as np
+
+
+class Subset:
+    """The samples of ``dataset`` at ``indices``, in that order (PyTorch's ``Subset``)."""
+
+    def __init__(self, dataset, indices: Sequence[int]) -> None:
+        self.dataset = dataset
+        self.indices = list(indices)
+
+    def __getitem__(self, index: int):
+        return self.dataset[self.indices[index]]
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+
+def _split_lengths(lengths: Sequence, total: int) -> list[int]:
+    """Whole lengths that add up to ``total``. Fractions (adding up to 1) are rounded down,
+    and the samples left over go one each to the first parts, as in PyTorch."""
+    if all(isinstance(length, numbers.Integral) for length in lengths):
+        if any(length < 0 for length in lengths):
+            raise ValueError(f"random_split: lengths must be non-negative, got {list(lengths)}")
+        if sum(lengths) != total:
+            raise ValueError(f"random_split: the lengths {list(lengths)} add up to "
+                             f"{sum(lengths)}, but the data set has {total} samples")
+        return [int(length) for length in lengths]
+    if not math.isclose(sum(lengths), 1.0) or any(not 0 <= f <= 1 for f in lengths):
+        raise ValueError(f"random_split: fractions must lie in [0, 1] and add up to 1, got "
+                         f"{list(lengths)}")
+    whole = [math.floor(total * fraction) for fraction in lengths]
+    for position in range(total - sum(whole)):
+        whole[position % len(whole)] += 1
+    return whole
+
+
+def random_split(dataset, lengths: Sequence, generator: np.random.Generator | None = None):
+    """Split ``dataset`` into non-overlapping ``Subset``s of the given ``lengths`` (sample
+    counts adding up to ``len(dataset)``, or fractions adding up to 1), with the samples
+    drawn in random order from ``generator`` (default: minigrad's generator, so
+    ``minigrad.manual_seed`` makes the split reproducible).
+
+    The split is random like PyTorch's but not the same draw: the same seed does not pick
+    the same samples as ``torch.utils.data.random_split``.
+    """
+    from minigrad import random
+
+    if generator is None:
+        generator = random.generator()
+    if not isinstance(generator, np.random.Generator):
+        raise TypeError(f"random_split: generator must be a numpy.random.Generator (or None "
+                        f"for minigrad's own), got {type(generator).__name__}")
+    sizes = _split_lengths(lengths, len(dataset))
+    order = generator.permutation(len(dataset)).tolist()
+    ends = np.cumsum(sizes).tolist()
+    return [Subset(dataset, order[end - size:end]) for size, end in zip(sizes, ends,
+                                                                          strict=True)]
