@@ -29,7 +29,7 @@ COURSE_NAMES: dict[str, list[str]] = {
         matmul mm mv bmm dot outer norm softmax log_softmax
         reshape flatten transpose t permute squeeze unsqueeze cat stack clone detach
         is_floating_point allclose equal split chunk save load
-        prod cumsum sort argsort topk unique diag tril triu einsum any all
+        prod cumsum sort argsort topk unique diag tril triu einsum any all compile
         sparse_coo_tensor complex svd inverse det linalg fft jit distributed autocast
     """.split(),
     "Tensor": """

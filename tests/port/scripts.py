@@ -251,3 +251,26 @@ def split_train_and_evaluate(torch) -> dict:
             "float32": float(targets.dtype == torch.float32),
             "all_samples_once": sorted(train_part.indices + test_part.indices),
             "requires_grad": float(evaluated.requires_grad)}
+
+
+def compiled_training_step(torch, compile_step: bool = True) -> dict:
+    """The step of a training loop wrapped in ``torch.compile``, the way a PyTorch 2 script
+    writes it. (``compile_step=False`` runs the same step eagerly.)"""
+    nn = torch.nn
+    model = nn.Sequential(nn.Linear(6, 12), nn.ReLU(), nn.Linear(12, 3))
+    set_weights(torch, model, seed=8)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    loss_fn = nn.CrossEntropyLoss()
+
+    def train_step(x, y):
+        optimizer.zero_grad()
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        optimizer.step()
+        return loss
+
+    step = torch.compile(train_step) if compile_step else train_step
+    features = torch.tensor(data(9, 40, 6))
+    labels = torch.argmax(features[:, :3], dim=1)
+    losses = [step(features, labels).item() for _ in range(10)]
+    return {"losses": losses, "weight": model[0].weight.detach().numpy().tolist()}

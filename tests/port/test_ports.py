@@ -42,6 +42,14 @@ def test_script_gives_pytorchs_numbers(name):
     assert_same_numbers(PORTS[name](minigrad), PORTS[name](torch))
 
 
+def test_torch_compile_of_a_step_gives_pytorchs_eager_numbers():
+    """minigrad.compile traces and replays the step; PyTorch runs it eagerly (its own compile
+    needs a C++ toolchain and minutes): both must train the same."""
+    ours = scripts.compiled_training_step(minigrad)
+    theirs = scripts.compiled_training_step(torch, compile_step=False)
+    assert_same_numbers(ours, theirs)
+
+
 def test_manual_update_with_in_place_operator_trains_like_pytorch():
     ours = scripts.polynomial_fit_with_in_place_update(minigrad)
     theirs = scripts.polynomial_fit_with_in_place_update(torch)
