@@ -57,7 +57,7 @@ COURSE_NAMES: dict[str, list[str]] = {
     "nn.Module": """
         forward parameters named_parameters children modules named_modules zero_grad train eval
         state_dict load_state_dict to cpu cuda float double register_buffer
-        register_forward_hook requires_grad_
+        register_forward_hook requires_grad_ apply
     """.split(),
     "nn.functional": """
         linear conv1d conv2d max_pool2d avg_pool2d relu leaky_relu elu sigmoid tanh softmax
@@ -71,7 +71,7 @@ COURSE_NAMES: dict[str, list[str]] = {
     """.split(),
     "optim": "Optimizer SGD Adagrad RMSprop Adam AdamW lr_scheduler LBFGS SparseAdam".split(),
     "optim.lr_scheduler": "StepLR ExponentialLR CosineAnnealingLR".split(),
-    "autograd": "Function grad Variable functional forward_ad".split(),
+    "autograd": "Function grad Variable gradcheck gradgradcheck functional forward_ad".split(),
     "utils.data": "DataLoader TensorDataset Dataset random_split Subset Sampler".split(),
 }
 

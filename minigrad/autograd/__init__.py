@@ -78,9 +78,26 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None,
     return gradients
 
 
+def gradcheck(*args, **kwargs):
+    """``torch.autograd.gradcheck``: :func:`minigrad.testing.gradcheck` (the testing layer
+    sits above autograd, hence the late import)."""
+    from minigrad.testing import gradcheck as check
+
+    return check(*args, **kwargs)
+
+
+def gradgradcheck(*args, **kwargs):
+    """``torch.autograd.gradgradcheck``: :func:`minigrad.testing.gradgradcheck`."""
+    from minigrad.testing import gradgradcheck as check
+
+    return check(*args, **kwargs)
+
+
 __all__ = [
     "Function",
     "Variable",
+    "gradcheck",
+    "gradgradcheck",
     "grad",
     "module_scope",
     "no_grad",

@@ -259,6 +259,21 @@ class Module:
         for _, module in self.named_children():
             yield module
 
+    def apply(self, fn) -> Module:
+        """Call ``fn(module)`` on every sub-module, children first, then on ``self``; returns
+        ``self``. The usual way to initialise weights::
+
+            def init_weights(module):
+                if isinstance(module, nn.Linear):
+                    nn.init.xavier_uniform_(module.weight)
+
+            model.apply(init_weights)
+        """
+        for module in self.children():
+            module.apply(fn)
+        fn(self)
+        return self
+
     def _named_members(self, registry: str, prefix: str, recurse: bool, remove_duplicate: bool):
         seen = set()
         owners = self.named_modules(prefix=prefix) if recurse else [(prefix, self)]

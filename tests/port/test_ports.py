@@ -60,3 +60,38 @@ def test_manual_update_trains_in_pytorch():
     """The script above is a real training loop: in PyTorch its loss goes down."""
     losses = scripts.polynomial_fit_with_in_place_update(torch)["losses"]
     assert losses[-1] < 0.5 * losses[0]
+
+
+def test_module_apply_initialises_weights_like_pytorch():
+    """model.apply(init_fn), the usual weight-initialisation idiom, visits the same modules
+    in the same order (children first) and returns the model."""
+    def build(library):
+        nn = library.nn
+        model = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Sequential(nn.Linear(3, 1)))
+        visited = []
+
+        def init_weights(module):
+            visited.append(type(module).__name__)
+            if isinstance(module, nn.Linear):
+                nn.init.constant_(module.weight, 0.5)
+                nn.init.zeros_(module.bias)
+
+        assert model.apply(init_weights) is model
+        out = model(library.ones(4, 2)).sum()
+        return visited, out.item()
+
+    assert build(minigrad) == build(torch)
+
+
+def test_autograd_gradcheck_answers_like_pytorch():
+    values = np.random.default_rng(0).standard_normal(4)
+
+    def function(library):
+        return lambda t: (t.sin() * t).sum()
+
+    ours = minigrad.tensor(values, requires_grad=True)
+    theirs = torch.tensor(values, requires_grad=True)
+    assert minigrad.autograd.gradcheck(function(minigrad), (ours,)) is True
+    assert torch.autograd.gradcheck(function(torch), (theirs,)) is True
+    assert minigrad.autograd.gradgradcheck(function(minigrad), (ours,)) is True
+    assert torch.autograd.gradgradcheck(function(torch), (theirs,)) is True
