@@ -53,6 +53,20 @@ def time_steps(step, steps: int) -> float:
     return (time.perf_counter() - start) / steps
 
 
+# --- the model, written once: minigrad and PyTorch share these names ---------------------
+def build_model(nn, layers):
+    """LeNet-5 for ``layers == "lenet5"``, else an MLP with ReLU between the given widths."""
+    if layers == "lenet5":
+        return nn.Sequential(
+            nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+            nn.Linear(400, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(), nn.Linear(84, 10))
+    parts = []
+    for fan_in, fan_out in zip(layers[:-1], layers[1:], strict=True):
+        parts += [nn.Linear(fan_in, fan_out), nn.ReLU()]
+    return nn.Sequential(*parts[:-1])
+
+
 # --- minigrad (this process) ---------------------------------------------------------------
 def minigrad_steps(case):
     import minigrad
@@ -61,16 +75,7 @@ def minigrad_steps(case):
 
     _, layers, _, _, classes = case
     minigrad.manual_seed(0)
-    if layers == "lenet5":
-        model = nn.Sequential(
-            nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
-            nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
-            nn.Linear(400, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(), nn.Linear(84, 10))
-    else:
-        parts = []
-        for fan_in, fan_out in zip(layers[:-1], layers[1:], strict=True):
-            parts += [nn.Linear(fan_in, fan_out), nn.ReLU()]
-        model = nn.Sequential(*parts[:-1])
+    model = build_model(nn, layers)
     optimizer = minigrad.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
     loss_fn = F.binary_cross_entropy_with_logits if classes == 1 else F.cross_entropy
 
@@ -112,16 +117,7 @@ def torch_step(torch, case):
     nn = torch.nn
     _, layers, _, _, classes = case
     torch.manual_seed(0)
-    if layers == "lenet5":
-        model = nn.Sequential(
-            nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
-            nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
-            nn.Linear(400, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(), nn.Linear(84, 10))
-    else:
-        parts = []
-        for fan_in, fan_out in zip(layers[:-1], layers[1:], strict=True):
-            parts += [nn.Linear(fan_in, fan_out), nn.ReLU()]
-        model = nn.Sequential(*parts[:-1])
+    model = build_model(nn, layers)
     optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
     loss_fn = (nn.functional.binary_cross_entropy_with_logits if classes == 1
                else nn.functional.cross_entropy)
