@@ -1,4 +1,4 @@
-"""2-D convolution kernels on the CPU: im2col + a batched matrix multiply per group.
+"""2-D convolution kernels on the CPU: im2col + one matrix product per group.
 
 Convolution (really cross-correlation, as in every deep-learning library) of x (N, C, H, W)
 with weight (O, C/groups, KH, KW) is
@@ -6,25 +6,29 @@ with weight (O, C/groups, KH, KW) is
     out[n, o, y, x] = sum_{c, i, j} weight[o, c, i, j]
                       * x_padded[n, g*C/groups + c, y*sh + i*dh, x*sw + j*dw]
 
-where g is the group of output channel o. **im2col** copies, for every sample n, each input
-value that window position (y, x) sees into column ``y*OW + x`` of a matrix ``cols[n]``
-with one row per (c, i, j). The convolution is then one matrix product per sample and group,
+where g is the group of output channel o. **im2col** copies each input value that window
+position (y, x) of sample n sees into column (n, y, x) of a matrix ``cols`` with one row
+per (c, i, j): C*KH*KW rows, N*OH*OW columns. The convolution of the whole batch is then
+one matrix product per group,
 
-    out[n]_g (O/groups, OH*OW) = weight_g (O/groups, C/groups*KH*KW) @ cols[n]_g,
+    out_g (O/groups, N*OH*OW) = weight_g (O/groups, C/groups*KH*KW) @ cols_g,
 
-which ``np.matmul`` runs as a batch over n, writing straight into the (N, O, OH*OW) =
-NCHW layout. Both gradients are (batched) matrix products too:
+whose (O, N, OH*OW) result is turned to the (N, O, OH*OW) = NCHW layout while the bias is
+added. Both gradients are matrix products too, with grad_out laid out the same way as
+``grad_rows`` (O, N*OH*OW):
 
-    grad_cols[n]_g = weight_g.T @ grad_out[n]_g   (then col2im adds it back onto the input)
-    grad_weight_g  = sum_n grad_out[n]_g @ cols[n]_g.T
+    grad_cols_g = weight_g.T @ grad_rows_g    (then col2im adds it back onto the input)
+    grad_weight_g = grad_rows_g @ cols_g.T
 
 Why this layout and not seven nested direct loops: the products go to BLAS (the dense
 path's default, see ``dense.py``), which runs near the machine's peak, while im2col and
-col2im are simple streaming copies. We first used one big product over all samples,
-(O, C*KH*KW) @ (C*KH*KW, N*OH*OW); it needs the result transposed to NCHW (and grad_out
-transposed back), and its very flat shapes suit BLAS badly: on LeNet's first layer the
-per-sample batch measured 4x faster. The price of im2col is the memory for ``cols``
-(N x C*KH*KW x OH*OW values, a few MiB for LeNet at batch 64).
+col2im are simple streaming copies. Why one product for the batch rather than one per
+sample: OpenBLAS runs a product as small as LeNet's conv2 per sample (16 x 150 x 100) on one
+thread, and numpy's batched ``matmul`` with the transposed weight ran 3x slower than that
+(conv2's input-gradient product took 2 ms instead of 0.6); one product of N*OH*OW columns uses all
+cores, and only grad_out (small) and the output need transposing. The price of im2col is
+the memory for ``cols`` (C*KH*KW x N*OH*OW values, 3.7 MiB for LeNet's conv2 at batch 64)
+and the time to fill it, about as long as the product itself for conv2.
 
 For stride 1 and few input channels per group, where the im2col copy costs more than the
 products, ``conv2d`` and ``conv2d_backward_weight`` instead run the direct kernels of
@@ -38,7 +42,7 @@ through memory in order. float32 and float64 arrays work; both operands must mat
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import njit, prange, uint64
 
 from minigrad.backend.cpu import conv_direct, dense
 from minigrad.backend.cpu.threads import threads_for
@@ -69,68 +73,61 @@ def output_size(size: int, kernel: int, stride: int, padding: int, dilation: int
 
 
 @njit(parallel=True, cache=True)
-def _im2col(x_padded, kernel_h, kernel_w, stride_h, stride_w, dil_h, dil_w, out_h, out_w,
-            cols):
-    """Fill cols (N, C*KH*KW, OH*OW) from the zero-padded input (N, C, H+2ph, W+2pw).
+def _im2col(x_flat, width, kernel_h, kernel_w, stride_h, stride_w, dil_h, dil_w, out_h,
+            out_w, cols):
+    """Fill cols (C*KH*KW, N, OH*OW) from the zero-padded input, planes flattened:
+    x_flat (N, C, Hp*Wp) with rows of ``width`` = Wp values.
 
-    Parallel over (sample, row of cols[n]) pairs, one (channel, i, j) each: every thread
-    writes its own rows left to right and reads the image along rows, so both sides stream.
-    Because the input was padded beforehand, every index is in range: the copy loop has no
-    branch, and for stride 1 each image row segment is one contiguous slice copy.
+    Parallel over (row of cols, sample) pairs, one (channel, i, j) and one n each: every
+    task writes one contiguous run of OH*OW values and reads the image row by row. Because
+    the input was padded beforehand, every index is in range and the copy loop has no
+    branch. The indices are unsigned (``uint64``) on purpose: Numba lets a signed index be
+    negative (``a[-1]``, counted from the end) and tests its sign on every access, and that
+    test keeps LLVM from turning these short row copies (10 values for LeNet's conv2) into
+    vector moves; with unsigned indices the copy measured 1.5x faster.
     """
-    batch, channels = x_padded.shape[:2]
+    batch, channels = x_flat.shape[:2]
     window = kernel_h * kernel_w
-    rows = channels * window
-    for task in prange(batch * rows):
-        n = task // rows
-        row = task % rows
+    row_step, step, length = uint64(stride_h * width), uint64(stride_w), uint64(out_w)
+    for task in prange(channels * window * batch):
+        row = task // batch
+        n = task % batch
         c = row // window
         i = (row // kernel_w) % kernel_h
         j = row % kernel_w
-        for oy in range(out_h):
-            iy = oy * stride_h + i * dil_h
-            base = oy * out_w
-            if stride_w == 1:  # a contiguous run: unit-stride views, the copy vectorises
-                start = j * dil_w
-                dst = cols[n, row, base:base + out_w]
-                src = x_padded[n, c, iy, start:start + out_w]
-                for ox in range(out_w):
-                    dst[ox] = src[ox]
-            else:
-                for ox in range(out_w):
-                    cols[n, row, base + ox] = x_padded[n, c, iy, ox * stride_w + j * dil_w]
+        image, column = x_flat[n, c], cols[row, n]
+        first = uint64(i * dil_h * width + j * dil_w)  # where tap (i, j) of window (0, 0) reads
+        for oy in range(uint64(out_h)):
+            start, base = first + oy * row_step, oy * length
+            for ox in range(length):
+                column[base + ox] = image[start + ox * step]
 
 
 @njit(parallel=True, cache=True)
-def _col2im(cols, kernel_h, kernel_w, stride_h, stride_w, dil_h, dil_w, out_h, out_w,
-            grad_x_padded):
-    """The adjoint of im2col: add every entry of cols back onto the (padded) input value it
-    came from.
+def _col2im(grad_cols, width, kernel_h, kernel_w, stride_h, stride_w, dil_h, dil_w, out_h,
+            out_w, grad_x_flat):
+    """The adjoint of im2col: add every entry of grad_cols (C*KH*KW, N, OH*OW) back onto the
+    (padded, flattened) input value it came from, in grad_x_flat (N, C, Hp*Wp).
 
-    Parallel over (n, c) planes: all rows of ``cols`` that touch one plane are handled by one
-    thread, so overlapping windows add up without races or atomics.
+    Parallel over (n, c) planes: all rows of ``grad_cols`` that touch one plane are handled
+    by one thread, so overlapping windows add up without races or atomics. Unsigned indices
+    as in ``_im2col``.
     """
-    batch, channels = grad_x_padded.shape[:2]
+    batch, channels = grad_x_flat.shape[:2]
     window = kernel_h * kernel_w
+    row_step, step, length = uint64(stride_h * width), uint64(stride_w), uint64(out_w)
     for plane in prange(batch * channels):
         n = plane // channels
         c = plane % channels
+        image = grad_x_flat[n, c]
         for i in range(kernel_h):
             for j in range(kernel_w):
-                row = c * window + i * kernel_w + j
-                for oy in range(out_h):
-                    iy = oy * stride_h + i * dil_h
-                    base = oy * out_w
-                    if stride_w == 1:  # contiguous on both sides: unit-stride views vectorise
-                        start = j * dil_w
-                        dst = grad_x_padded[n, c, iy, start:start + out_w]
-                        src = cols[n, row, base:base + out_w]
-                        for ox in range(out_w):
-                            dst[ox] += src[ox]
-                    else:
-                        for ox in range(out_w):
-                            grad_x_padded[n, c, iy, ox * stride_w + j * dil_w] += \
-                                cols[n, row, base + ox]
+                column = grad_cols[c * window + i * kernel_w + j, n]
+                first = uint64(i * dil_h * width + j * dil_w)
+                for oy in range(uint64(out_h)):
+                    start, base = first + oy * row_step, oy * length
+                    for ox in range(length):
+                        image[start + ox * step] += column[base + ox]
 
 
 def _check_arrays(x, weight, what: str) -> None:
@@ -187,12 +184,15 @@ def _pad(x, padding):
 
 
 def _columns(x, weight_shape, stride, padding, dilation, out_h, out_w):
+    """im2col of x: the (C*KH*KW, N*OH*OW) matrix whose column (n, y, x) is window (y, x)
+    of sample n (returned as (C*KH*KW, N, OH*OW))."""
     batch, channels = x.shape[:2]
     kernel_h, kernel_w = weight_shape[2:]
-    cols = np.empty((batch, channels * kernel_h * kernel_w, out_h * out_w), dtype=x.dtype)
+    x_padded = _pad(x, padding)
+    cols = np.empty((channels * kernel_h * kernel_w, batch, out_h * out_w), dtype=x.dtype)
     with threads_for(cols.size):
-        _im2col(_pad(x, padding), kernel_h, kernel_w, stride[0], stride[1], dilation[0],
-                dilation[1], out_h, out_w, cols)
+        _im2col(_flat_planes(x_padded), x_padded.shape[3], kernel_h, kernel_w, stride[0],
+                stride[1], dilation[0], dilation[1], out_h, out_w, cols)
     return cols
 
 
@@ -242,11 +242,19 @@ def _conv2d_direct(x, weight, bias, padding, dilation, groups, out_h, out_w):
     return out
 
 
+def _grad_rows(grad_out, out_channels):
+    """grad_out (N, O, OH, OW) as the (O, N*OH*OW) matrix that matches im2col's columns."""
+    batch, _, out_h, out_w = grad_out.shape
+    by_sample = grad_out.reshape(batch, out_channels, out_h * out_w)
+    return np.ascontiguousarray(by_sample.transpose(1, 0, 2)).reshape(out_channels, -1)
+
+
 def conv2d(x, weight, bias, stride, padding, dilation, groups: int):
     """Cross-correlation of x (N, C, H, W) with weight (O, C/groups, KH, KW) plus bias (O,).
 
-    Returns (N, O, OH, OW): one im2col, then per group one batched product
-    weight_g @ cols[n]_g that lands directly in NCHW order, then the bias.
+    Returns (N, O, OH, OW): one im2col, then per group one product
+    weight_g (O/groups, C/groups*KH*KW) @ cols_g (C/groups*KH*KW, N*OH*OW), whose
+    (O, N, OH*OW) result is turned to NCHW order while the bias is added.
     """
     _check_arrays(x, weight, "conv2d")
     out_h, out_w = _geometry(x.shape, weight.shape, stride, padding, dilation, groups, "conv2d")
@@ -254,16 +262,21 @@ def conv2d(x, weight, bias, stride, padding, dilation, groups: int):
         return _conv2d_direct(x, weight, bias, padding, dilation, groups, out_h, out_w)
     batch, out_channels = x.shape[0], weight.shape[0]
     cols = _columns(x, weight.shape, stride, padding, dilation, out_h, out_w)
+    cols_matrix = cols.reshape(cols.shape[0], -1)
     weight_matrix = np.ascontiguousarray(weight).reshape(out_channels, -1)
     if groups == 1:
-        out = dense.matmul(weight_matrix, cols)
+        out_rows = dense.matmul(weight_matrix, cols_matrix)
     else:
-        out = np.empty((batch, out_channels, out_h * out_w), dtype=x.dtype)
-        for rows, channels in zip(_group_slices(cols.shape[1], groups),
+        out_rows = np.empty((out_channels, cols_matrix.shape[1]), dtype=x.dtype)
+        for rows, channels in zip(_group_slices(cols.shape[0], groups),
                                   _group_slices(out_channels, groups), strict=True):
-            out[:, channels] = dense.matmul(weight_matrix[channels], cols[:, rows])
-    if bias is not None:
-        out += bias.reshape(out_channels, 1)
+            out_rows[channels] = dense.matmul(weight_matrix[channels], cols_matrix[rows])
+    by_channel = out_rows.reshape(out_channels, batch, out_h * out_w).transpose(1, 0, 2)
+    out = np.empty((batch, out_channels, out_h * out_w), dtype=x.dtype)
+    if bias is None:
+        out[...] = by_channel
+    else:
+        np.add(by_channel, bias.reshape(out_channels, 1), out=out)
     return out.reshape(batch, out_channels, out_h, out_w)
 
 
@@ -285,23 +298,23 @@ def conv2d_backward_input(grad_out, weight, input_shape, stride, padding, dilati
     batch, out_channels = input_shape[0], weight.shape[0]
     _check_grad_out(grad_out, (batch, out_channels, out_h, out_w), "conv2d_backward_input")
     weight_matrix = np.ascontiguousarray(weight).reshape(out_channels, -1)
-    grad_matrix = np.ascontiguousarray(grad_out).reshape(batch, out_channels, out_h * out_w)
+    grad_rows = _grad_rows(grad_out, out_channels)
     if groups == 1:
-        grad_cols = dense.matmul(weight_matrix.T, grad_matrix)
+        grad_cols = dense.matmul(weight_matrix.T, grad_rows)
     else:
-        grad_cols = np.empty((batch, weight_matrix.shape[1] * groups, out_h * out_w),
+        grad_cols = np.empty((weight_matrix.shape[1] * groups, grad_rows.shape[1]),
                              dtype=grad_out.dtype)
-        for rows, channels in zip(_group_slices(grad_cols.shape[1], groups),
+        for rows, channels in zip(_group_slices(grad_cols.shape[0], groups),
                                   _group_slices(out_channels, groups), strict=True):
-            grad_cols[:, rows] = dense.matmul(weight_matrix[channels].T,
-                                              grad_matrix[:, channels])
+            grad_cols[rows] = dense.matmul(weight_matrix[channels].T, grad_rows[channels])
     batch, channels, height, width = input_shape
     pad_h, pad_w = padding
     grad_x_padded = np.zeros((batch, channels, height + 2 * pad_h, width + 2 * pad_w),
                              dtype=grad_out.dtype)
     with threads_for(grad_cols.size):
-        _col2im(np.ascontiguousarray(grad_cols), weight.shape[2], weight.shape[3], stride[0],
-                stride[1], dilation[0], dilation[1], out_h, out_w, grad_x_padded)
+        _col2im(grad_cols.reshape(grad_cols.shape[0], batch, out_h * out_w),
+                grad_x_padded.shape[3], weight.shape[2], weight.shape[3], stride[0],
+                stride[1], dilation[0], dilation[1], out_h, out_w, _flat_planes(grad_x_padded))
     if pad_h == 0 and pad_w == 0:
         return grad_x_padded
     return np.ascontiguousarray(grad_x_padded[:, :, pad_h:pad_h + height, pad_w:pad_w + width])
@@ -336,12 +349,11 @@ def conv2d_backward_weight(grad_out, x, weight_shape, stride, padding, dilation,
                 grad_wide.reshape(batch, out_channels, out_h * width), _flat_planes(x_padded),
                 offsets, (out_h - 1) * width + out_w, groups, grad_weight)
         return grad_weight
-    cols = _columns(x, weight_shape, stride, padding, dilation, out_h,
-                    out_w)
-    grad_matrix = np.ascontiguousarray(grad_out).reshape(batch, out_channels, out_h * out_w)
-    grad_weight = np.empty((out_channels, cols.shape[1] // groups), dtype=x.dtype)
-    for rows, channels in zip(_group_slices(cols.shape[1], groups),
+    cols = _columns(x, weight_shape, stride, padding, dilation, out_h, out_w)
+    cols_matrix = cols.reshape(cols.shape[0], -1)
+    grad_rows = _grad_rows(grad_out, out_channels)
+    grad_weight = np.empty((out_channels, cols.shape[0] // groups), dtype=x.dtype)
+    for rows, channels in zip(_group_slices(cols.shape[0], groups),
                               _group_slices(out_channels, groups), strict=True):
-        per_sample = dense.matmul(grad_matrix[:, channels], cols[:, rows].transpose(0, 2, 1))
-        grad_weight[channels] = per_sample.sum(axis=0)
+        grad_weight[channels] = dense.matmul(grad_rows[channels], cols_matrix[rows].T)
     return grad_weight.reshape(weight_shape)
