@@ -187,21 +187,20 @@ def conv_path(path):
 
 
 def test_conv_size_rule():
-    # LeNet's layers: conv1 (1 channel) direct in both passes; conv2 (6 channels, OW 10)
-    # im2col forward, direct weight gradient; 3x3 windows and strides > 1 always im2col
+    # 5x5 windows on long output rows run direct (LeNet conv1: OW 28, any channel count);
+    # short rows (LeNet conv2: OW 10), 3x3 windows and strides > 1 run im2col
     with conv_path("auto"):
-        assert conv._use_direct((1, 1), (6, 1, 5, 5), 28, weight_grad=False)
-        assert conv._use_direct((1, 1), (6, 1, 5, 5), 28, weight_grad=True)
-        assert not conv._use_direct((1, 1), (16, 6, 5, 5), 10, weight_grad=False)
-        assert conv._use_direct((1, 1), (16, 6, 5, 5), 10, weight_grad=True)
-        assert not conv._use_direct((1, 1), (8, 2, 5, 5), 24, weight_grad=True)
-        assert not conv._use_direct((1, 1), (16, 1, 3, 3), 30, weight_grad=False)
-        assert not conv._use_direct((2, 1), (6, 1, 5, 5), 12, weight_grad=True)
+        assert conv._use_direct((1, 1), (6, 1, 5, 5), 28)
+        assert conv._use_direct((1, 1), (16, 16, 5, 5), 28)
+        assert not conv._use_direct((1, 1), (16, 6, 5, 5), 10)
+        assert not conv._use_direct((1, 1), (16, 1, 5, 5), 10)
+        assert not conv._use_direct((1, 1), (16, 1, 3, 3), 30)
+        assert not conv._use_direct((2, 1), (6, 1, 5, 5), 28)
     with conv_path("direct"):
-        assert conv._use_direct((1, 1), (16, 16, 3, 3), 30, weight_grad=False)
-        assert not conv._use_direct((1, 2), (16, 16, 3, 3), 30, weight_grad=False)
+        assert conv._use_direct((1, 1), (16, 16, 3, 3), 30)
+        assert not conv._use_direct((1, 2), (16, 16, 3, 3), 30)
     with conv_path("im2col"):
-        assert not conv._use_direct((1, 1), (6, 1, 5, 5), 28, weight_grad=False)
+        assert not conv._use_direct((1, 1), (6, 1, 5, 5), 28)
 
 
 @pytest.mark.parametrize("path", CONV_PATHS)

@@ -30,7 +30,7 @@ cores, and only grad_out (small) and the output need transposing. The price of i
 the memory for ``cols`` (C*KH*KW x N*OH*OW values, 3.7 MiB for LeNet's conv2 at batch 64)
 and the time to fill it, about as long as the product itself for conv2.
 
-For stride 1 and few input channels per group, where the im2col copy costs more than the
+For stride 1, big windows and long output rows, where the im2col copy costs more than the
 products, ``conv2d`` and ``conv2d_backward_weight`` instead run the direct kernels of
 ``conv_direct`` (see ``PATH`` and the size rule ``DIRECT_*`` below).
 
@@ -52,19 +52,17 @@ from minigrad.backend.cpu.threads import threads_for
 #: it to check both paths on every case.
 PATH = "auto"
 
-#: The size rule (stride 1 only), measured at batch 64 on 1 thread (fp32; see
-#: docs/performance_kernels.md). The direct kernels win where the im2col copy costs more
-#: than the products it feeds: big windows (5x5: a pass of four taps covers most of the
-#: work; with 3x3, im2col + BLAS was 1.5-2x faster everywhere we measured) and few input
-#: channels per group. Both passes: direct at 1 channel (LeNet conv1 forward 0.43 vs
-#: 0.48 ms, weight gradient a tie to 6% faster). Forward at 6 channels: im2col (conv2 0.85
-#: vs 1.22 ms). Weight gradient: direct for up to 12 channels on short output rows (OW 10:
-#: 1.2-1.7x faster), where im2col copies rows of a few values; on longer rows im2col won
-#: (2 channels, OW 24: 0.64 vs 0.79 ms).
+#: The size rule (stride 1 only), measured at batch 64 on 1 thread (fp32, CPU time, 12
+#: alternating runs per path). The direct kernels compute every output row at the padded
+#: width W = OW + (KW-1)*dw and throw the extra KW-1 columns away, a waste of (KW-1)/OW of
+#: the work: 40% for LeNet's conv2 (OW 10), 14% for conv1 (OW 28). They win where that waste
+#: is small and the window big (5x5: a pass of four taps covers most of the work; with 3x3
+#: im2col + BLAS was 1.5-2x faster everywhere we measured), whatever the channel count:
+#: conv1 forward 0.58 against 1.17 ms and weight gradient 0.76 against 1.63 ms; 16
+#: channels at OW 28 9.7 against 12.3 ms; a tie at OW 16; im2col ahead at OW 10 for 2 to 12
+#: channels (conv2 forward 1.71 against 2.39 ms, weight gradient 2.02 against 2.28 ms).
 DIRECT_MIN_TAPS = 25
-DIRECT_FORWARD_MAX_CHANNELS = 1
-DIRECT_WEIGHT_GRAD_MAX_CHANNELS = 12
-DIRECT_WEIGHT_GRAD_MAX_OUT_W = 16
+DIRECT_MIN_OUT_W = 16
 
 
 def output_size(size: int, kernel: int, stride: int, padding: int, dilation: int) -> int:
@@ -201,23 +199,18 @@ def _group_slices(size: int, groups: int):
     return [slice(g * step, (g + 1) * step) for g in range(groups)]
 
 
-def _use_direct(stride, weight_shape, out_w: int, weight_grad: bool) -> bool:
+def _use_direct(stride, weight_shape, out_w: int) -> bool:
     """Whether to run the direct kernels (stride 1 only) rather than im2col + BLAS.
 
-    ``PATH`` forces a path; ``"auto"`` applies the size rule above to the weight shape
-    (O, C/groups, KH, KW) and, for the weight gradient, the output width.
+    ``PATH`` forces a path; ``"auto"`` applies the size rule above to the window of the
+    weight (O, C/groups, KH, KW) and the output width.
     """
     if PATH == "im2col" or tuple(stride) != (1, 1):
         return False
     if PATH == "direct":
         return True
-    channels, kernel_h, kernel_w = weight_shape[1:]
-    if kernel_h * kernel_w < DIRECT_MIN_TAPS:
-        return False
-    if channels <= DIRECT_FORWARD_MAX_CHANNELS:
-        return True
-    return (weight_grad and channels <= DIRECT_WEIGHT_GRAD_MAX_CHANNELS
-            and out_w <= DIRECT_WEIGHT_GRAD_MAX_OUT_W)
+    kernel_h, kernel_w = weight_shape[2:]
+    return kernel_h * kernel_w >= DIRECT_MIN_TAPS and out_w >= DIRECT_MIN_OUT_W
 
 
 def _flat_planes(x_padded):
@@ -258,7 +251,7 @@ def conv2d(x, weight, bias, stride, padding, dilation, groups: int):
     """
     _check_arrays(x, weight, "conv2d")
     out_h, out_w = _geometry(x.shape, weight.shape, stride, padding, dilation, groups, "conv2d")
-    if _use_direct(stride, weight.shape, out_w, weight_grad=False):
+    if _use_direct(stride, weight.shape, out_w):
         return _conv2d_direct(x, weight, bias, padding, dilation, groups, out_h, out_w)
     batch, out_channels = x.shape[0], weight.shape[0]
     cols = _columns(x, weight.shape, stride, padding, dilation, out_h, out_w)
@@ -335,7 +328,7 @@ def conv2d_backward_weight(grad_out, x, weight_shape, stride, padding, dilation,
                              "conv2d_backward_weight")
     batch, out_channels = x.shape[0], weight_shape[0]
     _check_grad_out(grad_out, (batch, out_channels, out_h, out_w), "conv2d_backward_weight")
-    if _use_direct(stride, weight_shape, out_w, weight_grad=True):
+    if _use_direct(stride, weight_shape, out_w):
         x_padded = _pad(x, padding)
         width = x_padded.shape[3]
         # the output gradient on wide rows of the padded width, zero in the extra columns
