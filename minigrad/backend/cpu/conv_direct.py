@@ -29,9 +29,11 @@ forward loads and stores ``acc[p]`` once for four multiply-adds, and the gradien
 running sums stay in SIMD registers while one load of ``g[p]`` serves all four. Memory
 traffic, not arithmetic, limits these loops, so that is what makes them fast.
 
-Compared with im2col + BLAS this does more arithmetic (the wrap-around columns), at a lower
-rate than BLAS, but never writes the C*KH*KW x OH*OW matrix, whose copy costs more than the
-products when there are few channels (LeNet). ``conv.py`` decides which path runs.
+Compared with im2col + BLAS this does more arithmetic (the wrap-around columns, (KW-1)/OW
+of the work), at a lower rate than BLAS, but never writes the C*KH*KW x N*OH*OW matrix.
+That pays for big windows on long output rows, where the waste is small (LeNet's conv1,
+OW 28); on short rows (conv2, OW 10) im2col + BLAS wins. ``conv.py`` decides which path
+runs.
 """
 
 from __future__ import annotations
