@@ -79,8 +79,7 @@ class CompiledFunction:
         return self._trace(entry, args, kwargs, arrays)
 
     def _replay(self, program: Program, arrays: list):
-        env = program.run(arrays)
-        return _build_outputs(program.plan.outputs, env)
+        return _build_outputs(program.plan.outputs, program.run(arrays))
 
     def _trace(self, entry: _Entry, args, kwargs, arrays: list):
         import time
@@ -106,6 +105,9 @@ class CompiledFunction:
             return detached
         previous_escaping = {} if entry.last_plan is None else entry.last_plan.escaping
         plan = make_plan(trace, outputs, previous_escaping)
+        if plan.problem is not None:
+            self._give_up(entry, plan.problem)
+            return detached
         self._owners.update_from(plan)
         if entry.last_plan is not None and plan.key() == entry.last_plan.key():
             fused = None

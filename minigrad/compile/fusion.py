@@ -113,7 +113,8 @@ def find_groups(plan: Plan) -> list[list[int]]:
     """Runs of consecutive fusable calls with one output shape (event indices)."""
     groups, current, shape = [], [], None
     for index, event in enumerate(plan.events):
-        if current and _fusable(event, plan, shape):
+        if current and _fusable(event, plan, shape) and \
+                event.host is plan.events[current[0]].host:  # not across an optimizer step
             current.append(index)
             continue
         if len(current) >= MIN_GROUP:
@@ -225,30 +226,22 @@ def _load_kernel(source: str) -> Callable:
 _KERNELS: dict[str, Callable] = {}
 
 
-def fused_step(group: FusedGroup, arena_views: dict[int, np.ndarray], releases: list[int]):
-    """The replay step running one fused kernel."""
-    kernel = _load_kernel(group.source)
-    shape = group.shape
-    outputs = group.outputs
-    # numpy hands back 0-d results as numpy scalars; the kernel indexes arrays.
-    inputs = [(slot, plan_shape == ()) for slot, plan_shape in group.input_shapes]
-    fresh = [(slot, group.dtypes[slot]) for slot in outputs if slot not in arena_views]
-    placed = [(slot, arena_views[slot]) for slot in outputs if slot in arena_views]
+class FusedStep:
+    """How the replay runs one fused group: ``kernel(*inputs, *outputs)``, with the outputs
+    that are temporaries at their places in the arena (``placed``: slot -> array view)."""
 
-    def run(env: list) -> None:
-        arguments = [np.asarray(env[slot]) if scalar else env[slot] for slot, scalar in inputs]
-        for slot, view in placed:
-            env[slot] = view
-        for slot, dtype in fresh:
-            env[slot] = np.empty(shape, dtype=dtype)
-        kernel(*arguments, *[env[slot] for slot in outputs])
-        for slot in releases:
-            env[slot] = None
-
-    return run
+    def __init__(self, group: FusedGroup, kernel: Callable, placed: dict[int, np.ndarray]):
+        self.group = group
+        self.kernel = kernel
+        self.placed = placed
 
 
-def fuse_plan(plan: Plan) -> dict[int, tuple[Callable, list[int]]]:
+def fused_step(group: FusedGroup, arena_views: dict[int, np.ndarray]) -> FusedStep:
+    """The replay step running one fused kernel on the CPU."""
+    return FusedStep(group, _load_kernel(group.source), arena_views)
+
+
+def fuse_plan(plan: Plan) -> dict[int, tuple[FusedStep, list[int]]]:
     """Fused steps keyed by the first event of their group: ``{index: (step, indices)}``.
     The arena (one numpy byte buffer) holds the fused outputs that are temporaries."""
     last_reads = _last_reads(plan)
@@ -270,8 +263,7 @@ def fuse_plan(plan: Plan) -> dict[int, tuple[Callable, list[int]]]:
             info = plan.slots[slot]
             size = int(np.prod(info.shape, dtype=np.int64)) * np.dtype(info.dtype).itemsize
             views[slot] = arena[offset:offset + size].view(info.dtype).reshape(info.shape)
-        releases = sorted({slot for index in group.indices for slot in plan.release_after[index]})
-        steps[group.indices[0]] = (fused_step(group, views, releases), group.indices)
+        steps[group.indices[0]] = (fused_step(group, views), group.indices)
     return steps
 
 

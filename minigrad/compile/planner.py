@@ -50,13 +50,16 @@ class Plan:
     temporary_bytes: int = 0
     fused_groups: list = field(default_factory=list)  # set by the fusion stage
     dropped_calls: int = 0  # recorded calls whose results nothing reads
+    problem: str | None = None  # why the plan cannot be replayed, if it cannot
 
     def key(self) -> tuple:
         """Two runs of a step did the same work exactly when their keys are equal."""
         parts = []
         for event in self.events:
             if isinstance(event, HostCall):
-                parts.append(("host", id(event.owner), event.method))
+                updates = None if event.updates is None else tuple(
+                    (id(param), id(group)) for param, group in event.updates)
+                parts.append(("host", id(event.owner), event.method, updates))
             else:
                 parts.append((event.method, _args_key(event.args, self),
                               _args_key(tuple(sorted(event.kwargs.items())), self),
@@ -145,11 +148,34 @@ def make_plan(trace: Trace, outputs, previous_escaping: dict[int, Any]) -> Plan:
     input_slots = [(info.detail, slot) for slot, info in enumerate(trace.slots)
                    if info.origin == "input"]
     recorded = len(trace.events)
+    trace.events, problem = _with_update_kernels(trace.events, constants, escaping)
     trace.events = _without_dead_calls(trace.events, set(escaping) | output_slots)
     plan = Plan(trace.events, trace.slots, input_slots, bound, constants, escaping, carried,
                 outputs, _release_lists(trace, set(escaping) | output_slots))
     plan.dropped_calls = recorded - len(plan.events)
+    plan.problem = problem
     return plan
+
+
+def _with_update_kernels(events: list, constants: dict, escaping: dict):
+    """Optimizer steps replayed as kernels with their numbers recomputed (see
+    optimizer_scalars.py). The kernels of a step that stays in Python are dropped; what
+    they made must then stay inside it: returns (events, why it cannot be replayed)."""
+    from minigrad.compile.optimizer_scalars import kernelize_optimizer_steps
+
+    kept = kernelize_optimizer_steps(events, constants, escaping)
+    dropped = [event for event in events if isinstance(event, KernelCall)
+               and event.host is not None and event.host.updates is None]
+    made_inside = {slot for event in dropped for slot in event.outputs}
+    for slot in made_inside:
+        escaping.pop(slot, None)  # the optimizer's own state, kept by its own step()
+    read_outside = made_inside & set(slots_read([(event.args, event.kwargs) for event in kept
+                                                 if isinstance(event, KernelCall)]))
+    problem = None
+    if read_outside:
+        problem = ("the step reads arrays that its optimizer step made, and that step runs "
+                   "in Python on every call")
+    return kept, problem
 
 
 def _without_dead_calls(events: list, kept: set[int]) -> list:
