@@ -33,7 +33,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from minigrad.compile.planner import Plan, lay_out_arena, slots_read
+from minigrad.compile.optimizer_scalars import ScalarRef
+from minigrad.compile.planner import _VIEWS, Plan, lay_out_arena, slots_read
 from minigrad.compile.recorder import KernelCall, SlotRef
 
 _BINARY = {"add": "({0} + {1})", "sub": "({0} - {1})", "mul": "({0} * {1})",
@@ -65,6 +66,8 @@ def _expression(call: KernelCall, names: dict[int, str], dtype: np.dtype) -> str
     method, args = call.method, call.args
 
     def name(argument):
+        if isinstance(argument, ScalarRef):
+            return names.get(("scalar", argument.number))
         return names[argument.slot] if isinstance(argument, SlotRef) else None
 
     if method in _BINARY and len(args) == 2:
@@ -86,12 +89,29 @@ def _expression(call: KernelCall, names: dict[int, str], dtype: np.dtype) -> str
     return None
 
 
+# In-place updates (the optimizer's): the slot they write, given the call's arguments.
+_WRITES = {"assign": 0, "add_scaled_": 0}
+
+
+def _result_slot(call: KernelCall) -> int:
+    """The slot a fusable call makes (or, for an in-place update, writes)."""
+    return call.outputs[0] if call.outputs else call.writes[0]
+
+
 def _fusable(call, plan: Plan, shape: tuple | None) -> bool:
     if not isinstance(call, KernelCall) or call.device != "cpu" or call.kwargs:
         return False
-    if len(call.outputs) != 1 or call.writes:
+    if call.method in _WRITES:
+        if call.outputs or call.writes != (call.args[0].slot,):
+            return False
+        if call.method == "add_scaled_" and not (
+                (isinstance(call.args[2], ScalarRef) and call.args[2].dtype is None
+                 or type(call.args[2]) in (int, float))
+                and _dtype(call.args[1], plan) == plan.slots[call.args[0].slot].dtype):
+            return False
+    elif len(call.outputs) != 1 or call.writes:
         return False
-    output = plan.slots[call.outputs[0]]
+    output = plan.slots[_result_slot(call)]
     if output.dtype.kind not in "fb" or output.shape == () or (
             shape is not None and output.shape != shape):
         return False
@@ -99,8 +119,32 @@ def _fusable(call, plan: Plan, shape: tuple | None) -> bool:
         info = plan.slots[slot]
         if info.dtype.kind not in "fb" or not _broadcasts_to(info.shape, output.shape):
             return False
+    if call.method in _WRITES:
+        return True
     names = {slot: "x" for slot in slots_read(call.args)}
+    names.update({("scalar", ref.number): "s" for ref in _scalars(call.args)})
     return _expression(call, names, output.dtype) is not None
+
+
+def _dtype(argument, plan: Plan):
+    if isinstance(argument, ScalarRef):
+        return argument.dtype
+    return plan.slots[argument.slot].dtype if isinstance(argument, SlotRef) else None
+
+
+def _operand(argument, names: dict) -> str:
+    if isinstance(argument, ScalarRef):
+        return names[("scalar", argument.number)]
+    return names[argument.slot]
+
+
+def _scalars(value):
+    """The optimizer numbers (ScalarRefs) among a call's arguments."""
+    if isinstance(value, ScalarRef):
+        yield value
+    elif isinstance(value, tuple | list):
+        for item in value:
+            yield from _scalars(item)
 
 
 def _broadcasts_to(shape: tuple, target: tuple) -> bool:
@@ -121,7 +165,7 @@ def find_groups(plan: Plan) -> list[list[int]]:
             groups.append(current)
         current, shape = [], None
         if _fusable(event, plan, None):
-            current, shape = [index], plan.slots[event.outputs[0]].shape
+            current, shape = [index], plan.slots[_result_slot(event)].shape
     if len(current) >= MIN_GROUP:
         groups.append(current)
     return groups
@@ -137,23 +181,31 @@ def _last_reads(plan: Plan) -> dict[int, int]:
 
 
 class FusedGroup:
-    """One generated kernel: which calls it replaces, what it reads and writes."""
+    """One generated kernel: which calls it replaces, what it reads and writes.
+
+    ``inputs`` are the slots it reads (``written``: those of them it also updates in place,
+    an optimizer's parameters and state), ``scalars`` the optimizer numbers it is passed
+    on every call, ``outputs`` the results that something after it reads."""
 
     def __init__(self, plan: Plan, indices: list[int], last_reads: dict[int, int],
                  kept: set[int]) -> None:
         self.indices = indices
         calls = [plan.events[index] for index in indices]
-        produced = {call.outputs[0] for call in calls}
+        produced = {slot for call in calls for slot in call.outputs}
         self.inputs: list[int] = []
+        self.scalars: list[ScalarRef] = []
         for call in calls:
             for slot in slots_read(call.args):
                 if slot not in produced and slot not in self.inputs:
                     self.inputs.append(slot)
+            self.scalars.extend(ref for ref in _scalars(call.args) if ref not in self.scalars)
+        self.written = [slot for slot in dict.fromkeys(
+            slot for call in calls for slot in call.writes) if slot not in produced]
         # A result leaves the kernel if something after the group reads it, or it escapes.
-        self.outputs = [call.outputs[0] for call in calls
-                        if last_reads.get(call.outputs[0], -1) > indices[-1]
-                        or call.outputs[0] in kept]
-        self.shape = plan.slots[calls[0].outputs[0]].shape
+        self.outputs = [slot for slot in dict.fromkeys(
+            _result_slot(call) for call in calls) if slot in produced
+            and (last_reads.get(slot, -1) > indices[-1] or slot in kept)]
+        self.shape = plan.slots[_result_slot(calls[0])].shape
         self.input_shapes = [(slot, plan.slots[slot].shape) for slot in self.inputs]
         self.dtypes = {slot: plan.slots[slot].dtype for slot in self.outputs}
         self.methods = [call.method if call.method != "unary" else call.args[0]
@@ -166,15 +218,36 @@ class FusedGroup:
         index = ", ".join(loops) if ndim else "()"
         names = {slot: f"in{n}[{_broadcast_index(plan.slots[slot].shape, self.shape)}]"
                  for n, slot in enumerate(self.inputs)}
+        for number, ref in enumerate(self.scalars):
+            # a float argument, or a 0-d array (a number made into a constant tensor)
+            names[("scalar", ref.number)] = f"s{number}" if ref.dtype is None else \
+                f"s{number}[()]"
         body = []
         for number, call in enumerate(calls):
             value = f"t{number}"
-            dtype = plan.slots[call.outputs[0]].dtype
-            body.append(f"{value} = {_expression(call, names, dtype)}")
-            names[call.outputs[0]] = value
-            if call.outputs[0] in self.outputs:
-                body.append(f"out{self.outputs.index(call.outputs[0])}[{index}] = {value}")
+            slot = _result_slot(call)
+            dtype = np.dtype(plan.slots[slot].dtype).name
+            if call.method == "assign":
+                expression = f"np.{dtype}({_operand(call.args[1], names)})"
+            elif call.method == "add_scaled_":
+                # numpy's dst + src * alpha, alpha rounded to dst's dtype first (x * 1 == x,
+                # so the multiply the backend skips for alpha == 1 changes nothing)
+                alpha = call.args[2]
+                alpha = names[("scalar", alpha.number)] if isinstance(alpha, ScalarRef) \
+                    else repr(float(alpha))
+                expression = (f"({names[slot]} + {_operand(call.args[1], names)} * "
+                              f"np.{dtype}({alpha}))")
+            else:
+                expression = _expression(call, names, plan.slots[slot].dtype)
+            body.append(f"{value} = {expression}")
+            names[slot] = value
+        # Stores last: a slot updated in place holds its final value by then.
+        for slot in self.written:
+            body.append(f"in{self.inputs.index(slot)}[{index}] = {names[slot]}")
+        for number, slot in enumerate(self.outputs):
+            body.append(f"out{number}[{index}] = {names[slot]}")
         parameters = [f"in{n}" for n in range(len(self.inputs))]
+        parameters += [f"s{n}" for n in range(len(self.scalars))]
         parameters += [f"out{n}" for n in range(len(self.outputs))]
         lines = [f"def fused({', '.join(parameters)}):"]
         indent = "    "
@@ -247,7 +320,8 @@ def fuse_plan(plan: Plan) -> dict[int, tuple[FusedStep, list[int]]]:
     last_reads = _last_reads(plan)
     kept = set(plan.escaping) | set(plan.bound) | _output_slots(plan)
     groups = [FusedGroup(plan, indices, last_reads, kept) for indices in find_groups(plan)]
-    groups = [group for group in groups if group.outputs]
+    groups = [group for group in groups
+              if (group.outputs or group.written) and _no_aliasing(plan, group)]
     plan.fused_groups = groups
     # The arena holds the fused results that are temporaries; escaping ones get fresh memory.
     lay_out_arena(plan, {slot: group.indices[0] for group in groups for slot in group.outputs
@@ -265,6 +339,21 @@ def fuse_plan(plan: Plan) -> dict[int, tuple[FusedStep, list[int]]]:
             views[slot] = arena[offset:offset + size].view(info.dtype).reshape(info.shape)
         steps[group.indices[0]] = (fused_step(group, views), group.indices)
     return steps
+
+
+def _no_aliasing(plan: Plan, group: FusedGroup) -> bool:
+    """A kernel that updates an array in place reads every input at the element it writes:
+    no input may be another view of the memory it writes."""
+    if not group.written:
+        return True
+    made_by = {slot: event.method for event in plan.events if isinstance(event, KernelCall)
+               for slot in event.outputs}
+    if any(made_by.get(slot) in _VIEWS for slot in group.inputs):
+        return False
+    written = [plan.bound[slot] for slot in group.written if slot in plan.bound]
+    others = [plan.bound[slot] for slot in group.inputs
+              if slot in plan.bound and slot not in group.written]
+    return not any(np.may_share_memory(a, b) for a in written for b in others)
 
 
 def _output_slots(plan: Plan) -> set[int]:

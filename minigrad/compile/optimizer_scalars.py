@@ -112,8 +112,7 @@ def kernelize_optimizer_steps(events: list, constants: dict, escaping: dict) -> 
         while index < len(events) and getattr(events[index], "host", None) is event:
             inner.append(events[index])
             index += 1
-        rule, _ = rule_for(event.owner)
-        numbers = [rule(group, event.owner.state[param]) for param, group in event.updates]
+        numbers = event.numbers
         refs: list[ScalarRef] = []
         # An integer hyperparameter (lr=1) would reach the kernels as an int that could
         # also be an axis: such a step stays in Python.

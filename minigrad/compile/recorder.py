@@ -95,6 +95,7 @@ class HostCall:
     owner: Any
     method: str
     updates: list | None = None
+    numbers: list = field(default_factory=list)  # per update: the step's numbers, by name
     scalars: list = field(default_factory=list)
 
 
@@ -340,10 +341,16 @@ class Recorder:
         optimizer._update = update  # an instance attribute shadows the method
         self._host_event = event
         try:
-            return step(optimizer)
+            result = step(optimizer)
         finally:
             self._host_event = None
             del optimizer._update
+        # The numbers this step used (code after it, a scheduler, may change them).
+        from minigrad.compile.optimizer_scalars import rule_for
+
+        rule, _ = rule_for(optimizer)
+        event.numbers = [rule(group, optimizer.state[param]) for param, group in event.updates]
+        return result
 
     # --- installing and removing ---------------------------------------------------------
     def __enter__(self) -> Recorder:

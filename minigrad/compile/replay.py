@@ -132,6 +132,12 @@ class Program:
     def __init__(self, plan: Plan, grad_bindings: list, fused_steps: dict | None = None):
         self.plan = plan
         self.grad_bindings = grad_bindings
+        # The Python that runs on every call: scheduler steps, optimizer steps not replayed
+        # as kernels ("StepLR.step()"), and the numbers of those that are ("SGD numbers").
+        self.python_calls = [
+            f"{type(event.owner).__name__}." + (
+                f"{event.method}()" if event.updates is None else "numbers")
+            for event in plan.events if isinstance(event, HostCall)]
         fused_steps = fused_steps or {}
         source = _Source(plan)
         self._source = source
@@ -237,7 +243,8 @@ class Program:
                     pending.append(slot)
         kernel = source.name(step.kernel, f"fused{index}")
         outputs = [slot_name(plan, slot) for slot in group.outputs]
-        source.add(f"{kernel}({', '.join(inputs + outputs)})")
+        scalars = [f"scalar{ref.number}" for ref in group.scalars]
+        source.add(f"{kernel}({', '.join(inputs + scalars + outputs)})")
         return pending
 
     def _write_back(self, pending: list[int]) -> None:
