@@ -50,6 +50,7 @@ class Plan:
     temporary_bytes: int = 0
     fused_groups: list = field(default_factory=list)  # set by the fusion stage
     dropped_calls: int = 0  # recorded calls whose results nothing reads
+    folded_calls: int = 0  # calls of constants only, computed once at plan time
     problem: str | None = None  # why the plan cannot be replayed, if it cannot
 
     def key(self) -> tuple:
@@ -150,9 +151,13 @@ def make_plan(trace: Trace, outputs, previous_escaping: dict[int, Any]) -> Plan:
     recorded = len(trace.events)
     trace.events, problem = _with_update_kernels(trace.events, constants, escaping)
     trace.events = _without_dead_calls(trace.events, set(escaping) | output_slots)
+    unfolded = len(trace.events)
+    trace.events = _fold_constants(trace.events, trace.slots, constants,
+                                   set(escaping) | output_slots)
     plan = Plan(trace.events, trace.slots, input_slots, bound, constants, escaping, carried,
                 outputs, _release_lists(trace, set(escaping) | output_slots))
-    plan.dropped_calls = recorded - len(plan.events)
+    plan.dropped_calls = recorded - unfolded
+    plan.folded_calls = unfolded - len(plan.events)
     plan.problem = problem
     return plan
 
@@ -196,6 +201,55 @@ def _without_dead_calls(events: list, kept: set[int]) -> list:
         survivors.append(event)
     survivors.reverse()
     return survivors
+
+
+def _fold_constants(events: list, slots: list[SlotInfo], constants: dict,
+                    kept: set[int]) -> list:
+    """Run the calls that read only constants once, now: their results become constants.
+
+    The backward pass of a mean starts from ``full((), 1) / N`` broadcast to the batch:
+    four kernels whose answer never changes. A result is folded only if nothing writes into
+    it (or into a view of it) later, and it does not leave the step."""
+    written = {slot for event in events if isinstance(event, KernelCall)
+               for slot in event.writes}
+    for event in reversed(events):  # a view of a buffer written later is written too
+        if isinstance(event, KernelCall) and event.method in _VIEWS and event.outputs and \
+                event.outputs[0] in written:
+            written.update(slots_read(event.args))
+    survivors = []
+    for event in events:
+        if (isinstance(event, KernelCall) and event.device == "cpu" and event.method != "random"
+                and not event.writes and event.host is None and event.outputs
+                and all(slot in constants for slot in slots_read((event.args, event.kwargs)))
+                and not any(slot in written or slot in kept for slot in event.outputs)
+                and not any(isinstance(item, RandomDraw) for item in event.args)):
+            results = _run_now(event, constants)
+            if results is not None:
+                for slot, value in zip(event.outputs, results, strict=True):
+                    constants[slot] = value
+                    slots[slot].origin = "external"  # a constant, compared by value
+                continue
+        survivors.append(event)
+    return survivors
+
+
+def _run_now(event: KernelCall, constants: dict):
+    from minigrad.backend import get_backend
+
+    def value(argument):
+        if isinstance(argument, SlotRef):
+            return constants[argument.slot]
+        if isinstance(argument, tuple | list):
+            return type(argument)(value(item) for item in argument)
+        return argument
+
+    backend = get_backend(event.device)
+    result = getattr(type(backend), event.method)(
+        backend, *value(event.args), **{key: value(item) for key, item in event.kwargs.items()})
+    results = result if isinstance(result, tuple) else (result,)
+    if any(not isinstance(item, np.ndarray | np.generic) for item in results):
+        return None
+    return [np.asarray(item) for item in results]
 
 
 def _output_slots(outputs):
