@@ -94,6 +94,14 @@ class _Source:
     def add(self, line: str) -> None:
         self.lines.append(self.indent + line)
 
+    def method(self, device: str, method: str) -> str:
+        """The name of a backend kernel (``matmul_cpu``: the same name for every call)."""
+        name = f"{method}_{device}"
+        if name not in self.namespace:
+            backend = get_backend(device)
+            self.namespace[name] = getattr(type(backend), method).__get__(backend)
+        return name
+
     def name(self, value, hint: str) -> str:
         """A global name for ``value`` in the generated function."""
         name = hint
@@ -168,7 +176,7 @@ class Program:
                 # A gradient stored with .clone(): copied straight into the user's array.
                 target = slot_name(plan, event.outputs[0])
                 namespace[target] = plan.escaping[event.outputs[0]]
-                assign = source.name(get_backend(event.device).assign, f"assign_{event.device}")
+                assign = source.method(event.device, "assign")
                 source.add(f"{assign}({target}, {source.argument(event.args[0])})")
                 continue
             pending += [slot for slot in event.outputs if slot in plan.escaping]
@@ -195,9 +203,7 @@ class Program:
     # --- one line per step ---------------------------------------------------------------
     def _kernel(self, call: KernelCall, index: int) -> None:
         source, plan = self._source, self._source.plan
-        backend = get_backend(call.device)
-        method = getattr(type(backend), call.method).__get__(backend)
-        function = source.name(method, f"{call.method}_{call.device}")
+        function = source.method(call.device, call.method)
         arguments = [source.argument(argument) for argument in call.args]
         arguments += [f"{key}={source.argument(value)}" for key, value in call.kwargs.items()]
         check = _INDEX_CHECKS.get(call.method)
@@ -253,14 +259,15 @@ class Program:
         for slot in pending:
             target = source.name(plan.escaping[slot], f"target{slot}")
             device = plan.slots[slot].device
-            assign = source.name(get_backend(device).assign, f"assign_{device}")
+            assign = source.method(device, "assign")
             source.add(f"{assign}({target}, {slot_name(plan, slot)})")
 
     def _reattach(self) -> None:
         """Re-attach gradients that eager code (``zero_grad()``) detached from their
         parameters: before Python code reads ``p.grad``, and before the call returns."""
         if self.grad_bindings:
-            self._source.add(f"{self._source.name(self._rebind, 'reattach_gradients')}()")
+            self._source.namespace.setdefault("reattach_gradients", self._rebind)
+            self._source.add("reattach_gradients()")
 
     def _host(self, event: HostCall) -> None:
         """A scheduler's step runs as it is. An optimizer step replayed as kernels runs
