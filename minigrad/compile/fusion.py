@@ -10,9 +10,14 @@ registers::
         out[i, j] = grad[i, j] * t1
 
 A **group** is a run of consecutive recorded calls that are all elementwise, all produce the
-same shape on the CPU, and whose inputs broadcast to that shape. Only results that something
-after the group reads (or that escape the step) are written to memory; they are placed in the
-program's static arena, at the offsets the planner chose by lifetime.
+same shape on the CPU, and whose inputs broadcast to that shape. The in-place updates of an
+optimizer step (``assign``, ``add_scaled_``) count as elementwise: a group may update its
+inputs in place, and the optimizer's numbers are arguments of the kernel (``s0``, ...), so
+one kernel per parameter does the whole update with the numbers of each call.
+
+Only results that something after the group reads (or that escape the step) are written to
+memory; they are placed in the program's static arena, at the offsets the planner chose by
+lifetime.
 
 Only operations that IEEE 754 rounds exactly (``+ - * /``, ``sqrt``, comparisons, max/min,
 ``where``, conversions) are fused, so a fused program gives bit-for-bit the numbers of the

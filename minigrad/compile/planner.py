@@ -11,9 +11,13 @@ The planner answers, for every traced array, "where does it live when the step r
   every parameter) are computed afresh and written back into the user's storage, so the
   objects eager code sees stay the same and hold the new values;
 - everything else is a **temporary**: it lives from the call that makes it to its last
-  reader. The planner lays temporaries out in one arena by those lifetimes (two buffers
-  share bytes when their lifetimes do not overlap) and the replay drops each one after its
-  last reader.
+  reader. The planner lays the temporaries minigrad allocates itself (the results of fused
+  kernels) out in one arena by those lifetimes: two buffers share bytes when their
+  lifetimes do not overlap.
+
+Calls whose results nothing reads are dropped, calls that read only constants are run once
+now (folded), and the Python numbers of optimizer steps become scalar arguments
+(optimizer_scalars.py).
 
 Whether an array outlived the call is asked of Python itself: the planner keeps only weak
 references to the traced arrays, lets the eager run's graph be freed, and sees which ones are

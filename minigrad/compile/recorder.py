@@ -19,8 +19,10 @@ Each call is logged with the arrays it read and returned. An array is named by a
 Three things are not backend calls, and the recorder watches for them too:
 
 - ``Optimizer.step`` and ``LRScheduler.step`` keep Python state (step counts, learning
-  rates) that changes every call, so they are recorded as **host calls**: replay runs them
-  for real, between the compiled parts.
+  rates) that changes every call. They are recorded as **host calls**. A scheduler's (or
+  an unknown optimizer's) runs for real on every replay. A built-in optimizer's step is
+  recorded down to its kernels, each marked with the parameter it updates, together with
+  the numbers the step used; optimizer_scalars.py turns those into per-call arguments.
 - ``to_numpy`` called by the user's own code (``.item()``, ``bool(t)``, ``.numpy()``) means
   Python decides something from the values: the trace is marked unreplayable.
 - Draws from minigrad's random generator are marked, so that replay draws fresh numbers.
