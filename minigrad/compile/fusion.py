@@ -193,14 +193,18 @@ class FusedGroup:
     on every call, ``outputs`` the results that something after it reads."""
 
     def __init__(self, plan: Plan, indices: list[int], last_reads: dict[int, int],
-                 kept: set[int]) -> None:
+                 kept: set[int], copies: dict[int, int] | None = None) -> None:
         self.indices = indices
         calls = [plan.events[index] for index in indices]
         produced = {slot for call in calls for slot in call.outputs}
+        # A gradient the group reads that is a copy of a temporary: the group reads the
+        # temporary and writes the copy itself (``copies``: gradient slot -> its source).
+        self.copies = dict(copies or {})
         self.inputs: list[int] = []
         self.scalars: list[ScalarRef] = []
         for call in calls:
             for slot in slots_read(call.args):
+                slot = self.copies.get(slot, slot)
                 if slot not in produced and slot not in self.inputs:
                     self.inputs.append(slot)
             self.scalars.extend(ref for ref in _scalars(call.args) if ref not in self.scalars)
@@ -223,6 +227,8 @@ class FusedGroup:
         index = ", ".join(loops) if ndim else "()"
         names = {slot: f"in{n}[{_broadcast_index(plan.slots[slot].shape, self.shape)}]"
                  for n, slot in enumerate(self.inputs)}
+        for copy, source in self.copies.items():
+            names[copy] = names[source]
         for number, ref in enumerate(self.scalars):
             # a float argument, or a 0-d array (a number made into a constant tensor)
             names[("scalar", ref.number)] = f"s{number}" if ref.dtype is None else \
@@ -251,9 +257,12 @@ class FusedGroup:
             body.append(f"in{self.inputs.index(slot)}[{index}] = {names[slot]}")
         for number, slot in enumerate(self.outputs):
             body.append(f"out{number}[{index}] = {names[slot]}")
+        for number, source in enumerate(self.copies.values()):
+            body.append(f"copy{number}[{index}] = {names[source]}")
         parameters = [f"in{n}" for n in range(len(self.inputs))]
         parameters += [f"s{n}" for n in range(len(self.scalars))]
         parameters += [f"out{n}" for n in range(len(self.outputs))]
+        parameters += [f"copy{n}" for n in range(len(self.copies))]
         lines = [f"def fused({', '.join(parameters)}):"]
         indent = "    "
         for depth, loop in enumerate(loops):  # the shape is fixed by the input signature
@@ -324,9 +333,15 @@ def fuse_plan(plan: Plan) -> dict[int, tuple[FusedStep, list[int]]]:
     The arena (one numpy byte buffer) holds the fused outputs that are temporaries."""
     last_reads = _last_reads(plan)
     kept = set(plan.escaping) | set(plan.bound) | _output_slots(plan)
-    groups = [FusedGroup(plan, indices, last_reads, kept) for indices in find_groups(plan)]
+    found = find_groups(plan)
+    copies = _gradient_copies(plan, found)
+    groups = [FusedGroup(plan, indices, last_reads, kept,
+                         {slot: source for slot, (source, _) in copies.get(indices[0], {}).items()})
+              for indices in found]
     groups = [group for group in groups
               if (group.outputs or group.written) and _no_aliasing(plan, group)]
+    plan.deferred_copies = {index: group.indices[0] for group in groups
+                            for _, index in copies.get(group.indices[0], {}).values()}
     plan.fused_groups = groups
     # The arena holds the fused results that are temporaries; escaping ones get fresh memory.
     lay_out_arena(plan, {slot: group.indices[0] for group in groups for slot in group.outputs
@@ -344,6 +359,42 @@ def fuse_plan(plan: Plan) -> dict[int, tuple[FusedStep, list[int]]]:
             views[slot] = arena[offset:offset + size].view(info.dtype).reshape(info.shape)
         steps[group.indices[0]] = (fused_step(group, views), group.indices)
     return steps
+
+
+def _gradient_copies(plan: Plan, found: list[list[int]]) -> dict[int, dict]:
+    """Gradients an optimizer's fused update can write itself.
+
+    Backward stores a parameter's gradient with ``copy`` (a clone) into ``p.grad``, and the
+    update then reads ``p.grad``: two passes over the gradient. When the update is a fused
+    kernel, it can read the clone's source and write ``p.grad`` in the same pass. Returns
+    ``{first index of a group: {gradient slot: (source slot, index of the copy)}}``."""
+    in_groups = {index for indices in found for index in indices}
+    made_in_group = {slot for index in in_groups for slot in plan.events[index].outputs}
+    copies = {}
+    for index, event in enumerate(plan.events):
+        if (isinstance(event, KernelCall) and event.method == "copy" and event.host is None
+                and event.outputs[0] in plan.escaping and isinstance(event.args[0], SlotRef)
+                and event.args[0].slot not in made_in_group):
+            copies[event.outputs[0]] = (event.args[0].slot, index)
+    claimed: dict[int, dict] = {}
+    taken = set()
+    for indices in found:
+        if plan.events[indices[0]].host is None:
+            continue  # only inside an optimizer step replayed as kernels
+        shape = plan.slots[_result_slot(plan.events[indices[0]])].shape
+        for index in indices:
+            for slot in slots_read(plan.events[index].args):
+                if slot not in copies or slot in taken or plan.slots[slot].shape != shape:
+                    continue
+                source, copy_index = copies[slot]
+                read_between = any(slot in slots_read((event.args, event.kwargs))
+                                   for event in plan.events[copy_index + 1:indices[0]]
+                                   if isinstance(event, KernelCall))
+                written = any(slot in plan.events[i].writes for i in indices)
+                if not read_between and not written:
+                    claimed.setdefault(indices[0], {})[slot] = (source, copy_index)
+                    taken.add(slot)
+    return claimed
 
 
 def _no_aliasing(plan: Plan, group: FusedGroup) -> bool:

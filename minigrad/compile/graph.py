@@ -42,10 +42,11 @@ def program_steps(plan: Plan) -> list[ProgramStep]:
         elif index in groups:
             group = groups[index]
             steps.append(ProgramStep("fused", "fused[" + ", ".join(group.methods) + "]",
-                                     list(group.inputs), [*group.outputs, *group.written],
+                                     list(group.inputs),
+                                     [*group.outputs, *group.written, *group.copies],
                                      group.indices))
-        elif index in inside:
-            continue
+        elif index in inside or index in plan.deferred_copies:
+            continue  # done by a fused kernel
         elif event.method == "random":
             draw = event.args[0]
             steps.append(ProgramStep("random", f"random.{draw.method}", [],

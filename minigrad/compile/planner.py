@@ -55,6 +55,8 @@ class Plan:
     fused_groups: list = field(default_factory=list)  # set by the fusion stage
     dropped_calls: int = 0  # recorded calls whose results nothing reads
     folded_calls: int = 0  # calls of constants only, computed once at plan time
+    # copy events (gradients into p.grad) done by a fused update: copy index -> group start
+    deferred_copies: dict[int, int] = field(default_factory=dict)
     problem: str | None = None  # why the plan cannot be replayed, if it cannot
 
     def key(self) -> tuple:

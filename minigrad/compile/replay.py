@@ -147,6 +147,7 @@ class Program:
                 f"{event.method}()" if event.updates is None else "numbers")
             for event in plan.events if isinstance(event, HostCall)]
         fused_steps = fused_steps or {}
+        self._deferred: dict[int, list[str]] = {}  # per optimizer step: copies it makes
         source = _Source(plan)
         self._source = source
         namespace = source.namespace
@@ -173,11 +174,18 @@ class Program:
             if index in inside:
                 continue
             if event.method == "copy" and event.outputs[0] in plan.escaping:
-                # A gradient stored with .clone(): copied straight into the user's array.
+                # A gradient stored with .clone(): copied straight into the user's array,
+                # or by the optimizer's fused update that reads it (unless that update
+                # falls back to Python: then before it).
                 target = slot_name(plan, event.outputs[0])
                 namespace[target] = plan.escaping[event.outputs[0]]
                 assign = source.method(event.device, "assign")
-                source.add(f"{assign}({target}, {source.argument(event.args[0])})")
+                line = f"{assign}({target}, {source.argument(event.args[0])})"
+                if index in plan.deferred_copies:
+                    host = plan.events[plan.deferred_copies[index]].host
+                    self._deferred.setdefault(id(host), []).append(line)
+                else:
+                    source.add(line)
                 continue
             pending += [slot for slot in event.outputs if slot in plan.escaping]
             if event.method == "random":
@@ -250,7 +258,8 @@ class Program:
         kernel = source.name(step.kernel, f"fused{index}")
         outputs = [slot_name(plan, slot) for slot in group.outputs]
         scalars = [f"scalar{ref.number}" for ref in group.scalars]
-        source.add(f"{kernel}({', '.join(inputs + scalars + outputs)})")
+        copies = [slot_name(plan, slot) for slot in group.copies]
+        source.add(f"{kernel}({', '.join(inputs + scalars + outputs + copies)})")
         return pending
 
     def _write_back(self, pending: list[int]) -> None:
@@ -286,6 +295,8 @@ class Program:
         source.add(f"scalars = {scalars}()")
         source.add("if scalars is None:")
         source.indent = "    "
+        for line in self._deferred.get(id(event), []):
+            source.add(line)
         self._reattach()
         source.add(f"{step}()")
         source.indent = ""

@@ -87,10 +87,19 @@ def _run_both(optimizer_factory, steps: int, between=None):
             x = minigrad.tensor(rng.standard_normal((5, 3)), dtype=minigrad.float32)
             y = minigrad.tensor(rng.integers(0, 2, 5))
             step(x, y)
-        results.append(([p.numpy().copy() for p in model.parameters()], step))
+        # the parameters, and the gradients the fused update wrote into p.grad
+        values = [p.numpy().copy() for p in model.parameters()]
+        values += [p.grad.numpy().copy() for p in model.parameters()]
+        results.append((values, step))
     for eager_value, compiled_value in zip(results[0][0], results[1][0], strict=True):
         np.testing.assert_array_equal(compiled_value, eager_value)
     return results[1][1]
+
+
+def test_gradients_reach_p_grad_whether_or_not_the_update_runs_as_kernels():
+    step = _run_both(lambda p: Adam(p, lr=0.01), 5)
+    assert "assign" not in step.program.source.split("else:")[1]  # written by the update
+    _run_both(lambda p: SGD(p, lr=1, momentum=0.5), 5)  # a step in Python reads p.grad
 
 
 def test_hyperparameters_changed_between_calls_are_used():
