@@ -130,3 +130,37 @@ def test_an_optimizer_subclass_keeps_its_step_in_python():
 
     step = _run_both(lambda p: Halving(p, lr=0.1), 6)
     assert step.program.python_calls == ["Halving.step()"]
+
+
+def test_loading_an_optimizer_state_traces_again():
+    model, optimizer, train_step = _step_and_model(lambda p: Adam(p, lr=0.01))
+    step = minigrad.compile(train_step)
+    x, y = minigrad.randn(5, 3), minigrad.tensor([0, 1, 1, 0, 1])
+    for _ in range(3):
+        step(x, y)
+    saved = optimizer.state_dict()
+    weights = [p.detach().clone() for p in model.parameters()]
+    for _ in range(2):
+        step(x, y)
+    for param, weight in zip(model.parameters(), weights, strict=True):
+        param.detach().copy_(weight)
+    optimizer.load_state_dict(saved)  # new state tensors: the program must follow them
+    after_compiled = [step(x, y).item() for _ in range(3)]
+    optimizer.load_state_dict(saved)
+    for param, weight in zip(model.parameters(), weights, strict=True):
+        param.detach().copy_(weight)
+    after_eager = [train_step(x, y).item() for _ in range(3)]
+    assert after_compiled == after_eager
+
+
+def test_unfused_programs_replay_the_update_as_plain_kernels():
+    for fuse in (False, True):
+        model, optimizer, train_step = _step_and_model(lambda p: Adam(p, lr=0.01))
+        step = minigrad.compile(train_step, fuse=fuse)
+        x, y = minigrad.randn(5, 3), minigrad.tensor([0, 1, 1, 0, 1])
+        losses = [step(x, y).item() for _ in range(6)]
+        assert step.program.python_calls == ["Adam.numbers"]
+        if not fuse:
+            assert "fused" not in step.program.source
+            unfused = losses
+    assert losses == unfused
