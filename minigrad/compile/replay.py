@@ -236,7 +236,8 @@ class Program:
         for slot, shape in group.input_shapes:
             name = slot_name(plan, slot)
             # numpy hands back 0-d results as numpy scalars; the kernel indexes arrays.
-            inputs.append(f"asarray({name})" if shape == () and slot not in presets else name)
+            scalar = shape == () and slot not in presets and plan.slots[slot].device == "cpu"
+            inputs.append(f"asarray({name})" if scalar else name)
         # Arrays the kernel (or any later step) reads: an escaping result may be written
         # straight into the user's array only when nothing reads that array's old value.
         later_reads = {id(presets[slot]) for event in plan.events[index:]
