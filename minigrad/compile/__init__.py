@@ -17,7 +17,11 @@ The pipeline, one module per stage (docs/compile.md walks through it):
 2. ``planner``: **plan** — give every array a home (the user's storage, a constant, or an
    arena slot by lifetime);
 3. ``fusion``: **fuse** — runs of elementwise kernels become one generated Numba kernel;
-4. ``replay``: **replay** — run the planned kernels on new inputs.
+4. ``replay``: **replay** — the plan written out as one Python function, a line per
+   kernel, run on new inputs.
+
+``optimizer_scalars`` lets optimizer steps replay as kernels: it recomputes the Python
+numbers (learning rate, bias corrections) they are driven by.
 
 ``explain()`` prints the program and ``graph()`` / ``to_dot()`` draw it.
 """
@@ -40,10 +44,12 @@ def compile(fn: Callable | None = None, *, cache_size: int = 8,  # noqa: A001 - 
         cache_size: how many input signatures keep a compiled program (oldest dropped).
         fuse: generate one Numba kernel per run of elementwise operations.
 
-    Python code inside ``fn`` runs only while tracing. Optimizer and scheduler ``step()``
-    calls are the exception: they run on every call, since their step counts and learning
-    rates change. A step that reads tensor values into Python (``.item()``, ``bool(t)``,
-    ``.numpy()``) runs eagerly, with one warning.
+    Python code inside ``fn`` runs only while tracing. Scheduler ``step()`` calls are the
+    exception: they run on every call. The built-in optimizers' ``step()`` replays as
+    kernels, with the learning rate and step counts recomputed from the optimizer on every
+    call (other optimizers run their ``step()`` in Python on every call). A step that reads
+    tensor values into Python (``.item()``, ``bool(t)``, ``.numpy()``) runs eagerly, with
+    one warning.
     """
     if fn is None:
         return lambda function: CompiledFunction(function, cache_size=cache_size, fuse=fuse)

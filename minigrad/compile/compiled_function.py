@@ -79,8 +79,7 @@ class CompiledFunction:
         return self._trace(entry, args, kwargs, arrays)
 
     def _replay(self, program: Program, arrays: list):
-        env = program.run(arrays)
-        return _build_outputs(program.plan.outputs, env)
+        return _build_outputs(program.plan.outputs, program.run(arrays))
 
     def _trace(self, entry: _Entry, args, kwargs, arrays: list):
         import time
@@ -106,6 +105,9 @@ class CompiledFunction:
             return detached
         previous_escaping = {} if entry.last_plan is None else entry.last_plan.escaping
         plan = make_plan(trace, outputs, previous_escaping)
+        if plan.problem is not None:
+            self._give_up(entry, plan.problem)
+            return detached
         self._owners.update_from(plan)
         if entry.last_plan is not None and plan.key() == entry.last_plan.key():
             fused = None
@@ -263,9 +265,9 @@ class _Owners:
                 yield from group["params"]
 
     def state(self) -> tuple:
-        """Changes when a parameter is added, replaced or given new storage, or a module
-        switches between train() and eval(). (A plain loop over the module tree: this runs
-        on every call.)"""
+        """Changes when a parameter is added, replaced or given new storage, a module
+        switches between train() and eval(), or an optimizer's state is replaced. (A plain
+        loop over the module tree: this runs on every call.)"""
         parts: list = []
         stack = list(self.modules)
         while stack:
@@ -280,6 +282,13 @@ class _Owners:
         for optimizer in self.optimizers:
             for group in optimizer.param_groups:
                 parts.extend(map(id, group["params"]))
+            # A program updates the optimizer's state arrays in place: a state loaded with
+            # load_state_dict (new dicts, new tensors) must be traced again.
+            parts.append(id(optimizer.state))
+            for state in optimizer.state.values():
+                parts.append(id(state))
+                parts.extend(id(value._data) for value in state.values()
+                             if isinstance(value, Tensor))
         return tuple(parts)
 
     def grad_bindings(self, plan: Plan) -> list:

@@ -36,8 +36,9 @@ def explain_text(compiled) -> str:
     kinds = [step.kind for step in steps]
     lines = [
         f"compiled {name}: traced and planned in {compiled.trace_seconds:.2f} s",
-        f"  trace:  {len(plan.events) + plan.dropped_calls} recorded calls, "
-        f"{plan.dropped_calls} dropped (their results were only read by Python)",
+        f"  trace:  {len(plan.events) + plan.dropped_calls + plan.folded_calls} recorded "
+        f"calls, {plan.dropped_calls} dropped (their results were only read by Python), "
+        f"{plan.folded_calls} folded (they read only constants: computed once)",
         f"  replay: {kinds.count('kernel')} kernels, {kinds.count('fused')} fused groups "
         f"(replacing {sum(len(s.event_indices) for s in steps if s.kind == 'fused')} calls), "
         f"{kinds.count('random')} random draws, {kinds.count('host')} host calls",
@@ -56,7 +57,10 @@ def explain_text(compiled) -> str:
     ]
     for number, step in enumerate(steps):
         if step.kind == "host":
-            lines.append(f"  {number:>4}  {step.name:<34} (runs in Python on every call)")
+            what = ("(Python, every call: its lr and step counts; the update is the kernels "
+                    "below)" if step.name.endswith(" numbers") else
+                    "(runs in Python on every call)")
+            lines.append(f"  {number:>4}  {step.name:<34} {what}")
             continue
         reads = ", ".join(slot_label(plan, slot).split(" ")[0] for slot in step.reads)
         writes = ", ".join(_written(plan, slot) for slot in step.writes)

@@ -10,9 +10,14 @@ registers::
         out[i, j] = grad[i, j] * t1
 
 A **group** is a run of consecutive recorded calls that are all elementwise, all produce the
-same shape on the CPU, and whose inputs broadcast to that shape. Only results that something
-after the group reads (or that escape the step) are written to memory; they are placed in the
-program's static arena, at the offsets the planner chose by lifetime.
+same shape on the CPU, and whose inputs broadcast to that shape. The in-place updates of an
+optimizer step (``assign``, ``add_scaled_``) count as elementwise: a group may update its
+inputs in place, and the optimizer's numbers are arguments of the kernel (``s0``, ...), so
+one kernel per parameter does the whole update with the numbers of each call.
+
+Only results that something after the group reads (or that escape the step) are written to
+memory; they are placed in the program's static arena, at the offsets the planner chose by
+lifetime.
 
 Only operations that IEEE 754 rounds exactly (``+ - * /``, ``sqrt``, comparisons, max/min,
 ``where``, conversions) are fused, so a fused program gives bit-for-bit the numbers of the
@@ -33,7 +38,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from minigrad.compile.planner import Plan, lay_out_arena, slots_read
+from minigrad.compile.optimizer_scalars import ScalarRef
+from minigrad.compile.planner import _VIEWS, Plan, lay_out_arena, slots_read
 from minigrad.compile.recorder import KernelCall, SlotRef
 
 _BINARY = {"add": "({0} + {1})", "sub": "({0} - {1})", "mul": "({0} * {1})",
@@ -65,6 +71,8 @@ def _expression(call: KernelCall, names: dict[int, str], dtype: np.dtype) -> str
     method, args = call.method, call.args
 
     def name(argument):
+        if isinstance(argument, ScalarRef):
+            return names.get(("scalar", argument.number))
         return names[argument.slot] if isinstance(argument, SlotRef) else None
 
     if method in _BINARY and len(args) == 2:
@@ -86,12 +94,29 @@ def _expression(call: KernelCall, names: dict[int, str], dtype: np.dtype) -> str
     return None
 
 
+# In-place updates (the optimizer's): the slot they write, given the call's arguments.
+_WRITES = {"assign": 0, "add_scaled_": 0}
+
+
+def _result_slot(call: KernelCall) -> int:
+    """The slot a fusable call makes (or, for an in-place update, writes)."""
+    return call.outputs[0] if call.outputs else call.writes[0]
+
+
 def _fusable(call, plan: Plan, shape: tuple | None) -> bool:
     if not isinstance(call, KernelCall) or call.device != "cpu" or call.kwargs:
         return False
-    if len(call.outputs) != 1 or call.writes:
+    if call.method in _WRITES:
+        if call.outputs or call.writes != (call.args[0].slot,):
+            return False
+        if call.method == "add_scaled_" and not (
+                (isinstance(call.args[2], ScalarRef) and call.args[2].dtype is None
+                 or type(call.args[2]) in (int, float))
+                and _dtype(call.args[1], plan) == plan.slots[call.args[0].slot].dtype):
+            return False
+    elif len(call.outputs) != 1 or call.writes:
         return False
-    output = plan.slots[call.outputs[0]]
+    output = plan.slots[_result_slot(call)]
     if output.dtype.kind not in "fb" or output.shape == () or (
             shape is not None and output.shape != shape):
         return False
@@ -99,8 +124,32 @@ def _fusable(call, plan: Plan, shape: tuple | None) -> bool:
         info = plan.slots[slot]
         if info.dtype.kind not in "fb" or not _broadcasts_to(info.shape, output.shape):
             return False
+    if call.method in _WRITES:
+        return True
     names = {slot: "x" for slot in slots_read(call.args)}
+    names.update({("scalar", ref.number): "s" for ref in _scalars(call.args)})
     return _expression(call, names, output.dtype) is not None
+
+
+def _dtype(argument, plan: Plan):
+    if isinstance(argument, ScalarRef):
+        return argument.dtype
+    return plan.slots[argument.slot].dtype if isinstance(argument, SlotRef) else None
+
+
+def _operand(argument, names: dict) -> str:
+    if isinstance(argument, ScalarRef):
+        return names[("scalar", argument.number)]
+    return names[argument.slot]
+
+
+def _scalars(value):
+    """The optimizer numbers (ScalarRefs) among a call's arguments."""
+    if isinstance(value, ScalarRef):
+        yield value
+    elif isinstance(value, tuple | list):
+        for item in value:
+            yield from _scalars(item)
 
 
 def _broadcasts_to(shape: tuple, target: tuple) -> bool:
@@ -113,14 +162,15 @@ def find_groups(plan: Plan) -> list[list[int]]:
     """Runs of consecutive fusable calls with one output shape (event indices)."""
     groups, current, shape = [], [], None
     for index, event in enumerate(plan.events):
-        if current and _fusable(event, plan, shape):
+        if current and _fusable(event, plan, shape) and \
+                event.host is plan.events[current[0]].host:  # not across an optimizer step
             current.append(index)
             continue
         if len(current) >= MIN_GROUP:
             groups.append(current)
         current, shape = [], None
         if _fusable(event, plan, None):
-            current, shape = [index], plan.slots[event.outputs[0]].shape
+            current, shape = [index], plan.slots[_result_slot(event)].shape
     if len(current) >= MIN_GROUP:
         groups.append(current)
     return groups
@@ -136,23 +186,35 @@ def _last_reads(plan: Plan) -> dict[int, int]:
 
 
 class FusedGroup:
-    """One generated kernel: which calls it replaces, what it reads and writes."""
+    """One generated kernel: which calls it replaces, what it reads and writes.
+
+    ``inputs`` are the slots it reads (``written``: those of them it also updates in place,
+    an optimizer's parameters and state), ``scalars`` the optimizer numbers it is passed
+    on every call, ``outputs`` the results that something after it reads."""
 
     def __init__(self, plan: Plan, indices: list[int], last_reads: dict[int, int],
-                 kept: set[int]) -> None:
+                 kept: set[int], copies: dict[int, int] | None = None) -> None:
         self.indices = indices
         calls = [plan.events[index] for index in indices]
-        produced = {call.outputs[0] for call in calls}
+        produced = {slot for call in calls for slot in call.outputs}
+        # A gradient the group reads that is a copy of a temporary: the group reads the
+        # temporary and writes the copy itself (``copies``: gradient slot -> its source).
+        self.copies = dict(copies or {})
         self.inputs: list[int] = []
+        self.scalars: list[ScalarRef] = []
         for call in calls:
             for slot in slots_read(call.args):
+                slot = self.copies.get(slot, slot)
                 if slot not in produced and slot not in self.inputs:
                     self.inputs.append(slot)
+            self.scalars.extend(ref for ref in _scalars(call.args) if ref not in self.scalars)
+        self.written = [slot for slot in dict.fromkeys(
+            slot for call in calls for slot in call.writes) if slot not in produced]
         # A result leaves the kernel if something after the group reads it, or it escapes.
-        self.outputs = [call.outputs[0] for call in calls
-                        if last_reads.get(call.outputs[0], -1) > indices[-1]
-                        or call.outputs[0] in kept]
-        self.shape = plan.slots[calls[0].outputs[0]].shape
+        self.outputs = [slot for slot in dict.fromkeys(
+            _result_slot(call) for call in calls) if slot in produced
+            and (last_reads.get(slot, -1) > indices[-1] or slot in kept)]
+        self.shape = plan.slots[_result_slot(calls[0])].shape
         self.input_shapes = [(slot, plan.slots[slot].shape) for slot in self.inputs]
         self.dtypes = {slot: plan.slots[slot].dtype for slot in self.outputs}
         self.methods = [call.method if call.method != "unary" else call.args[0]
@@ -165,16 +227,42 @@ class FusedGroup:
         index = ", ".join(loops) if ndim else "()"
         names = {slot: f"in{n}[{_broadcast_index(plan.slots[slot].shape, self.shape)}]"
                  for n, slot in enumerate(self.inputs)}
+        for copy, source in self.copies.items():
+            names[copy] = names[source]
+        for number, ref in enumerate(self.scalars):
+            # a float argument, or a 0-d array (a number made into a constant tensor)
+            names[("scalar", ref.number)] = f"s{number}" if ref.dtype is None else \
+                f"s{number}[()]"
         body = []
         for number, call in enumerate(calls):
             value = f"t{number}"
-            dtype = plan.slots[call.outputs[0]].dtype
-            body.append(f"{value} = {_expression(call, names, dtype)}")
-            names[call.outputs[0]] = value
-            if call.outputs[0] in self.outputs:
-                body.append(f"out{self.outputs.index(call.outputs[0])}[{index}] = {value}")
+            slot = _result_slot(call)
+            dtype = np.dtype(plan.slots[slot].dtype).name
+            if call.method == "assign":
+                expression = f"np.{dtype}({_operand(call.args[1], names)})"
+            elif call.method == "add_scaled_":
+                # numpy's dst + src * alpha, alpha rounded to dst's dtype first (x * 1 == x,
+                # so the multiply the backend skips for alpha == 1 changes nothing)
+                alpha = call.args[2]
+                alpha = names[("scalar", alpha.number)] if isinstance(alpha, ScalarRef) \
+                    else repr(float(alpha))
+                expression = (f"({names[slot]} + {_operand(call.args[1], names)} * "
+                              f"np.{dtype}({alpha}))")
+            else:
+                expression = _expression(call, names, plan.slots[slot].dtype)
+            body.append(f"{value} = {expression}")
+            names[slot] = value
+        # Stores last: a slot updated in place holds its final value by then.
+        for slot in self.written:
+            body.append(f"in{self.inputs.index(slot)}[{index}] = {names[slot]}")
+        for number, slot in enumerate(self.outputs):
+            body.append(f"out{number}[{index}] = {names[slot]}")
+        for number, source in enumerate(self.copies.values()):
+            body.append(f"copy{number}[{index}] = {names[source]}")
         parameters = [f"in{n}" for n in range(len(self.inputs))]
+        parameters += [f"s{n}" for n in range(len(self.scalars))]
         parameters += [f"out{n}" for n in range(len(self.outputs))]
+        parameters += [f"copy{n}" for n in range(len(self.copies))]
         lines = [f"def fused({', '.join(parameters)}):"]
         indent = "    "
         for depth, loop in enumerate(loops):  # the shape is fixed by the input signature
@@ -225,36 +313,35 @@ def _load_kernel(source: str) -> Callable:
 _KERNELS: dict[str, Callable] = {}
 
 
-def fused_step(group: FusedGroup, arena_views: dict[int, np.ndarray], releases: list[int]):
-    """The replay step running one fused kernel."""
-    kernel = _load_kernel(group.source)
-    shape = group.shape
-    outputs = group.outputs
-    # numpy hands back 0-d results as numpy scalars; the kernel indexes arrays.
-    inputs = [(slot, plan_shape == ()) for slot, plan_shape in group.input_shapes]
-    fresh = [(slot, group.dtypes[slot]) for slot in outputs if slot not in arena_views]
-    placed = [(slot, arena_views[slot]) for slot in outputs if slot in arena_views]
+class FusedStep:
+    """How the replay runs one fused group: ``kernel(*inputs, *outputs)``, with the outputs
+    that are temporaries at their places in the arena (``placed``: slot -> array view)."""
 
-    def run(env: list) -> None:
-        arguments = [np.asarray(env[slot]) if scalar else env[slot] for slot, scalar in inputs]
-        for slot, view in placed:
-            env[slot] = view
-        for slot, dtype in fresh:
-            env[slot] = np.empty(shape, dtype=dtype)
-        kernel(*arguments, *[env[slot] for slot in outputs])
-        for slot in releases:
-            env[slot] = None
-
-    return run
+    def __init__(self, group: FusedGroup, kernel: Callable, placed: dict[int, np.ndarray]):
+        self.group = group
+        self.kernel = kernel
+        self.placed = placed
 
 
-def fuse_plan(plan: Plan) -> dict[int, tuple[Callable, list[int]]]:
+def fused_step(group: FusedGroup, arena_views: dict[int, np.ndarray]) -> FusedStep:
+    """The replay step running one fused kernel on the CPU."""
+    return FusedStep(group, _load_kernel(group.source), arena_views)
+
+
+def fuse_plan(plan: Plan) -> dict[int, tuple[FusedStep, list[int]]]:
     """Fused steps keyed by the first event of their group: ``{index: (step, indices)}``.
     The arena (one numpy byte buffer) holds the fused outputs that are temporaries."""
     last_reads = _last_reads(plan)
     kept = set(plan.escaping) | set(plan.bound) | _output_slots(plan)
-    groups = [FusedGroup(plan, indices, last_reads, kept) for indices in find_groups(plan)]
-    groups = [group for group in groups if group.outputs]
+    found = find_groups(plan)
+    copies = _gradient_copies(plan, found)
+    groups = [FusedGroup(plan, indices, last_reads, kept,
+                         {slot: source for slot, (source, _) in copies.get(indices[0], {}).items()})
+              for indices in found]
+    groups = [group for group in groups
+              if (group.outputs or group.written) and _no_aliasing(plan, group)]
+    plan.deferred_copies = {index: group.indices[0] for group in groups
+                            for _, index in copies.get(group.indices[0], {}).values()}
     plan.fused_groups = groups
     # The arena holds the fused results that are temporaries; escaping ones get fresh memory.
     lay_out_arena(plan, {slot: group.indices[0] for group in groups for slot in group.outputs
@@ -270,9 +357,59 @@ def fuse_plan(plan: Plan) -> dict[int, tuple[Callable, list[int]]]:
             info = plan.slots[slot]
             size = int(np.prod(info.shape, dtype=np.int64)) * np.dtype(info.dtype).itemsize
             views[slot] = arena[offset:offset + size].view(info.dtype).reshape(info.shape)
-        releases = sorted({slot for index in group.indices for slot in plan.release_after[index]})
-        steps[group.indices[0]] = (fused_step(group, views, releases), group.indices)
+        steps[group.indices[0]] = (fused_step(group, views), group.indices)
     return steps
+
+
+def _gradient_copies(plan: Plan, found: list[list[int]]) -> dict[int, dict]:
+    """Gradients an optimizer's fused update can write itself.
+
+    Backward stores a parameter's gradient with ``copy`` (a clone) into ``p.grad``, and the
+    update then reads ``p.grad``: two passes over the gradient. When the update is a fused
+    kernel, it can read the clone's source and write ``p.grad`` in the same pass. Returns
+    ``{first index of a group: {gradient slot: (source slot, index of the copy)}}``."""
+    in_groups = {index for indices in found for index in indices}
+    made_in_group = {slot for index in in_groups for slot in plan.events[index].outputs}
+    copies = {}
+    for index, event in enumerate(plan.events):
+        if (isinstance(event, KernelCall) and event.method == "copy" and event.host is None
+                and event.outputs[0] in plan.escaping and isinstance(event.args[0], SlotRef)
+                and event.args[0].slot not in made_in_group):
+            copies[event.outputs[0]] = (event.args[0].slot, index)
+    claimed: dict[int, dict] = {}
+    taken = set()
+    for indices in found:
+        if plan.events[indices[0]].host is None:
+            continue  # only inside an optimizer step replayed as kernels
+        shape = plan.slots[_result_slot(plan.events[indices[0]])].shape
+        for index in indices:
+            for slot in slots_read(plan.events[index].args):
+                if slot not in copies or slot in taken or plan.slots[slot].shape != shape:
+                    continue
+                source, copy_index = copies[slot]
+                read_between = any(slot in slots_read((event.args, event.kwargs))
+                                   for event in plan.events[copy_index + 1:indices[0]]
+                                   if isinstance(event, KernelCall))
+                written = any(slot in plan.events[i].writes for i in indices)
+                if not read_between and not written:
+                    claimed.setdefault(indices[0], {})[slot] = (source, copy_index)
+                    taken.add(slot)
+    return claimed
+
+
+def _no_aliasing(plan: Plan, group: FusedGroup) -> bool:
+    """A kernel that updates an array in place reads every input at the element it writes:
+    no input may be another view of the memory it writes."""
+    if not group.written:
+        return True
+    made_by = {slot: event.method for event in plan.events if isinstance(event, KernelCall)
+               for slot in event.outputs}
+    if any(made_by.get(slot) in _VIEWS for slot in group.inputs):
+        return False
+    written = [plan.bound[slot] for slot in group.written if slot in plan.bound]
+    others = [plan.bound[slot] for slot in group.inputs
+              if slot in plan.bound and slot not in group.written]
+    return not any(np.may_share_memory(a, b) for a in written for b in others)
 
 
 def _output_slots(plan: Plan) -> set[int]:

@@ -35,14 +35,18 @@ def program_steps(plan: Plan) -> list[ProgramStep]:
     steps = []
     for index, event in enumerate(plan.events):
         if isinstance(event, HostCall):
-            steps.append(ProgramStep("host", f"{type(event.owner).__name__}.{event.method}()",
-                                     event_indices=[index]))
+            name = f"{type(event.owner).__name__}.{event.method}()"
+            if event.updates is not None:  # replayed as the kernels after it
+                name += " numbers"
+            steps.append(ProgramStep("host", name, event_indices=[index]))
         elif index in groups:
             group = groups[index]
             steps.append(ProgramStep("fused", "fused[" + ", ".join(group.methods) + "]",
-                                     list(group.inputs), list(group.outputs), group.indices))
-        elif index in inside:
-            continue
+                                     list(group.inputs),
+                                     [*group.outputs, *group.written, *group.copies],
+                                     group.indices))
+        elif index in inside or index in plan.deferred_copies:
+            continue  # done by a fused kernel
         elif event.method == "random":
             draw = event.args[0]
             steps.append(ProgramStep("random", f"random.{draw.method}", [],

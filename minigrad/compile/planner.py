@@ -11,9 +11,13 @@ The planner answers, for every traced array, "where does it live when the step r
   every parameter) are computed afresh and written back into the user's storage, so the
   objects eager code sees stay the same and hold the new values;
 - everything else is a **temporary**: it lives from the call that makes it to its last
-  reader. The planner lays temporaries out in one arena by those lifetimes (two buffers
-  share bytes when their lifetimes do not overlap) and the replay drops each one after its
-  last reader.
+  reader. The planner lays the temporaries minigrad allocates itself (the results of fused
+  kernels) out in one arena by those lifetimes: two buffers share bytes when their
+  lifetimes do not overlap.
+
+Calls whose results nothing reads are dropped, calls that read only constants are run once
+now (folded), and the Python numbers of optimizer steps become scalar arguments
+(optimizer_scalars.py).
 
 Whether an array outlived the call is asked of Python itself: the planner keeps only weak
 references to the traced arrays, lets the eager run's graph be freed, and sees which ones are
@@ -50,13 +54,19 @@ class Plan:
     temporary_bytes: int = 0
     fused_groups: list = field(default_factory=list)  # set by the fusion stage
     dropped_calls: int = 0  # recorded calls whose results nothing reads
+    folded_calls: int = 0  # calls of constants only, computed once at plan time
+    # copy events (gradients into p.grad) done by a fused update: copy index -> group start
+    deferred_copies: dict[int, int] = field(default_factory=dict)
+    problem: str | None = None  # why the plan cannot be replayed, if it cannot
 
     def key(self) -> tuple:
         """Two runs of a step did the same work exactly when their keys are equal."""
         parts = []
         for event in self.events:
             if isinstance(event, HostCall):
-                parts.append(("host", id(event.owner), event.method))
+                updates = None if event.updates is None else tuple(
+                    (id(param), id(group)) for param, group in event.updates)
+                parts.append(("host", id(event.owner), event.method, updates))
             else:
                 parts.append((event.method, _args_key(event.args, self),
                               _args_key(tuple(sorted(event.kwargs.items())), self),
@@ -145,11 +155,38 @@ def make_plan(trace: Trace, outputs, previous_escaping: dict[int, Any]) -> Plan:
     input_slots = [(info.detail, slot) for slot, info in enumerate(trace.slots)
                    if info.origin == "input"]
     recorded = len(trace.events)
+    trace.events, problem = _with_update_kernels(trace.events, constants, escaping)
     trace.events = _without_dead_calls(trace.events, set(escaping) | output_slots)
+    unfolded = len(trace.events)
+    trace.events = _fold_constants(trace.events, trace.slots, constants,
+                                   set(escaping) | output_slots)
     plan = Plan(trace.events, trace.slots, input_slots, bound, constants, escaping, carried,
                 outputs, _release_lists(trace, set(escaping) | output_slots))
-    plan.dropped_calls = recorded - len(plan.events)
+    plan.dropped_calls = recorded - unfolded
+    plan.folded_calls = unfolded - len(plan.events)
+    plan.problem = problem
     return plan
+
+
+def _with_update_kernels(events: list, constants: dict, escaping: dict):
+    """Optimizer steps replayed as kernels with their numbers recomputed (see
+    optimizer_scalars.py). The kernels of a step that stays in Python are dropped; what
+    they made must then stay inside it: returns (events, why it cannot be replayed)."""
+    from minigrad.compile.optimizer_scalars import kernelize_optimizer_steps
+
+    kept = kernelize_optimizer_steps(events, constants, escaping)
+    dropped = [event for event in events if isinstance(event, KernelCall)
+               and event.host is not None and event.host.updates is None]
+    made_inside = {slot for event in dropped for slot in event.outputs}
+    for slot in made_inside:
+        escaping.pop(slot, None)  # the optimizer's own state, kept by its own step()
+    read_outside = made_inside & set(slots_read([(event.args, event.kwargs) for event in kept
+                                                 if isinstance(event, KernelCall)]))
+    problem = None
+    if read_outside:
+        problem = ("the step reads arrays that its optimizer step made, and that step runs "
+                   "in Python on every call")
+    return kept, problem
 
 
 def _without_dead_calls(events: list, kept: set[int]) -> list:
@@ -170,6 +207,55 @@ def _without_dead_calls(events: list, kept: set[int]) -> list:
         survivors.append(event)
     survivors.reverse()
     return survivors
+
+
+def _fold_constants(events: list, slots: list[SlotInfo], constants: dict,
+                    kept: set[int]) -> list:
+    """Run the calls that read only constants once, now: their results become constants.
+
+    The backward pass of a mean starts from ``full((), 1) / N`` broadcast to the batch:
+    four kernels whose answer never changes. A result is folded only if nothing writes into
+    it (or into a view of it) later, and it does not leave the step."""
+    written = {slot for event in events if isinstance(event, KernelCall)
+               for slot in event.writes}
+    for event in reversed(events):  # a view of a buffer written later is written too
+        if isinstance(event, KernelCall) and event.method in _VIEWS and event.outputs and \
+                event.outputs[0] in written:
+            written.update(slots_read(event.args))
+    survivors = []
+    for event in events:
+        if (isinstance(event, KernelCall) and event.device == "cpu" and event.method != "random"
+                and not event.writes and event.host is None and event.outputs
+                and all(slot in constants for slot in slots_read((event.args, event.kwargs)))
+                and not any(slot in written or slot in kept for slot in event.outputs)
+                and not any(isinstance(item, RandomDraw) for item in event.args)):
+            results = _run_now(event, constants)
+            if results is not None:
+                for slot, value in zip(event.outputs, results, strict=True):
+                    constants[slot] = value
+                    slots[slot].origin = "external"  # a constant, compared by value
+                continue
+        survivors.append(event)
+    return survivors
+
+
+def _run_now(event: KernelCall, constants: dict):
+    from minigrad.backend import get_backend
+
+    def value(argument):
+        if isinstance(argument, SlotRef):
+            return constants[argument.slot]
+        if isinstance(argument, tuple | list):
+            return type(argument)(value(item) for item in argument)
+        return argument
+
+    backend = get_backend(event.device)
+    result = getattr(type(backend), event.method)(
+        backend, *value(event.args), **{key: value(item) for key, item in event.kwargs.items()})
+    results = result if isinstance(result, tuple) else (result,)
+    if any(not isinstance(item, np.ndarray | np.generic) for item in results):
+        return None
+    return [np.asarray(item) for item in results]
 
 
 def _output_slots(outputs):

@@ -19,8 +19,10 @@ Each call is logged with the arrays it read and returned. An array is named by a
 Three things are not backend calls, and the recorder watches for them too:
 
 - ``Optimizer.step`` and ``LRScheduler.step`` keep Python state (step counts, learning
-  rates) that changes every call, so they are recorded as **host calls**: replay runs them
-  for real, between the compiled parts.
+  rates) that changes every call. They are recorded as **host calls**. A scheduler's (or
+  an unknown optimizer's) runs for real on every replay. A built-in optimizer's step is
+  recorded down to its kernels, each marked with the parameter it updates, together with
+  the numbers the step used; optimizer_scalars.py turns those into per-call arguments.
 - ``to_numpy`` called by the user's own code (``.item()``, ``bool(t)``, ``.numpy()``) means
   Python decides something from the values: the trace is marked unreplayable.
 - Draws from minigrad's random generator are marked, so that replay draws fresh numbers.
@@ -78,14 +80,25 @@ class KernelCall:
     outputs: tuple[int, ...]  # slots of the returned arrays
     output_structure: str  # "none", "array" or "tuple"
     writes: tuple[int, ...] = ()  # slots written in place (assign, add_scaled_)
+    host: Any = None  # the optimizer step (HostCall) this call is part of, if any
+    update: int = 0  # which of that step's parameter updates it belongs to
 
 
-@dataclass
+@dataclass(eq=False)
 class HostCall:
-    """A Python-side update (optimizer or scheduler step) that replay runs for real."""
+    """A Python-side update (optimizer or scheduler step).
+
+    A scheduler's ``step()`` (and an optimizer the compiler does not know) runs for real on
+    every replay. An optimizer step of a known class is recorded down to its kernels:
+    ``updates`` lists its ``(parameter, param_group)`` updates in order, the kernel calls
+    after it carry ``host`` = this event, and replay recomputes only its Python numbers
+    (``scalars``, see optimizer_scalars.py)."""
 
     owner: Any
     method: str
+    updates: list | None = None
+    numbers: list = field(default_factory=list)  # per update: the step's numbers, by name
+    scalars: list = field(default_factory=list)
 
 
 @dataclass
@@ -164,6 +177,7 @@ class Recorder:
         self._depth = 0  # > 0 while a recorded call (or a host call) is running
         self._saved_generator = None
         self._saved_host_methods: list[tuple[type, str, Any]] = []
+        self._host_event: HostCall | None = None  # the optimizer step being recorded
 
     # --- slots ---------------------------------------------------------------------------
     def _new_slot(self, array, origin: str, device: str, detail=None) -> int:
@@ -241,8 +255,11 @@ class Recorder:
         writes = ()
         if name in _IN_PLACE:
             writes = (arguments[_IN_PLACE[name]].slot,)
+        host = self._host_event
+        update = len(host.updates) - 1 if host is not None else 0
         self.trace.events.append(
-            KernelCall(device, name, arguments, keywords, outputs, structure, writes)
+            KernelCall(device, name, arguments, keywords, outputs, structure, writes, host,
+                       update)
         )
 
     def _record_random(self, backend: Backend, from_numpy, values: _Draw):
@@ -295,12 +312,15 @@ class Recorder:
         original = cls.__dict__[name]
 
         def host_call(owner, *args, **kwargs):
-            if self._depth:
+            if self._depth or self._host_event is not None:
                 return original(owner, *args, **kwargs)
             if args or kwargs:
                 self.mark_unreplayable(f"{type(owner).__name__}.{name} was called with "
                                        "arguments (a closure), which replay cannot repeat")
-            self.trace.events.append(HostCall(owner, name))
+            event = HostCall(owner, name)
+            self.trace.events.append(event)
+            if _kernelizable(owner) and not args and not kwargs:
+                return self._record_update_kernels(event, original)
             self._depth += 1
             try:
                 return original(owner, *args, **kwargs)
@@ -308,6 +328,31 @@ class Recorder:
                 self._depth -= 1
 
         return host_call
+
+    def _record_update_kernels(self, event: HostCall, step):
+        """Run ``optimizer.step()`` with its kernels recorded, noting which parameter each
+        one updates (the optimizer's ``_update`` is wrapped for the duration)."""
+        optimizer = event.owner
+        event.updates = []
+        update_one = optimizer._update
+
+        def update(param, grad, state, group):
+            event.updates.append((param, group))
+            return update_one(param, grad, state, group)
+
+        optimizer._update = update  # an instance attribute shadows the method
+        self._host_event = event
+        try:
+            result = step(optimizer)
+        finally:
+            self._host_event = None
+            del optimizer._update
+        # The numbers this step used (code after it, a scheduler, may change them).
+        from minigrad.compile.optimizer_scalars import rule_for
+
+        rule, _ = rule_for(optimizer)
+        event.numbers = [rule(group, optimizer.state[param]) for param, group in event.updates]
+        return result
 
     # --- installing and removing ---------------------------------------------------------
     def __enter__(self) -> Recorder:
@@ -337,6 +382,17 @@ class Recorder:
                 "the step drew random numbers that never reached a tensor, so a replay "
                 "could not repeat how it uses the generator"
             )
+
+
+def _kernelizable(owner) -> bool:
+    """An optimizer of a known class whose parameters are all on the CPU: its step is
+    recorded as kernels (see optimizer_scalars.py); anything else runs in Python."""
+    from minigrad.compile.optimizer_scalars import rule_for
+
+    if rule_for(owner) is None or "_update" in vars(owner):
+        return False
+    return all(param.device == "cpu" for group in owner.param_groups
+               for param in group["params"])
 
 
 # Backend methods that answer a question about arrays (no kernel runs, no array is made):

@@ -1,56 +1,53 @@
 """Stage 4, **replay**: run a planned program on new inputs.
 
-A program is a flat list of steps, each a small closure made once at plan time:
+The plan is turned into the source of one Python function, written once at plan time and
+compiled with ``exec``. Every array is a local variable named after its slot (``t12`` a
+temporary, ``user3`` your tensor's storage, ``in0`` an argument, ...), and every step is one
+line::
 
-- a **kernel step** calls one backend method (or one generated fused kernel) on the arrays
-  in the environment (a list indexed by slot) and stores the results;
-- a **random step** draws fresh numbers from minigrad's generator, as eager code would;
-- a **write-back step** copies results that escape the step (gradients) into the user's
-  storage, before Python code (a host step) or the caller looks at them;
-- a **host step** runs an optimizer's or scheduler's ``step()`` for real.
+    def replay(in0, in1):
+        t4 = k0(in0, user2, user3, 'relu')         # a backend kernel
+        t28 = arena28                              # a fused result's place in the arena
+        fused15(t4, const25, t21, t28)             # a generated fused kernel
+        ...
+        assign(grad32, t23)                        # a gradient into your p.grad
+        return {11: t11}
+
+That is the least work Python can do per kernel: no list of closures to walk, no
+environment to index, no arguments to rebuild; a temporary dies when the function returns.
+The steps are:
+
+- a **kernel** line calls one backend method (or one generated fused kernel);
+- a **random** line draws fresh numbers from minigrad's generator, as eager code would;
+- a **write-back** line copies a result that escapes the step (a gradient) into your
+  storage, before Python code (a host call) or the caller looks at it. A fused kernel whose
+  result escapes writes straight into your storage instead;
+- a **host** line runs Python that must run on every call: the optimizer's scalars
+  (learning rate, bias corrections) or a scheduler's ``step()``.
 
 No Tensor and no graph node is made while the steps run: the graph was needed once, to find
-out which kernels backward calls, and the trace remembers the answer.
+out which kernels backward calls, and the trace remembers the answer. ``Program.source``
+holds the generated function, for reading.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import math
 
 import numpy as np
 
 from minigrad import random as minigrad_random
 from minigrad.backend import get_backend
-from minigrad.compile.planner import Plan
+from minigrad.compile.optimizer_scalars import ScalarRef
+from minigrad.compile.planner import Plan, slots_read
 from minigrad.compile.recorder import HostCall, KernelCall, SlotRef
-
-
-def _getter(value) -> Callable:
-    """A function of the environment that rebuilds one argument."""
-    if isinstance(value, SlotRef):
-        slot = value.slot
-        return lambda env: env[slot]
-    if isinstance(value, tuple | list) and any(True for _ in _refs(value)):
-        parts = [_getter(item) for item in value]
-        kind = type(value)
-        return lambda env: kind(part(env) for part in parts)
-    return lambda env: value
-
-
-def _refs(value):
-    if isinstance(value, SlotRef):
-        yield value
-    elif isinstance(value, tuple | list):
-        for item in value:
-            yield from _refs(item)
 
 
 def _check_class_indices(logits, target) -> None:
     """The fused cross-entropy kernel indexes with the targets: on replay the loss's own
     Python check does not run, so the program checks the range itself (an index out of
     range would read outside the array)."""
-    values = get_backend("cpu").to_numpy(target) if isinstance(target, np.ndarray) else \
-        target.copy_to_host()
+    values = target if isinstance(target, np.ndarray) else target.copy_to_host()
     classes = logits.shape[1]
     if values.size and (values.min() < 0 or values.max() >= classes):
         raise ValueError(
@@ -61,134 +58,266 @@ def _check_class_indices(logits, target) -> None:
 
 _INDEX_CHECKS = {"softmax_cross_entropy": _check_class_indices}
 
-
-def kernel_step(call: KernelCall, releases: list[int], function: Callable | None = None):
-    """The step for one recorded backend call (``function`` overrides the method, for fused
-    kernels)."""
-    if function is None:
-        backend = get_backend(call.device)
-        function = getattr(type(backend), call.method).__get__(backend)
-    getters = [_getter(argument) for argument in call.args]
-    keyword_getters = {key: _getter(value) for key, value in call.kwargs.items()}
-    outputs, structure = call.outputs, call.output_structure
-    check = _INDEX_CHECKS.get(call.method)
-
-    def run(env: list) -> None:
-        args = [get(env) for get in getters]
-        if check is not None:
-            check(*args)
-        if keyword_getters:
-            result = function(*args, **{k: get(env) for k, get in keyword_getters.items()})
-        else:
-            result = function(*args)
-        if structure == "array":
-            env[outputs[0]] = result
-        elif structure == "tuple":
-            for slot, array in zip(outputs, result, strict=True):
-                env[slot] = array
-        for slot in releases:
-            env[slot] = None
-
-    return run
+# Values written into the generated source as they are; anything else becomes a name.
+_LITERALS = (str, int, bool, float, type(None))
 
 
-def random_step(call: KernelCall, releases: list[int]):
+def slot_name(plan: Plan, slot: int) -> str:
+    """The variable holding ``slot`` in the generated function (the letters of explain())."""
+    role = "escaping" if slot in plan.escaping else plan.slot_role(slot)
+    prefix = {"input": "in", "bound": "user", "carried": "user", "constant": "const",
+              "escaping": "grad", "random": "rand", "produced": "t", "scalar": "scalar"}[role]
+    return f"{prefix}{slot}"
+
+
+def _random_draw(call: KernelCall):
+    """Fresh numbers from minigrad's generator, made as the eager step makes them."""
     draw, dtype = call.args
-    backend = get_backend(call.device)
-    (slot,) = call.outputs
+    from_numpy = get_backend(call.device).from_numpy
 
-    def run(env: list) -> None:
-        generator = minigrad_random.generator()
-        values = getattr(generator, draw.method)(*draw.args, **draw.kwargs)
-        env[slot] = backend.from_numpy(np.asarray(values).astype(dtype))
-        for released in releases:
-            env[released] = None
+    def draw_numbers():
+        values = getattr(minigrad_random.generator(), draw.method)(*draw.args, **draw.kwargs)
+        return from_numpy(np.asarray(values).astype(dtype))
 
-    return run
+    return draw_numbers
 
 
-def write_back_step(targets: list[tuple[int, object, str]], grad_bindings: list):
-    """Copy escaping results into the user's arrays; re-attach gradients that eager code
-    (``zero_grad()``) detached from their parameters."""
+class _Source:
+    """The generated function's lines and the namespace its names refer to."""
 
-    def run(env: list) -> None:
-        for slot, target, device in targets:
-            result = env[slot]
-            if result is not target:
-                get_backend(device).assign(target, result)
-                env[slot] = target
-        for parameter, gradient in grad_bindings:
-            if parameter.grad is not gradient:
-                parameter.grad = gradient
+    def __init__(self, plan: Plan) -> None:
+        self.plan = plan
+        self.lines: list[str] = []
+        self.indent = ""  # "    " inside an optimizer step replayed as kernels
+        self.namespace: dict = {"asarray": np.asarray, "empty": np.empty}
 
-    return run
+    def add(self, line: str) -> None:
+        self.lines.append(self.indent + line)
 
+    def method(self, device: str, method: str) -> str:
+        """The name of a backend kernel (``matmul_cpu``: the same name for every call)."""
+        name = f"{method}_{device}"
+        if name not in self.namespace:
+            backend = get_backend(device)
+            self.namespace[name] = getattr(type(backend), method).__get__(backend)
+        return name
 
-def copy_into_step(call: KernelCall, target, releases: list[int]):
-    """``copy(source)`` whose result escapes: written into ``target`` without a temporary."""
-    (source,) = call.args
-    (slot,) = call.outputs
-    assign = get_backend(call.device).assign
+    def name(self, value, hint: str) -> str:
+        """A global name for ``value`` in the generated function."""
+        name = hint
+        number = 1
+        while name in self.namespace and self.namespace[name] is not value:
+            number += 1
+            name = f"{hint}_{number}"
+        self.namespace[name] = value
+        return name
 
-    def run(env: list) -> None:
-        assign(target, env[source.slot])
-        env[slot] = target
-        for released in releases:
-            env[released] = None
-
-    return run
-
-
-def host_step(event: HostCall):
-    method = getattr(event.owner, event.method)
-    return lambda env: method()
+    def argument(self, value) -> str:
+        """Source text for one (possibly nested) call argument."""
+        if isinstance(value, SlotRef):
+            return slot_name(self.plan, value.slot)
+        if isinstance(value, ScalarRef):
+            return f"scalar{value.number}"
+        if isinstance(value, tuple | list):
+            items = [self.argument(item) for item in value]
+            if isinstance(value, list):
+                return "[" + ", ".join(items) + "]"
+            return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
+        if type(value) in _LITERALS and (type(value) is not float or math.isfinite(value)):
+            return repr(value)  # (repr gives a float back exactly)
+        return self.name(value, "literal")
 
 
 class Program:
-    """A plan made executable: ``run(input_arrays)`` returns the environment."""
+    """A plan made executable: ``run(input_arrays)`` returns the step's output arrays by
+    slot.
+
+    ``fused_steps`` maps the first event of each fused group to ``(FusedStep, indices)``
+    (see ``fusion.fuse_plan``); ``scalar_steps`` maps the event index of an optimizer step
+    replayed as kernels to the function that recomputes its scalars (see ``host_scalars``).
+    """
 
     def __init__(self, plan: Plan, grad_bindings: list, fused_steps: dict | None = None):
         self.plan = plan
         self.grad_bindings = grad_bindings
+        # The Python that runs on every call: scheduler steps, optimizer steps not replayed
+        # as kernels ("StepLR.step()"), and the numbers of those that are ("SGD numbers").
+        self.python_calls = [
+            f"{type(event.owner).__name__}." + (
+                f"{event.method}()" if event.updates is None else "numbers")
+            for event in plan.events if isinstance(event, HostCall)]
+        fused_steps = fused_steps or {}
+        self._deferred: dict[int, list[str]] = {}  # per optimizer step: copies it makes
+        source = _Source(plan)
+        self._source = source
+        namespace = source.namespace
         # A loop-carried value (a gradient accumulated over calls) is read from where this
         # program writes it back, which is the storage the user's tensor holds now.
-        bound = {slot: plan.escaping.get(plan.carried.get(slot), array)
-                 for slot, array in plan.bound.items()}
-        self.preset = [*bound.items(), *plan.constants.items()]
-        self.steps: list[Callable] = []
-        fused_steps = fused_steps or {}
-        pending: list[tuple[int, object, str]] = []  # escaping results not yet written back
-        skip = {index for group in fused_steps.values() for index in group[1]}
+        presets = {slot: plan.escaping.get(plan.carried.get(slot), array)
+                   for slot, array in plan.bound.items()}
+        presets.update(plan.constants)
+        for slot, array in presets.items():
+            namespace[slot_name(plan, slot)] = array
+        inside = {index for _, indices in fused_steps.values() for index in indices}
+        pending: list[int] = []  # escaping results not yet written back
         for index, event in enumerate(plan.events):
+            if source.indent and getattr(event, "host", None) is None:
+                source.indent = ""  # the end of an optimizer step's kernels
             if isinstance(event, HostCall):
-                self.steps.append(write_back_step(pending, grad_bindings))
+                self._write_back(pending)
                 pending = []
-                self.steps.append(host_step(event))
+                self._host(event)
+                continue
+            if index in fused_steps:
+                pending += self._fused(fused_steps[index][0], index, presets)
+                continue
+            if index in inside:
                 continue
             if event.method == "copy" and event.outputs[0] in plan.escaping:
-                # A gradient stored with .clone(): copy straight into the user's array.
-                self.steps.append(copy_into_step(event, plan.escaping[event.outputs[0]],
-                                                 plan.release_after[index]))
+                # A gradient stored with .clone(): copied straight into the user's array,
+                # or by the optimizer's fused update that reads it (unless that update
+                # falls back to Python: then before it).
+                target = slot_name(plan, event.outputs[0])
+                namespace[target] = plan.escaping[event.outputs[0]]
+                assign = source.method(event.device, "assign")
+                line = f"{assign}({target}, {source.argument(event.args[0])})"
+                if index in plan.deferred_copies:
+                    host = plan.events[plan.deferred_copies[index]].host
+                    self._deferred.setdefault(id(host), []).append(line)
+                else:
+                    source.add(line)
                 continue
-            for slot in event.outputs:
-                if slot in plan.escaping:
-                    pending.append((slot, plan.escaping[slot], event.device))
-            if index in fused_steps:
-                self.steps.append(fused_steps[index][0])
-            elif index in skip:
+            pending += [slot for slot in event.outputs if slot in plan.escaping]
+            if event.method == "random":
+                draw = source.name(_random_draw(event), f"draw{index}")
+                source.add(f"{slot_name(plan, event.outputs[0])} = {draw}()")
                 continue
-            elif event.method == "random":
-                self.steps.append(random_step(event, plan.release_after[index]))
-            else:
-                self.steps.append(kernel_step(event, plan.release_after[index]))
-        self.steps.append(write_back_step(pending, grad_bindings))
+            self._kernel(event, index)
+        source.indent = ""
+        self._write_back(pending)
+        self._reattach()
+        outputs = sorted(set(_output_slots(plan.outputs)))
+        returned = ", ".join(f"{slot}: {slot_name(plan, slot)}" for slot in outputs)
+        source.indent = ""
+        source.add(f"return {{{returned}}}")
+        parameters = ", ".join(slot_name(plan, slot) for _, slot in
+                               sorted(plan.input_slots))
+        self.source = f"def replay({parameters}):\n" + "".join(
+            f"    {line}\n" for line in source.lines)
+        exec(compile(self.source, "<minigrad.compile replay>", "exec"), namespace)  # noqa: S102
+        self._replay = namespace["replay"]
+        self._input_order = [position for position, _ in sorted(plan.input_slots)]
 
-    def run(self, input_arrays: list) -> list:
-        env: list = [None] * len(self.plan.slots)
-        for slot, array in self.preset:
-            env[slot] = array
-        for position, slot in self.plan.input_slots:
-            env[slot] = input_arrays[position]
-        for step in self.steps:
-            step(env)
-        return env
+    # --- one line per step ---------------------------------------------------------------
+    def _kernel(self, call: KernelCall, index: int) -> None:
+        source, plan = self._source, self._source.plan
+        function = source.method(call.device, call.method)
+        arguments = [source.argument(argument) for argument in call.args]
+        arguments += [f"{key}={source.argument(value)}" for key, value in call.kwargs.items()]
+        check = _INDEX_CHECKS.get(call.method)
+        if check is not None:
+            source.add(f"{source.name(check, 'check_' + call.method)}"
+                                f"({', '.join(arguments[:len(call.args)])})")
+        text = f"{function}({', '.join(arguments)})"
+        outputs = [slot_name(plan, slot) for slot in call.outputs]
+        if call.output_structure == "array":
+            text = f"{outputs[0]} = {text}"
+        elif call.output_structure == "tuple":
+            text = f"{', '.join(outputs)}, = {text}" if len(outputs) == 1 else \
+                f"{', '.join(outputs)} = {text}"
+        source.add(text)
+
+    def _fused(self, step, index: int, presets: dict) -> list[int]:
+        """Lines running one fused kernel; returns the escaping results still to write
+        back (those it could not write straight into the user's storage)."""
+        source, plan = self._source, self._source.plan
+        group = step.group
+        inputs = []
+        for slot, shape in group.input_shapes:
+            name = slot_name(plan, slot)
+            # numpy hands back 0-d results as numpy scalars; the kernel indexes arrays.
+            scalar = shape == () and slot not in presets and plan.slots[slot].device == "cpu"
+            inputs.append(f"asarray({name})" if scalar else name)
+        # Arrays the kernel (or any later step) reads: an escaping result may be written
+        # straight into the user's array only when nothing reads that array's old value.
+        later_reads = {id(presets[slot]) for event in plan.events[index:]
+                       if isinstance(event, KernelCall)
+                       for slot in slots_read((event.args, event.kwargs)) if slot in presets}
+        pending = []
+        for slot in group.outputs:
+            name = slot_name(plan, slot)
+            if slot in step.placed:
+                source.add(f"{name} = {source.name(step.placed[slot], 'arena' + str(slot))}")
+            elif slot in plan.escaping and id(plan.escaping[slot]) not in later_reads:
+                source.namespace[name] = plan.escaping[slot]  # written in place
+            else:
+                shape = source.argument(tuple(group.shape))
+                dtype = source.name(np.dtype(group.dtypes[slot]), f"dtype_{group.dtypes[slot]}")
+                source.add(f"{name} = empty({shape}, {dtype})")
+                if slot in plan.escaping:
+                    pending.append(slot)
+        kernel = source.name(step.kernel, f"fused{index}")
+        outputs = [slot_name(plan, slot) for slot in group.outputs]
+        scalars = [f"scalar{ref.number}" for ref in group.scalars]
+        copies = [slot_name(plan, slot) for slot in group.copies]
+        source.add(f"{kernel}({', '.join(inputs + scalars + outputs + copies)})")
+        return pending
+
+    def _write_back(self, pending: list[int]) -> None:
+        """Copy escaping results into the user's arrays."""
+        source, plan = self._source, self._source.plan
+        for slot in pending:
+            target = source.name(plan.escaping[slot], f"target{slot}")
+            device = plan.slots[slot].device
+            assign = source.method(device, "assign")
+            source.add(f"{assign}({target}, {slot_name(plan, slot)})")
+
+    def _reattach(self) -> None:
+        """Re-attach gradients that eager code (``zero_grad()``) detached from their
+        parameters: before Python code reads ``p.grad``, and before the call returns."""
+        if self.grad_bindings:
+            self._source.namespace.setdefault("reattach_gradients", self._rebind)
+            self._source.add("reattach_gradients()")
+
+    def _host(self, event: HostCall) -> None:
+        """A scheduler's step runs as it is. An optimizer step replayed as kernels runs
+        its scalar function, then (indented below it) the recorded kernels with the new
+        numbers; if the numbers cannot be recomputed, the real ``step()`` runs instead."""
+        source = self._source
+        step = source.name(getattr(event.owner, event.method),
+                           f"{type(event.owner).__name__}_{event.method}")
+        if event.updates is None:
+            self._reattach()
+            source.add(f"{step}()")
+            return
+        from minigrad.compile.optimizer_scalars import scalar_function
+
+        scalars = source.name(scalar_function(event), f"{type(event.owner).__name__}_numbers")
+        source.add(f"scalars = {scalars}()")
+        source.add("if scalars is None:")
+        source.indent = "    "
+        for line in self._deferred.get(id(event), []):
+            source.add(line)
+        self._reattach()
+        source.add(f"{step}()")
+        source.indent = ""
+        source.add("else:")
+        source.indent = "    "
+        names = [f"scalar{ref.number}" for ref in event.scalars]
+        source.add(f"{', '.join(names)}{',' if len(names) == 1 else ''} = scalars"
+                            if names else "pass")
+
+    def _rebind(self) -> None:
+        for parameter, gradient in self.grad_bindings:
+            if parameter.grad is not gradient:
+                parameter.grad = gradient
+
+    def run(self, input_arrays: list) -> dict:
+        """Run the program on new input arrays; returns ``{slot: array}`` of its outputs."""
+        return self._replay(*[input_arrays[position] for position in self._input_order])
+
+
+def _output_slots(outputs):
+    from minigrad.compile.planner import _output_slots as output_slots
+
+    return output_slots(outputs)
