@@ -33,6 +33,7 @@ from minigrad.creation import (
     randint,
     randn,
     randn_like,
+    randperm,
     tensor,
     zeros,
     zeros_like,
@@ -55,7 +56,7 @@ from minigrad.ops import sorting as _sorting
 from minigrad.ops.einsum import einsum
 from minigrad.ops.elementwise import where
 from minigrad.ops.shape import cat, chunk, split, stack
-from minigrad.random import manual_seed
+from minigrad.random import Generator, manual_seed
 from minigrad.scalar import Value
 from minigrad.serialization import load, save
 from minigrad.size import Size
@@ -130,7 +131,8 @@ __all__ = [
     "empty", "full", "eye", "arange", "linspace", "rand", "randn", "randint", "zeros_like",
     "ones_like",
     "full_like", "rand_like", "randn_like", "float32", "float64", "int64", "bool_",
-    "manual_seed", "no_grad", "enable_grad", "set_grad_enabled", "inference_mode",
+    "randperm", "Generator", "manual_seed", "no_grad", "enable_grad", "set_grad_enabled",
+    "inference_mode",
     "is_grad_enabled", "is_inference_mode_enabled", "grad", "is_tensor", "cat",
     "stack", "where", "exp", "log", "sqrt", "abs",
     "relu", "sigmoid", "tanh", "sum", "mean", "var", "std", "max", "min", "argmax", "argmin",
