@@ -20,7 +20,7 @@ COURSE_NAMES: dict[str, list[str]] = {
         randperm zeros_like ones_like full_like rand_like randn_like manual_seed Generator
         float32 float64 float double int64 long bool float16 half bfloat16 int32 int int16 int8
         uint8 complex64 get_default_dtype set_default_dtype set_default_device device Size
-        Tensor cuda no_grad enable_grad is_grad_enabled set_grad_enabled inference_mode
+        Tensor cuda accelerator no_grad enable_grad is_grad_enabled set_grad_enabled inference_mode
         add sub subtract mul multiply div divide true_divide pow neg negative abs sqrt rsqrt
         exp expm1 log log2 log10 log1p sin cos tan asin acos atan arcsin arccos arctan sinh cosh
         tanh asinh acosh atanh sigmoid relu erf floor ceil round trunc fix frac reciprocal
