@@ -125,7 +125,8 @@ float, double, long, bool = float32, float64, int64, bool_  # noqa: A001
 __getattr__ = module_getattr("minigrad", {**_UNSUPPORTED, **_NOT_YET})
 
 __all__ = [
-    "Tensor", "Value", "DType", "accelerator", "autograd", "cuda", "data", "nn", "optim", "utils", "tensor",
+    "Tensor", "Value", "DType", "accelerator", "autograd", "cuda", "data", "nn", "optim", "utils",
+    "tensor",
     "from_numpy",
     "zeros", "ones",
     "empty", "full", "eye", "arange", "linspace", "rand", "randn", "randint", "zeros_like",
