@@ -17,8 +17,7 @@ the same starting weights, is trained again with
 
 Penalties apply to the weight matrices only; biases are not regularised. A table of final
 train/validation accuracy and the fraction of near-zero weights closes the run; the plot
-shows the curves and the weight histograms. The training steps are compiled with
-minigrad.compile (dropout masks included); --eager runs them eagerly (the same numbers).
+shows the curves and the weight histograms.
 
     python demos/regularization.py --out out
 """
@@ -36,7 +35,6 @@ from minigrad import nn
 from minigrad.data import DataLoader, TensorDataset, load_digits, train_test_split
 from minigrad.optim import Adam
 from minigrad.training import accuracy, evaluate, fit
-from minigrad.utils import StepTimer
 
 WEIGHT_DECAY = 3e-3
 L1_STRENGTH = 1e-4
@@ -57,25 +55,19 @@ def optimizer_for(model: nn.Module, lr: float, weight_decay: float = 0.0) -> Ada
                  {"params": biases, "weight_decay": 0.0}], lr=lr)
 
 
-def train(model, optimizer, X_train, y_train, X_val, y_val, epochs, timer, penalty=None):
+def train(model, optimizer, X_train, y_train, X_val, y_val, epochs, penalty=None):
     """Full-batch training; every EVALUATE_EVERY epochs it records the epoch, the training
     loss (without the penalty), and train/val accuracy and validation loss."""
     loss_fn = nn.CrossEntropyLoss()
     X, y = minigrad.tensor(X_train), minigrad.tensor(y_train)
-
-    def train_step(X, y):
+    history = {"epoch": [], "loss": [], "val_loss": [], "train_acc": [], "val_acc": []}
+    for epoch in range(1, epochs + 1):
+        model.train()
         optimizer.zero_grad()
         data_loss = loss_fn(model(X), y)
         loss = data_loss if penalty is None else data_loss + penalty(model)
         loss.backward()
         optimizer.step()
-        return data_loss  # read with .item() outside: a compiled step cannot hand it to Python
-
-    step = timer.wrap(train_step)
-    history = {"epoch": [], "loss": [], "val_loss": [], "train_acc": [], "val_acc": []}
-    for epoch in range(1, epochs + 1):
-        model.train()
-        data_loss = step(X, y)
         if epoch % EVALUATE_EVERY and epoch != epochs:
             continue
         history["epoch"].append(epoch)
@@ -108,8 +100,6 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=Path("out"), help="folder for the plots")
     parser.add_argument("--quick", action="store_true", help="a few epochs only (smoke test)")
     parser.add_argument("--seed", type=int, default=0, help="random seed")
-    parser.add_argument("--eager", action="store_true",
-                        help="run the training steps eagerly instead of minigrad.compile")
     args = parser.parse_args(argv)
     plt.switch_backend("Agg")
     args.out.mkdir(parents=True, exist_ok=True)
@@ -140,7 +130,6 @@ def main(argv: list[str] | None = None) -> None:
         return model
 
     runs, models = {}, {}
-    timer = StepTimer(eager=args.eager)
     settings = {
         "none": (0.0, 0.0, None),
         f"L2 weight_decay={WEIGHT_DECAY:g}": (0.0, WEIGHT_DECAY, None),
@@ -152,12 +141,11 @@ def main(argv: list[str] | None = None) -> None:
         minigrad.manual_seed(args.seed)  # the same dropout masks from run to run
         model = fresh(dropout)
         runs[name] = train(model, optimizer_for(model, lr, weight_decay), X_train, y_train,
-                           X_val, y_val, epochs, timer, penalty)
+                           X_val, y_val, epochs, penalty)
         models[name] = model
         print(f"{name:26s} train acc {runs[name]['train_acc'][-1]:6.1%}  "
               f"val acc {runs[name]['val_acc'][-1]:6.1%}  "
               f"val loss {runs[name]['val_loss'][-1]:.3f}")
-    print(timer.summary())
 
     names = list(settings)
     decayed, penalised = (np.concatenate([w.numpy().ravel() for w in weight_matrices(models[n])])

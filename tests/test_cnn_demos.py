@@ -1,18 +1,25 @@
 """The CNN demos run end to end: digits_cnn.py and mnist_cnn.py (synthetic data when no
 MNIST folder is given, and the message it gives when the named folder lacks the files)."""
 
-from tests.demo_runs import assert_same_numbers_eager_and_compiled, run_demo
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_digits_cnn_quick_prints_the_same_numbers_compiled_and_eager(tmp_path):
+def run_demo(name, *arguments):
+    environment = {**os.environ, "PYTHONPATH": str(ROOT), "MPLBACKEND": "Agg"}
+    return subprocess.run([sys.executable, str(ROOT / "demos" / name), *arguments],
+                          capture_output=True, text=True, env=environment, timeout=300)
+
+
+def test_digits_cnn_quick(tmp_path):
     result = run_demo("digits_cnn.py", "--quick", "--out", str(tmp_path))
     assert result.returncode == 0, result.stdout + result.stderr
     assert "test accuracy" in result.stdout
     assert (tmp_path / "digits_cnn_history.png").stat().st_size > 1000
-    eager = run_demo("digits_cnn.py", "--quick", "--eager", "--out", str(tmp_path))
-    assert eager.returncode == 0, eager.stdout + eager.stderr
-    assert_same_numbers_eager_and_compiled(result.stdout, eager.stdout)
-    assert "running eagerly" not in result.stderr
 
 
 def test_digits_cnn_with_average_pooling(tmp_path):
