@@ -44,8 +44,14 @@ def run_demo(demo: str, out: Path, *extra: str) -> str:
 
 @pytest.fixture(scope="module")
 def demo_output(tmp_path_factory):
-    return lambda demo, *extra: run_demo(
-        demo, tmp_path_factory.mktemp(demo.removesuffix(".py")), *extra)
+    folders: dict[str, Path] = {}  # one per demo, so that its runs print the same paths
+
+    def output(demo: str, *extra: str) -> str:
+        if demo not in folders:
+            folders[demo] = tmp_path_factory.mktemp(demo.removesuffix(".py"))
+        return run_demo(demo, folders[demo], *extra)
+
+    return output
 
 
 @pytest.mark.parametrize("demo", sorted(DEMOS))
