@@ -20,7 +20,8 @@ raises the loss as much as any change of at most eps per pixel can to first orde
 eps, invisible to a person, already flips many predictions - much more than random noise
 of the same size does. The demo plots accuracy against eps for the plain and the
 noise-trained network (and for random +-eps noise) and shows original, perturbation and
-adversarial digits side by side.
+adversarial digits side by side. The training steps of (a) are compiled with
+minigrad.compile; --eager runs them eagerly (the same numbers, slower).
 
     python demos/adversarial.py --out out
 """
@@ -38,6 +39,7 @@ from minigrad import nn
 from minigrad.data import DataLoader, TensorDataset, load_digits, train_test_split
 from minigrad.optim import Adam
 from minigrad.training import accuracy
+from minigrad.utils import StepTimer
 
 EPSILONS = (0.0, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3)
 NOISE_STD = 0.3  # test-time noise (pixels lie in [0, 1])
@@ -61,22 +63,28 @@ def shift(images: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 AUGMENTATIONS = {"plain": None, "noise-augmented": add_noise, "shift-augmented": shift}
 
 
-def train(X, y, epochs: int, seed: int, augmentation=None) -> nn.Module:
+def train(X, y, epochs: int, seed: int, timer: StepTimer, augmentation=None) -> nn.Module:
     """An MLP trained with Adam; ``augmentation(images, rng)`` transforms every batch."""
     minigrad.manual_seed(seed)
     model = nn.MLP(64, [128], 10)
     optimizer = Adam(model.parameters(), lr=2e-3)
     loss_fn = nn.CrossEntropyLoss()
+
+    def train_step(xb, yb):
+        optimizer.zero_grad()
+        loss = loss_fn(model(xb), yb)
+        loss.backward()
+        optimizer.step()
+        return loss
+
+    step = timer.wrap(train_step)
     rng = np.random.default_rng(seed)
     loader = DataLoader(TensorDataset(X, y), batch_size=32, shuffle=True, seed=seed)
     for _ in range(epochs):
         for xb, yb in loader:
             if augmentation is not None:
                 xb = minigrad.tensor(augmentation(xb.numpy(), rng))
-            optimizer.zero_grad()
-            loss = loss_fn(model(xb), yb)
-            loss.backward()
-            optimizer.step()
+            step(xb, yb)
     return model
 
 
@@ -105,6 +113,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=Path("out"), help="folder for the plots")
     parser.add_argument("--quick", action="store_true", help="three epochs only (smoke test)")
     parser.add_argument("--seed", type=int, default=0, help="random seed")
+    parser.add_argument("--eager", action="store_true",
+                        help="run the training steps eagerly instead of minigrad.compile")
     args = parser.parse_args(argv)
     plt.switch_backend("Agg")
     args.out.mkdir(parents=True, exist_ok=True)
@@ -118,8 +128,10 @@ def main(argv: list[str] | None = None) -> None:
                  "shifted 1 px": shift(X_test, rng)}
 
     # (a) Augmentation: each kind helps against the change it was trained with.
-    models = {name: train(X_train, y_train, epochs, args.seed, augmentation)
+    timer = StepTimer(eager=args.eager)
+    models = {name: train(X_train, y_train, epochs, args.seed, timer, augmentation)
               for name, augmentation in AUGMENTATIONS.items()}
+    print(timer.summary())
     print(f"test accuracy {'':6s}" + "".join(f"{name:>16s}" for name in test_sets))
     for name, model in models.items():
         print(f"{name:20s}" + "".join(f"{test_accuracy(model, images, y_test):16.1%}"

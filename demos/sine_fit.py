@@ -4,7 +4,8 @@ The same network 2 -> 64 -> 64 -> 1 is trained three times on 1000 noisy points.
 or sigmoid between the layers it learns the wavy surface. Without an activation the three
 Linear layers compose to one linear map x -> x W + b, so the "deep" network can do no
 better than linear regression - and it lands on the closed-form least-squares solution:
-an MLP without non-linearity is linear regression.
+an MLP without non-linearity is linear regression. The training step is compiled with
+minigrad.compile; --eager runs it eagerly (the same numbers, slower).
 
     python demos/sine_fit.py --out out
 """
@@ -21,23 +22,29 @@ import minigrad
 from minigrad import nn
 from minigrad.data import DataLoader, TensorDataset, sine
 from minigrad.optim import Adam
+from minigrad.utils import StepTimer
 
 ACTIVATIONS = {"relu": "relu", "sigmoid": "sigmoid", "none": None}
 
 
-def train(model, loader, epochs: int, lr: float) -> list[float]:
+def train(model, loader, epochs: int, lr: float, timer: StepTimer) -> list[float]:
     """The plain training loop with mean squared error; returns the mean loss per epoch."""
     loss_fn = nn.MSELoss()
     optimizer = Adam(model.parameters(), lr=lr)
+
+    def train_step(xb, yb):
+        optimizer.zero_grad()
+        loss = loss_fn(model(xb), yb)
+        loss.backward()
+        optimizer.step()
+        return loss  # read with .item() outside: a compiled step cannot hand Python a value
+
+    step = timer.wrap(train_step)
     history = []
     for epoch in range(epochs):
         total, count = 0.0, 0
         for xb, yb in loader:
-            optimizer.zero_grad()
-            loss = loss_fn(model(xb), yb)
-            loss.backward()
-            optimizer.step()
-            total += loss.item() * xb.shape[0]
+            total += step(xb, yb).item() * xb.shape[0]
             count += xb.shape[0]
         history.append(total / count)
         if epoch % max(1, epochs // 5) == 0 or epoch == epochs - 1:
@@ -66,6 +73,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=Path("out"), help="folder for the plots")
     parser.add_argument("--quick", action="store_true", help="a few epochs only (smoke test)")
     parser.add_argument("--seed", type=int, default=0, help="random seed")
+    parser.add_argument("--eager", action="store_true",
+                        help="run the training step eagerly instead of minigrad.compile")
     args = parser.parse_args(argv)
     plt.switch_backend("Agg")
     args.out.mkdir(parents=True, exist_ok=True)
@@ -84,10 +93,13 @@ def main(argv: list[str] | None = None) -> None:
           f"b = {solution[2, 0]:.4f}, mse {least_squares_mse:.4f}")
 
     histories, models = {}, {}
+    timer = StepTimer(eager=args.eager)
     for name, activation in ACTIVATIONS.items():
         print(f"MLP 2 -> 64 -> 64 -> 1 with activation: {name}")
         models[name] = nn.MLP(2, [64, 64], 1, activation=activation)
-        histories[name] = train(models[name], loader, epochs, lr=0.01 if name != "none" else 3e-3)
+        histories[name] = train(models[name], loader, epochs,
+                                lr=0.01 if name != "none" else 3e-3, timer=timer)
+    print(timer.summary())
 
     weight, bias = collapse_to_linear(models["none"])
     with minigrad.no_grad():

@@ -7,7 +7,7 @@
     tensor([2., 4.])
 """
 
-from minigrad import autograd, cuda, data, nn, optim, utils
+from minigrad import accelerator, autograd, cuda, data, nn, optim, utils
 from minigrad.autograd import (
     enable_grad,
     grad,
@@ -33,6 +33,7 @@ from minigrad.creation import (
     randint,
     randn,
     randn_like,
+    randperm,
     tensor,
     zeros,
     zeros_like,
@@ -55,7 +56,7 @@ from minigrad.ops import sorting as _sorting
 from minigrad.ops.einsum import einsum
 from minigrad.ops.elementwise import where
 from minigrad.ops.shape import cat, chunk, split, stack
-from minigrad.random import manual_seed
+from minigrad.random import Generator, manual_seed
 from minigrad.scalar import Value
 from minigrad.serialization import load, save
 from minigrad.size import Size
@@ -124,13 +125,15 @@ float, double, long, bool = float32, float64, int64, bool_  # noqa: A001
 __getattr__ = module_getattr("minigrad", {**_UNSUPPORTED, **_NOT_YET})
 
 __all__ = [
-    "Tensor", "Value", "DType", "autograd", "cuda", "data", "nn", "optim", "utils", "tensor",
+    "Tensor", "Value", "DType", "accelerator", "autograd", "cuda", "data", "nn", "optim", "utils",
+    "tensor",
     "from_numpy",
     "zeros", "ones",
     "empty", "full", "eye", "arange", "linspace", "rand", "randn", "randint", "zeros_like",
     "ones_like",
     "full_like", "rand_like", "randn_like", "float32", "float64", "int64", "bool_",
-    "manual_seed", "no_grad", "enable_grad", "set_grad_enabled", "inference_mode",
+    "randperm", "Generator", "manual_seed", "no_grad", "enable_grad", "set_grad_enabled",
+    "inference_mode",
     "is_grad_enabled", "is_inference_mode_enabled", "grad", "is_tensor", "cat",
     "stack", "where", "exp", "log", "sqrt", "abs",
     "relu", "sigmoid", "tanh", "sum", "mean", "var", "std", "max", "min", "argmax", "argmin",

@@ -122,22 +122,48 @@ def linspace(start: float, end: float, steps: int, dtype=None, device=None,
     return _make(array, device, requires_grad)
 
 
-def rand(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-    """Uniform on [0, 1), drawn from minigrad's seeded generator."""
-    array = random.generator().random(_shape(size, "rand")).astype(_float_dtype(dtype).numpy)
+def rand(*size, generator=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """Uniform on [0, 1), drawn from minigrad's seeded generator (or ``generator``'s)."""
+    source = random.numpy_generator(generator, "rand")
+    array = source.random(_shape(size, "rand")).astype(_float_dtype(dtype).numpy)
     return _make(array, device, requires_grad)
 
 
-def randn(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-    """Standard normal, drawn from minigrad's seeded generator."""
+def randn(*size, generator=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """Standard normal, drawn from minigrad's seeded generator (or ``generator``'s)."""
     shape = _shape(size, "randn")
-    array = random.generator().standard_normal(shape).astype(_float_dtype(dtype).numpy)
+    source = random.numpy_generator(generator, "randn")
+    array = source.standard_normal(shape).astype(_float_dtype(dtype).numpy)
     return _make(array, device, requires_grad)
 
 
-def randint(low: int, high: int, size, device=None) -> Tensor:
-    array = random.generator().integers(low, high, _shape((size,), "randint"), dtype=np.int64)
-    return _make(array, device, False)
+def randint(low: int, high=None, size=None, *, generator=None, dtype=None, device=None,
+            requires_grad: bool = False) -> Tensor:
+    """Integers drawn uniformly from [low, high): ``randint(low, high, size)`` or, as in
+    PyTorch, ``randint(high, size)`` with low = 0. int64 unless ``dtype`` says otherwise."""
+    if size is None:
+        if high is None:
+            raise TypeError("randint() needs a size: randint(high, size) or "
+                            "randint(low, high, size)")
+        low, high, size = 0, low, high
+    if high is None:
+        raise TypeError("randint() needs high: randint(high, size) or randint(low, high, size)")
+    if low >= high:
+        raise ValueError(f"randint(): low must be less than high, got low={low}, high={high}")
+    source = random.numpy_generator(generator, "randint")
+    array = source.integers(low, high, _shape((size,), "randint"), dtype=np.int64)
+    dtype = dtypes.int64 if dtype is None else dtypes.as_dtype(dtype)
+    return _make(array.astype(dtype.numpy), device, requires_grad)
+
+
+def randperm(n: int, *, generator=None, dtype=None, device=None,
+             requires_grad: bool = False) -> Tensor:
+    """The numbers 0 .. n-1 in a random order (int64 unless ``dtype`` says otherwise)."""
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 0:
+        raise ValueError(f"randperm(): n must be a non-negative int, got {n!r}")
+    array = random.numpy_generator(generator, "randperm").permutation(int(n))
+    dtype = dtypes.int64 if dtype is None else dtypes.as_dtype(dtype)
+    return _make(array.astype(dtype.numpy), device, requires_grad)
 
 
 def zeros_like(other: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:

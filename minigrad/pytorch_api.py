@@ -17,10 +17,10 @@ import importlib
 COURSE_NAMES: dict[str, list[str]] = {
     "torch": """
         tensor from_numpy is_tensor zeros ones empty full eye arange linspace rand randn randint
-        zeros_like ones_like full_like rand_like randn_like manual_seed
+        randperm zeros_like ones_like full_like rand_like randn_like manual_seed Generator
         float32 float64 float double int64 long bool float16 half bfloat16 int32 int int16 int8
         uint8 complex64 get_default_dtype set_default_dtype set_default_device device Size
-        Tensor cuda no_grad enable_grad is_grad_enabled set_grad_enabled inference_mode
+        Tensor cuda accelerator no_grad enable_grad is_grad_enabled set_grad_enabled inference_mode
         add sub subtract mul multiply div divide true_divide pow neg negative abs sqrt rsqrt
         exp expm1 log log2 log10 log1p sin cos tan asin acos atan arcsin arccos arctan sinh cosh
         tanh asinh acosh atanh sigmoid relu erf floor ceil round trunc fix frac reciprocal
@@ -34,7 +34,7 @@ COURSE_NAMES: dict[str, list[str]] = {
     """.split(),
     "Tensor": """
         shape ndim dtype device requires_grad grad grad_fn is_leaf data T size dim numel
-        item tolist numpy to cpu cuda float double long bool half int
+        item tolist numpy to cpu cuda float double long bool half int type
         backward detach requires_grad_ register_hook retain_grad clone contiguous
         add sub mul div pow neg abs sqrt rsqrt exp expm1 log log2 log10 log1p sin cos tan asin
         acos atan sinh cosh tanh asinh acosh atanh sigmoid relu erf floor ceil round trunc frac
@@ -81,7 +81,9 @@ DIFFERENCES: dict[str, str] = {
     "torch.from_numpy": "integer and float widths other than int64/float32/float64 are "
                         "converted (copied) to those",
     "torch.matmul": "float32 with float64 raises (as PyTorch does); elementwise ops promote "
-                    "to float64 like PyTorch",
+                    "to float64 like PyTorch. out= (also of mm, mv, bmm, dot, outer, norm, "
+                    "tril, triu) must have the result's shape or be empty (PyTorch resizes "
+                    "it with a warning)",
     "torch.device": "'cpu' and 'cuda' ('cuda:0'): one GPU",
     "torch.cuda": "is_available() and the device of tensors; no streams or memory stats",
     "Tensor.grad_fn": "PyTorch's node names (MulBackward0) in reprs, as `grad_fn.pytorch_name`; "
@@ -91,8 +93,12 @@ DIFFERENCES: dict[str, str] = {
     "Tensor.long": "int64 is minigrad's only integer dtype",
     "torch.tensor": "numpy data of a width minigrad lacks (int32, uint8, float16) raises "
                     "and asks for dtype= instead of being widened",
-    "torch.Tensor": "Tensor(data) is float32, as PyTorch's legacy constructor; the sizes "
-                    "form Tensor(2, 3) is not supported (use minigrad.empty(2, 3))",
+    "torch.Tensor": "Tensor(data) is float32 and Tensor(2, 3) a tensor of that size, as "
+                    "PyTorch's legacy constructor; the sizes form is zero-filled (PyTorch "
+                    "leaves memory uninitialised)",
+    "torch.Generator": "draws come from numpy's PCG64: a seed does not give PyTorch's numbers",
+    "Tensor.type": "type() is 'minigrad.FloatTensor'; type(name) takes 'torch.DoubleTensor' "
+                   "as well as 'minigrad.DoubleTensor' and dtypes (not the tensor classes)",
     "torch.prod": "the second derivative through exact zeros raises NotImplementedError",
     "torch.sort": "always stable (PyTorch promises it only with stable=True)",
     "Tensor.sort": "always stable (PyTorch promises it only with stable=True)",
@@ -102,9 +108,10 @@ DIFFERENCES: dict[str, str] = {
                     "trip)",
     "Tensor.unique": "always sorted; computed on the host",
     "torch.einsum": "letters, ',' and '->' only: no '...' (ellipsis)",
-    "utils.data.random_split": "generator= takes a numpy.random.Generator (default: the "
-                               "one minigrad.manual_seed seeds); a seed does not pick the "
-                               "same samples as PyTorch's",
+    "utils.data.random_split": "generator= takes a minigrad.Generator (or a "
+                               "numpy.random.Generator; default: the one "
+                               "minigrad.manual_seed seeds); a seed does not pick the same "
+                               "samples as PyTorch's",
 }
 
 NAMESPACES = {

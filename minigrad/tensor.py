@@ -8,6 +8,7 @@ here are thin: each one calls an op from ``minigrad.ops``.
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Iterator
 
 import numpy as np
@@ -80,6 +81,18 @@ def _names_a_dtype(value) -> bool:
     )
 
 
+def _is_legacy_size(arguments: tuple, dtype) -> bool:
+    """Whether ``Tensor(*arguments)`` is PyTorch's sizes form: no arguments, a Size, or ints
+    (several ints always; a single int only without ``dtype=``, else it is data)."""
+    if not arguments:
+        return True
+    if len(arguments) == 1 and isinstance(arguments[0], Size):
+        return True
+    if len(arguments) == 1 and dtype is not None:
+        return False
+    return all(isinstance(a, numbers.Integral) and not isinstance(a, bool) for a in arguments)
+
+
 def _unary_inplace(name: str):
     """The method ``x.<name>_()``: ``x.<name>()`` written into ``x``."""
 
@@ -103,12 +116,27 @@ class Tensor:
     # numpy should let our operators handle `ndarray + Tensor`
     __array_priority__ = 1000
 
-    def __init__(self, data, dtype=None, device=None, requires_grad: bool = False) -> None:
-        # PyTorch's legacy constructor: ``Tensor([1, 2])`` is float32 (the default dtype),
-        # whatever the data; ``minigrad.tensor`` infers the dtype from the data instead.
+    def __init__(self, *data, dtype=None, device=None, requires_grad: bool = False) -> None:
+        # PyTorch's legacy constructor has two forms. ``Tensor([1, 2])`` copies the data as
+        # float32 (the default dtype) whatever its type; ``minigrad.tensor`` infers the dtype
+        # instead. ``Tensor(2, 3)``, ``Tensor(size)`` and ``Tensor()`` make a float32 tensor
+        # of that size, uninitialised in PyTorch and zero-filled here, as ``minigrad.empty``.
+        # PyTorch's form takes no dtype: with ``dtype=`` a single number is data.
+        is_size = _is_legacy_size(data, dtype)
         dtype = _Defaults.dtype if dtype is None else dtypes.as_dtype(dtype)
+        if is_size:
+            if not data:
+                data = (0,)  # Tensor() is empty, as in PyTorch
+            size = tuple(int(s) for s in (data[0] if isinstance(data[0], Size) else data))
+            if any(s < 0 for s in size):
+                raise ValueError(f"Tensor(): sizes must be non-negative, got {size}")
+            array = np.zeros(size, dtype.numpy)
+        elif len(data) == 1:
+            array = _host_array(data[0], dtype)
+        else:
+            raise TypeError(f"Tensor(): expected data (Tensor([1, 2])) or sizes as ints "
+                            f"(Tensor(2, 3)), got {', '.join(repr(d) for d in data)}")
         device = normalize_device(device)
-        array = _host_array(data, dtype)
         self._data = get_backend(device).from_numpy(array)
         self.backend = get_backend(device)
         self.device = device
@@ -295,6 +323,28 @@ class Tensor:
         from minigrad.ops.conversion import Convert
 
         return Convert.apply(self, target_device, target_dtype)
+
+    def type(self, dtype=None, non_blocking: bool = False) -> str | Tensor:
+        """PyTorch's ``x.type()``. Without an argument: the type name, ``'minigrad.FloatTensor'``
+        (``'minigrad.cuda.FloatTensor'`` on the GPU), the spelling of minigrad's messages.
+        With a dtype or a type name (``'torch.DoubleTensor'`` as ported code writes it, or
+        ``'minigrad.DoubleTensor'``): the tensor converted, as ``to``."""
+        from minigrad.autograd.version_counter import _TENSOR_TYPE_NAMES
+
+        if dtype is None:
+            prefix = "minigrad.cuda." if self.device == "cuda" else "minigrad."
+            return prefix + _TENSOR_TYPE_NAMES[self.dtype.name]
+        if not isinstance(dtype, str) or _names_a_dtype(dtype):
+            return self.to(dtype=dtype)
+        library, _, rest = dtype.partition(".")
+        device, _, class_name = rest.rpartition(".")
+        by_class_name = {name: dtype_name for dtype_name, name in _TENSOR_TYPE_NAMES.items()}
+        if library not in ("torch", "minigrad") or device not in ("", "cuda") or \
+                class_name not in by_class_name:
+            raise ValueError(f"type(): invalid type {dtype!r}; expected one of "
+                             f"{', '.join('minigrad.' + name for name in by_class_name)} (or "
+                             "'torch.' / 'minigrad.cuda.' versions of them) or a dtype")
+        return self.to(device=device or "cpu", dtype=by_class_name[class_name])
 
     def cpu(self) -> Tensor:
         return self.to("cpu")

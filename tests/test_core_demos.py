@@ -1,19 +1,7 @@
-"""The README's main demo and micrograd's classic demo run end to end."""
+"""The README's main demo and micrograd's classic demo run end to end, and a compiled demo
+prints the numbers of its eager run."""
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def run_demo(name: str, *arguments: str) -> subprocess.CompletedProcess:
-    environment = {**os.environ, "PYTHONPATH": str(ROOT), "MPLBACKEND": "Agg"}
-    return subprocess.run(
-        [sys.executable, str(ROOT / "demos" / name), *arguments],
-        capture_output=True, text=True, env=environment, timeout=300,
-    )
+from tests.demo_runs import assert_same_numbers_eager_and_compiled, run_demo
 
 
 def test_first_gradients_agrees_with_the_hand_derivation():
@@ -28,3 +16,14 @@ def test_micrograd_moons_quick_run_writes_its_plot(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     plots = list(tmp_path.glob("*.png"))
     assert plots and all(p.stat().st_size > 1000 for p in plots)
+
+
+def test_xor_prints_the_same_losses_compiled_and_eager(tmp_path):
+    compiled = run_demo("xor.py", "--quick", "--out", str(tmp_path))
+    eager = run_demo("xor.py", "--quick", "--eager", "--out", str(tmp_path))
+    assert compiled.returncode == 0, compiled.stdout + compiled.stderr
+    assert eager.returncode == 0, eager.stdout + eager.stderr
+    assert "mlp: final loss" in compiled.stdout
+    assert_same_numbers_eager_and_compiled(compiled.stdout, eager.stdout)
+    # No fallback to eager: the step returns the loss and .item() happens outside it.
+    assert "running eagerly" not in compiled.stderr

@@ -1,9 +1,12 @@
 """Every demo takes the same options, and --help shows their defaults."""
 
 import importlib.util
+import re
 from pathlib import Path
 
 import pytest
+
+from tests.demo_runs import COMPILED_DEMOS
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMOS = sorted(path.stem for path in (ROOT / "demos").glob("*.py"))
@@ -30,3 +33,25 @@ def test_demo_takes_quick_out_and_seed_with_defaults_shown(demo, capsys):
     # Every option but --help says its default.
     options = [line for line in text.splitlines() if line.startswith("  --")]
     assert flat.count("(default:") == len(options), f"{demo}: an option hides its default"
+
+
+@pytest.mark.parametrize("demo", COMPILED_DEMOS)
+def test_training_demo_compiles_its_step_unless_told_eager(demo, capsys):
+    flat = " ".join(demo_help(demo, capsys).split())
+    assert re.search(r"--eager run .*training steps? eagerly instead of minigrad.compile", flat)
+    source = (ROOT / "demos" / f"{demo}.py").read_text(encoding="utf-8")
+    assert "StepTimer(eager=args.eager)" in source and "timer.summary()" in source
+
+
+def test_every_demo_that_trains_for_many_steps_is_compiled():
+    """A demo with an optimizer loop either compiles its step or is one of the demos that
+    do not train a Tensor model for many steps."""
+    not_compiled = {"micrograd_moons": "trains the scalar Value engine, not Tensors",
+                    "vanishing_gradients": "one backward pass, no training loop",
+                    "activations_losses": "no training loop", "chain_rule": "no training loop",
+                    "first_gradients": "no training loop",
+                    "regularization": "full-batch steps whose time is all in the kernels: "
+                                      "compiling saves nothing and costs five traces",
+                    "digits_cnn": "convolution kernels dominate the step: no gain",
+                    "mnist_cnn": "convolution kernels dominate the step: no gain"}
+    assert set(DEMOS) == set(COMPILED_DEMOS) | set(not_compiled)

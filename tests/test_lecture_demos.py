@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.demo_runs import assert_same_numbers_eager_and_compiled
+
 ROOT = Path(__file__).resolve().parents[1]
 
 DEMOS = {
@@ -19,34 +21,49 @@ DEMOS = {
     "activations_losses.py": ["activations.png", "losses.png", "finite_differences.png"],
 }
 
-_outputs: dict[str, str] = {}
+_outputs: dict[tuple, subprocess.CompletedProcess] = {}
 
 
-def run_demo(demo: str, out: Path) -> str:
+def run_demo(demo: str, out: Path, *extra: str) -> str:
     """Run a demo with --quick into ``out`` once per session; return its standard output."""
-    if demo not in _outputs:
+    key = (demo, *extra)
+    if key not in _outputs:
         # Run from the repository checkout, whatever minigrad is installed elsewhere.
         environment = {**os.environ, "PYTHONPATH": str(ROOT), "MPLBACKEND": "Agg"}
         result = subprocess.run(
-            [sys.executable, str(ROOT / "demos" / demo), "--quick", "--out", str(out)],
+            [sys.executable, str(ROOT / "demos" / demo), "--quick", "--out", str(out), *extra],
             capture_output=True, text=True, env=environment, timeout=300,
         )
         assert result.returncode == 0, result.stdout + result.stderr
         for name in DEMOS[demo]:
             plot = out / name
             assert plot.is_file() and plot.stat().st_size > 1000, f"{demo} did not write {name}"
-        _outputs[demo] = result.stdout
-    return _outputs[demo]
+        _outputs[key] = result
+    return _outputs[key].stdout
 
 
 @pytest.fixture(scope="module")
 def demo_output(tmp_path_factory):
-    return lambda demo: run_demo(demo, tmp_path_factory.mktemp(demo.removesuffix(".py")))
+    folders: dict[str, Path] = {}  # one per demo, so that its runs print the same paths
+
+    def output(demo: str, *extra: str) -> str:
+        if demo not in folders:
+            folders[demo] = tmp_path_factory.mktemp(demo.removesuffix(".py"))
+        return run_demo(demo, folders[demo], *extra)
+
+    return output
 
 
 @pytest.mark.parametrize("demo", sorted(DEMOS))
 def test_demo_runs_quick_and_writes_plots(demo, demo_output):
     assert demo_output(demo).strip(), "a demo prints its progress"
+
+
+def test_compiled_steps_print_the_numbers_of_the_eager_run(demo_output):
+    """BatchNorm's running statistics and momentum buffers replay exactly."""
+    demo = "initialization.py"
+    assert_same_numbers_eager_and_compiled(demo_output(demo), demo_output(demo, "--eager"))
+    assert "running eagerly" not in _outputs[(demo,)].stderr
 
 
 def table_row(output: str, method: str) -> list[float]:

@@ -22,6 +22,7 @@ from collections.abc import Iterator, Sequence
 import numpy as np
 
 import minigrad
+from minigrad.random import numpy_generator
 
 
 def _is_array_like(value) -> bool:
@@ -98,7 +99,8 @@ class DataLoader:
         batch_size: samples per batch (the last batch may be smaller).
         shuffle: visit the samples in a new random order every epoch.
         drop_last: skip the last batch when it has fewer than ``batch_size`` samples.
-        generator: a ``numpy.random.Generator`` to draw the orders from.
+        generator: a ``minigrad.Generator`` (as PyTorch's ``torch.Generator``) or a
+            ``numpy.random.Generator`` to draw the orders from.
         seed: seed for a new generator when ``generator`` is not given (default 0, so runs
             are reproducible; ``None`` draws a fresh seed from the operating system).
 
@@ -107,13 +109,9 @@ class DataLoader:
     """
 
     def __init__(self, dataset, batch_size: int = 1, shuffle: bool = False,
-                 drop_last: bool = False, *, generator: np.random.Generator | None = None,
-                 seed: int | None = 0) -> None:
+                 drop_last: bool = False, *, generator=None, seed: int | None = 0) -> None:
         if not isinstance(batch_size, int | np.integer) or batch_size < 1:
             raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
-        if generator is not None and not isinstance(generator, np.random.Generator):
-            raise TypeError(f"generator must be a numpy.random.Generator, got "
-                            f"{type(generator).__name__}")
         self.single_array = _is_array_like(dataset)
         if self.single_array:
             dataset = TensorDataset(dataset)
@@ -126,7 +124,9 @@ class DataLoader:
         self.batch_size = int(batch_size)
         self.shuffle = shuffle
         self.drop_last = drop_last
-        self.generator = generator if generator is not None else np.random.default_rng(seed)
+        self.generator = generator  # what the caller passed, as PyTorch keeps it
+        self._source = (np.random.default_rng(seed) if generator is None
+                        else numpy_generator(generator, "DataLoader"))
 
     def __len__(self) -> int:
         """Number of batches per epoch."""
@@ -136,7 +136,7 @@ class DataLoader:
 
     def _order(self) -> np.ndarray:
         n = len(self.dataset)
-        return self.generator.permutation(n) if self.shuffle else np.arange(n)
+        return self._source.permutation(n) if self.shuffle else np.arange(n)
 
     def _batch(self, indices: np.ndarray):
         if isinstance(self.dataset, TensorDataset):

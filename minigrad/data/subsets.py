@@ -46,24 +46,22 @@ def _split_lengths(lengths: Sequence, total: int) -> list[int]:
     return whole
 
 
-def random_split(dataset, lengths: Sequence, generator: np.random.Generator | None = None):
+def random_split(dataset, lengths: Sequence, generator=None):
     """Split ``dataset`` into non-overlapping ``Subset``s of the given ``lengths`` (sample
     counts adding up to ``len(dataset)``, or fractions adding up to 1), with the samples
-    drawn in random order from ``generator`` (default: minigrad's generator, so
-    ``minigrad.manual_seed`` makes the split reproducible).
+    drawn in random order from ``generator`` (a ``minigrad.Generator``, as PyTorch's
+    ``generator=minigrad.Generator().manual_seed(42)``, or a ``numpy.random.Generator``;
+    default: minigrad's generator, so ``minigrad.manual_seed`` makes the split
+    reproducible).
 
     The split is random like PyTorch's but not the same draw: the same seed does not pick
     the same samples as ``torch.utils.data.random_split``.
     """
     from minigrad import random
 
-    if generator is None:
-        generator = random.generator()
-    if not isinstance(generator, np.random.Generator):
-        raise TypeError(f"random_split: generator must be a numpy.random.Generator (or None "
-                        f"for minigrad's own), got {type(generator).__name__}")
+    source = random.numpy_generator(generator, "random_split")
     sizes = _split_lengths(lengths, len(dataset))
-    order = generator.permutation(len(dataset)).tolist()
+    order = source.permutation(len(dataset)).tolist()
     ends = np.cumsum(sizes).tolist()
     return [Subset(dataset, order[end - size:end]) for size, end in zip(sizes, ends,
                                                                           strict=True)]

@@ -8,6 +8,7 @@ fit. Batch dimensions broadcast like elementwise ops and are summed back the sam
 from __future__ import annotations
 
 from minigrad.autograd.function import Function
+from minigrad.autograd.grad_mode import is_grad_enabled, no_grad
 from minigrad.ops.common import broadcast_shape, promote_pair, sum_to_shape
 
 
@@ -76,6 +77,44 @@ def matmul(a, b):
     return result
 
 
+# --- ``out=``: PyTorch's way of writing a result into an existing tensor --------------------
+
+
+def _write_out(name: str, result, out):
+    """``result`` written into ``out``, which is returned (``result`` when ``out`` is None).
+
+    ``out=`` cannot take part in autograd: the written tensor would have no graph node
+    linking it to the inputs. As PyTorch, minigrad refuses it (with PyTorch's message) while
+    gradients are recorded and the result or ``out`` requires them. ``out`` must have the
+    result's dtype and device. An empty ``out`` takes the result's shape, as in PyTorch; a
+    non-empty one of another shape is an error here (PyTorch resizes it with a warning, which
+    would leave any view of it pointing at the old storage)."""
+    from minigrad.tensor import Tensor
+
+    if out is None:
+        return result
+    if not isinstance(out, Tensor):
+        raise TypeError(f"{name}(): out must be a Tensor, got {type(out).__name__}")
+    if is_grad_enabled() and (result.requires_grad or out.requires_grad):
+        raise RuntimeError(f"{name}(): functions with out=... arguments don't support "
+                           "automatic differentiation, but one of the arguments requires grad.")
+    if out.dtype is not result.dtype:
+        raise TypeError(f"{name}(): expected out tensor to have dtype {result.dtype.name}, "
+                        f"but got {out.dtype.name} instead")
+    if out.device != result.device:
+        raise ValueError(f"{name}(): expected out tensor on {result.device}, but it is on "
+                         f"{out.device}")
+    if out.numel() == 0 and out.shape != result.shape:
+        out.data = result  # an empty out is resized: it takes the result's storage
+        return out
+    if out.shape != result.shape:
+        raise ValueError(f"{name}(): out has shape {out.shape} but the result has shape "
+                         f"{result.shape}; pass an out of that shape (or an empty one)")
+    with no_grad():
+        out.copy_(result)
+    return out
+
+
 # --- PyTorch's named forms of the product, each checking the shapes it promises ------------
 
 
@@ -97,44 +136,48 @@ def _require_ndim(name: str, a, b, ndim_a: int, ndim_b: int) -> None:
         )
 
 
-def mm(input, mat2):  # noqa: A002 - PyTorch's argument names
+def mm(input, mat2, *, out=None):  # noqa: A002 - PyTorch's argument names
     """Matrix times matrix: (n, m) @ (m, p) -> (n, p)."""
     _require_ndim("mm", input, mat2, 2, 2)
-    return matmul(input, mat2)
+    return _write_out("mm", matmul(input, mat2), out)
 
 
-def mv(input, vec):  # noqa: A002
+def mv(input, vec, *, out=None):  # noqa: A002
     """Matrix times vector: (n, m) @ (m,) -> (n,)."""
     _require_ndim("mv", input, vec, 2, 1)
-    return matmul(input, vec)
+    return _write_out("mv", matmul(input, vec), out)
 
 
-def bmm(input, mat2):  # noqa: A002
+def bmm(input, mat2, *, out=None):  # noqa: A002
     """A batch of matrix products: (b, n, m) @ (b, m, p) -> (b, n, p), no broadcasting."""
     _require_ndim("bmm", input, mat2, 3, 3)
     if input.shape[0] != mat2.shape[0]:
         raise ValueError(f"bmm: batch sizes differ: shapes {input.shape} and {mat2.shape}")
-    return matmul(input, mat2)
+    return _write_out("bmm", matmul(input, mat2), out)
 
 
-def dot(input, tensor):  # noqa: A002
+def dot(input, tensor, *, out=None):  # noqa: A002
     """Inner product of two vectors of the same length: a 0-d tensor."""
     _require_ndim("dot", input, tensor, 1, 1)
-    return matmul(input, tensor)
+    return _write_out("dot", matmul(input, tensor), out)
 
 
-def outer(input, vec2):  # noqa: A002
+def outer(input, vec2, *, out=None):  # noqa: A002
     """Outer product: (n,) and (m,) -> (n, m), z[i, j] = a[i] b[j]."""
     _require_ndim("outer", input, vec2, 1, 1)
-    return input.unsqueeze(1) * vec2.unsqueeze(0)
+    return _write_out("outer", input.unsqueeze(1) * vec2.unsqueeze(0), out)
 
 
-def norm(input, p="fro", dim=None, keepdim: bool = False):  # noqa: A002
+def norm(input, p="fro", dim=None, keepdim: bool = False, out=None):  # noqa: A002
     """The p-norm (sum |x|^p)^(1/p) over ``dim`` (all elements by default).
 
     ``p`` is a number, ``inf``/``-inf`` (max/min of |x|) or ``"fro"`` (the 2-norm of all
     elements, which for a matrix is the Frobenius norm).
     """
+    return _write_out("norm", _p_norm(input, p, dim, keepdim), out)
+
+
+def _p_norm(input, p, dim, keepdim: bool):  # noqa: A002
     if p == "fro" or p is None:
         p = 2
     if isinstance(p, str):
@@ -173,20 +216,21 @@ def _triangle(input, diagonal: int, lower: bool, name: str):
     return input * mask if input.dtype.is_floating_point else (input * mask.long())
 
 
-def tril(input, diagonal: int = 0):  # noqa: A002
+def tril(input, diagonal: int = 0, *, out=None):  # noqa: A002
     """The lower triangle (on and below ``diagonal``) of the last two dimensions."""
-    return _triangle(input, diagonal, True, "tril")
+    return _write_out("tril", _triangle(input, diagonal, True, "tril"), out)
 
 
-def triu(input, diagonal: int = 0):  # noqa: A002
+def triu(input, diagonal: int = 0, *, out=None):  # noqa: A002
     """The upper triangle (on and above ``diagonal``) of the last two dimensions."""
-    return _triangle(input, diagonal, False, "triu")
+    return _write_out("triu", _triangle(input, diagonal, False, "triu"), out)
 
 
-def _matmul(input, other):  # noqa: A002
-    """``input @ other`` (``torch.matmul``'s argument names)."""
+def _matmul(input, other, *, out=None):  # noqa: A002
+    """``input @ other`` (``torch.matmul``'s argument names; ``out=`` writes the product into
+    an existing tensor)."""
     _require_tensor(input, "matmul", "first")
-    return matmul(input, other)
+    return _write_out("matmul", matmul(input, other), out)
 
 
 FUNCTIONS = {"matmul": _matmul, "mm": mm, "mv": mv, "bmm": bmm, "dot": dot, "outer": outer,
