@@ -179,6 +179,14 @@ class Backend(ABC):
         (out,) or None; ``activation`` None or ``"relu"`` is applied in the same pass."""
 
     @abstractmethod
+    def linear_backward(self, grad, x, weight, needs_input_grad: tuple[bool, bool, bool]):
+        """The gradients of ``linear`` (without activation) for the upstream ``grad``
+        (N, out): of ``grad @ weight``, ``grad.T @ x`` and ``grad.sum(0)`` (for x, weight
+        and bias) the ones whose flag in ``needs_input_grad`` is True, as a tuple in that
+        order. ``x`` may be None when the weight's gradient is not needed, ``weight`` when
+        the input's is not."""
+
+    @abstractmethod
     def conv2d(self, x, weight, bias, stride, padding, dilation, groups: int):
         """Cross-correlation of ``x`` (N, C, H, W) with ``weight`` (O, C/groups, KH, KW),
         zero padding, plus ``bias`` (O,) or None. Returns (N, O, OH, OW)."""

@@ -78,9 +78,12 @@ def softmax_cross_entropy(logits: Tensor, target: Tensor) -> Tensor:
         )
     if logits.shape[1] == 0:
         raise ValueError(f"softmax_cross_entropy: logits {logits.shape} have no classes")
-    if target.numel() and (target.min().item() < 0 or target.max().item() >= logits.shape[1]):
+    # Checked here for every device: a CUDA kernel cannot raise. On the CPU ``to_numpy`` hands
+    # back the array itself, so the check costs two numpy reductions and no copy.
+    labels = target.backend.to_numpy(target._data)
+    if labels.size and (labels.min() < 0 or labels.max() >= logits.shape[1]):
         raise ValueError(
             f"softmax_cross_entropy: target holds class indices outside 0..{logits.shape[1] - 1}"
-            f" (min {target.min().item()}, max {target.max().item()})"
+            f" (min {labels.min()}, max {labels.max()})"
         )
     return SoftmaxCrossEntropy.apply(logits, target)

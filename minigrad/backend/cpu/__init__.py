@@ -66,9 +66,18 @@ _MAY_WARN = frozenset({"exp", "log", "sqrt", "sigmoid", "sin", "cos", "tan", "as
                        "rsqrt", "reciprocal"})
 
 
+_KERNEL_MODULES: dict = {}
+
+
 def _kernels(name: str):
-    """Import ``minigrad.backend.cpu.<name>`` on first use (it compiles Numba kernels)."""
-    return importlib.import_module(f"minigrad.backend.cpu.{name}")
+    """Import ``minigrad.backend.cpu.<name>`` on first use (it compiles Numba kernels).
+
+    Kept in a dict afterwards: ``importlib.import_module`` takes microseconds even for a
+    module already imported, and a training step asks for kernels a dozen times."""
+    module = _KERNEL_MODULES.get(name)
+    if module is None:
+        module = _KERNEL_MODULES[name] = importlib.import_module(f"minigrad.backend.cpu.{name}")
+    return module
 
 
 class CPUBackend(Backend):
@@ -207,6 +216,9 @@ class CPUBackend(Backend):
 
     def linear(self, x, weight, bias, activation):
         return _kernels("dense").linear(x, weight, bias, activation)
+
+    def linear_backward(self, grad, x, weight, needs_input_grad):
+        return _kernels("dense").linear_backward(grad, x, weight, needs_input_grad)
 
     def conv2d(self, x, weight, bias, stride, padding, dilation, groups):
         return _kernels("conv").conv2d(x, weight, bias, stride, padding, dilation, groups)

@@ -190,6 +190,10 @@ class CUDABackend(Backend):
         return _kernels("dense").linear(_contiguous(x), _contiguous(weight),
                                         _contiguous_or_none(bias), activation)
 
+    def linear_backward(self, grad, x, weight, needs_input_grad):
+        return _kernels("dense").linear_backward(_contiguous(grad), _contiguous_or_none(x),
+                                                 _contiguous_or_none(weight), needs_input_grad)
+
     def conv2d(self, x, weight, bias, stride, padding, dilation, groups):
         return _kernels("conv").conv2d(_contiguous(x), _contiguous(weight),
                                        _contiguous_or_none(bias), stride, padding, dilation,
