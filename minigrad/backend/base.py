@@ -228,3 +228,13 @@ class Backend(ABC):
     def softmax_cross_entropy_backward(self, probabilities, target, grad_loss):
         """``(probabilities - one_hot(target)) * grad_loss[:, None]``: the gradient with
         respect to the logits, for ``grad_loss`` (N,)."""
+
+    # --- optimizer updates ---------------------------------------------------------------
+    @abstractmethod
+    def sgd_update_(self, params, grads, velocities, new_velocities, lr: float,
+                    momentum: float, dampening: float, weight_decay: float, nesterov: bool,
+                    maximize: bool) -> None:
+        """``torch.optim.SGD``'s update of every array in ``params`` (lists of same-dtype
+        parameter and gradient arrays), in place, one pass per parameter. ``velocities``
+        are the momentum buffers (written in place; unused when ``momentum`` is 0) and
+        ``new_velocities[i]`` is True when buffer ``i`` starts at this step's gradient."""

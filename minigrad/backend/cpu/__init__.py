@@ -250,6 +250,11 @@ class CPUBackend(Backend):
             grad_out, input_shape, kernel_size, stride, padding, count_include_pad
         )
 
+    def sgd_update_(self, params, grads, velocities, new_velocities, lr, momentum, dampening,
+                    weight_decay, nesterov, maximize):
+        _kernels("optim").sgd_update_(params, grads, velocities, new_velocities, lr, momentum,
+                                      dampening, weight_decay, nesterov, maximize)
+
     def softmax_cross_entropy(self, logits, target):
         return _kernels("loss").softmax_cross_entropy(logits, target)
 
