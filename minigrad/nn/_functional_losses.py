@@ -338,8 +338,8 @@ def cross_entropy(
     if weight is None and label_smoothing == 0.0 and not any_ignored:
         from minigrad.ops.loss import softmax_cross_entropy  # the fused kernel
 
-        loss = softmax_cross_entropy(logits, labels)
-        return loss.reshape(batch_shape) if reduction == "none" else _reduce(loss, reduction)
+        loss = softmax_cross_entropy(logits, labels, reduction)  # reduced in the same node
+        return loss.reshape(batch_shape) if reduction == "none" else loss
 
     log_probabilities = log_softmax(logits, dim=1)
     nll, sample_weight, valid = _nll_from_log_probabilities(

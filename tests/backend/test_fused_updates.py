@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from minigrad.backend.cpu import dense, loss, optim
-from minigrad.backend.cpu.threads import PARALLEL_GRAIN
+from minigrad.backend.cpu.threads import ELEMENTWISE_GRAIN
 
 TOLERANCE = {np.float32: dict(rtol=1e-5, atol=1e-6), np.float64: dict(rtol=1e-12, atol=1e-12)}
 
@@ -76,7 +76,7 @@ def torch_sgd_trajectory(values, grads, options, steps):
 @pytest.mark.parametrize("options", SGD_CASES, ids=lambda options: ",".join(options))
 def test_sgd_update_matches_torch(rng, dtype, options):
     # one parameter above the parallel grain, so both kernel twins run
-    shapes = [(3, 4), (PARALLEL_GRAIN + 5,), (1,)]
+    shapes = [(3, 4), (ELEMENTWISE_GRAIN + 5,), (1,)]
     values = [rng.standard_normal(shape).astype(dtype) for shape in shapes]
     steps = 3
     grads = [[rng.standard_normal(shape).astype(dtype) for shape in shapes]

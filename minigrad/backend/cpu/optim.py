@@ -11,7 +11,8 @@ fused multiply-add.
 
 Each parameter is one kernel call on its flat (1-D) view; the Python loop over the
 parameters is the only per-parameter cost. The loop inside the kernel is a ``prange``:
-parameters larger than the parallel grain are updated on all threads.
+parameters of a million elements and more (``ELEMENTWISE_GRAIN``) are updated on all
+threads.
 """
 
 from __future__ import annotations
@@ -19,10 +20,10 @@ from __future__ import annotations
 import numpy as np
 from numba import prange
 
-from minigrad.backend.cpu.threads import serial_or_parallel
+from minigrad.backend.cpu.threads import ELEMENTWISE_GRAIN, serial_or_parallel
 
 
-@serial_or_parallel()
+@serial_or_parallel(grain=ELEMENTWISE_GRAIN)
 def _sgd_kernel(param, grad, velocity, new_velocity, lr, momentum, one_minus_dampening,
                 weight_decay, nesterov, maximize):
     r"""One SGD step for the flat arrays ``param``, ``grad`` and ``velocity``:
