@@ -238,3 +238,12 @@ class Backend(ABC):
         parameter and gradient arrays), in place, one pass per parameter. ``velocities``
         are the momentum buffers (written in place; unused when ``momentum`` is 0) and
         ``new_velocities[i]`` is True when buffer ``i`` starts at this step's gradient."""
+
+    @abstractmethod
+    def adam_update_(self, params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, steps,
+                     lr: float, beta1: float, beta2: float, eps: float, weight_decay: float,
+                     amsgrad: bool, maximize: bool, decoupled_weight_decay: bool) -> None:
+        """``torch.optim.Adam``'s update (``AdamW``'s with ``decoupled_weight_decay``) of
+        every array in ``params``, in place, one pass per parameter. The moment buffers
+        (``max_exp_avg_sqs`` only with ``amsgrad``, else empty) are updated in place;
+        ``steps[i]`` is parameter i's step number, this step included."""

@@ -48,3 +48,23 @@ def test_sgd_update_writes_through_a_strided_parameter(backend, to_device, to_ho
     expected = to_host(param) - np.float32(0.5) * grad
     backend.sgd_update_([param], [to_device(grad)], [], [], 0.5, 0.0, 0.0, 0.0, False, False)
     np.testing.assert_allclose(to_host(base).T, expected, rtol=1e-6)
+
+
+@pytest.mark.parametrize("options", [dict(amsgrad=False, maximize=False, decoupled=False),
+                                     dict(amsgrad=True, maximize=True, decoupled=True)])
+def test_adam_update_matches_cpu(backend, to_device, to_host, rng, options):
+    shapes = [(3, 4), (5,)]
+    params = [rng.standard_normal(shape).astype(np.float32) for shape in shapes]
+    moments = [[np.zeros_like(param) for param in params] for _ in range(3)]
+    device_params = [to_device(param) for param in params]
+    device_moments = [[to_device(moment) for moment in group] for group in moments]
+    for step in range(1, 4):
+        grads = [rng.standard_normal(shape).astype(np.float32) for shape in shapes]
+        arguments = ([step, step], 0.01, 0.9, 0.999, 1e-8, 0.05, options["amsgrad"],
+                     options["maximize"], options["decoupled"])
+        optim.adam_update_(params, grads, *moments, *arguments)
+        backend.adam_update_(device_params, [to_device(grad) for grad in grads],
+                             *device_moments, *arguments)
+    for mine, reference in zip(device_params + sum(device_moments, []),
+                               params + sum(moments, []), strict=True):
+        np.testing.assert_allclose(to_host(mine), reference, rtol=1e-5, atol=1e-7)

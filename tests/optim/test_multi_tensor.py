@@ -84,3 +84,22 @@ def test_an_expanded_parameter_is_refused_with_pytorchs_message():
     param.grad = minigrad.ones(3)
     with pytest.raises(RuntimeError, match="more than one element of the written-to tensor"):
         SGD([param], lr=0.1).step()
+
+
+@pytest.mark.parametrize("name, options", [("Adam", dict(lr=0.01, amsgrad=True)),
+                                           ("AdamW", dict(lr=0.01, weight_decay=0.1))])
+def test_float32_adam_training_matches_torch(name, options):
+    ours, theirs, x, y = mlp_pair()
+    our_optimizer = getattr(minigrad.optim, name)(ours.parameters(), **options)
+    their_optimizer = getattr(torch.optim, name)(theirs.parameters(), foreach=False, **options)
+    for _ in range(5):
+        for model, optimizer, library in ((ours, our_optimizer, minigrad),
+                                          (theirs, their_optimizer, torch)):
+            optimizer.zero_grad()
+            library.nn.functional.cross_entropy(model(library.tensor(x)),
+                                                library.tensor(y)).backward()
+            optimizer.step()
+    for mine, reference in zip(ours.parameters(), theirs.parameters(), strict=True):
+        np.testing.assert_allclose(mine.numpy(), reference.detach().numpy(), rtol=1e-5,
+                                   atol=1e-6)
+    assert our_optimizer.state[next(iter(ours.parameters()))]["step"] == 5

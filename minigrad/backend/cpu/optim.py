@@ -7,7 +7,7 @@ gradient and velocity element once, applies the whole update rule to it in regis
 writes the results back: one pass, no temporaries. The arithmetic is PyTorch's, operation
 by operation, in the parameter's dtype (the hyperparameters are converted to that dtype
 first, as PyTorch does), so the results match ``torch.optim.SGD`` up to the rounding of a
-fused multiply-add.
+fused multiply-add. ``adam_update_`` does the same for Adam and AdamW.
 
 Each parameter is one kernel call on its flat (1-D) view; the Python loop over the
 parameters is the only per-parameter cost. The loop inside the kernel is a ``prange``:
@@ -92,3 +92,77 @@ def sgd_update_(params, grads, velocities, new_velocities, lr, momentum, dampeni
             np.copyto(param, param_block)
         if velocity_block is not velocity:
             np.copyto(velocity, velocity_block)
+
+
+@serial_or_parallel(grain=ELEMENTWISE_GRAIN)
+def _adam_kernel(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, lerp_weight,
+                 one_minus_lerp_weight, beta2, one_minus_beta2, eps, weight_decay,
+                 decay_factor, step_size, bias_correction2_sqrt, amsgrad, maximize,
+                 decoupled_weight_decay):
+    r"""One Adam (or AdamW) step for flat arrays, in PyTorch's order of operations:
+
+    g = -grad if maximize else grad
+    AdamW: param *= 1 - lr * weight_decay;   Adam: g += weight_decay * param
+    m = lerp(m, g, 1 - beta1);   v = beta2 * v + (1 - beta2) * g * g;   amsgrad: v_max = max
+    param += -step_size * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
+
+    Every scalar comes already rounded to the arrays' dtype (``1 - beta1`` too: written
+    here, ``1 - x`` would be computed in float64), so the arithmetic stays in that dtype.
+    """
+    for i in prange(param.size):
+        g = -grad[i] if maximize else grad[i]
+        p = param[i]
+        if weight_decay != 0:
+            if decoupled_weight_decay:
+                p = p * decay_factor
+            else:
+                g = g + weight_decay * p
+        # torch.lerp, with its two formulas: exact at both ends of the weight's range
+        m = exp_avg[i]
+        if lerp_weight < 0.5:
+            m = m + lerp_weight * (g - m)
+        else:
+            m = g - (g - m) * one_minus_lerp_weight
+        exp_avg[i] = m
+        v = exp_avg_sq[i] * beta2 + one_minus_beta2 * g * g
+        exp_avg_sq[i] = v
+        if amsgrad:
+            v = max(max_exp_avg_sq[i], v)
+            max_exp_avg_sq[i] = v
+        denominator = np.sqrt(v) / bias_correction2_sqrt + eps
+        param[i] = p + -step_size * (m / denominator)
+
+
+def adam_update_(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, steps, lr, beta1,
+                 beta2, eps, weight_decay, amsgrad, maximize, decoupled_weight_decay) -> None:
+    """Adam (AdamW when ``decoupled_weight_decay``) step for every parameter in place.
+
+    ``exp_avgs``/``exp_avg_sqs`` (and ``max_exp_avg_sqs`` with ``amsgrad``) are the moment
+    buffers, updated in place; ``steps[i]`` is parameter i's step number, this step
+    included (the bias corrections depend on it).
+    """
+    for index, (param, grad) in enumerate(zip(params, grads, strict=True)):
+        _check_pair(param, grad, index, "adam_update_")
+        buffers = [exp_avgs[index], exp_avg_sqs[index]]
+        buffers.append(max_exp_avg_sqs[index] if amsgrad else np.zeros(0, param.dtype))
+        for buffer in buffers[:2 + amsgrad]:
+            if buffer.shape != param.shape or buffer.dtype != param.dtype:
+                raise ValueError(f"adam_update_: a state buffer of parameter {index} is "
+                                 f"{buffer.dtype} {buffer.shape}; the parameter is "
+                                 f"{param.dtype} {param.shape}")
+        scalar = param.dtype.type
+        step = steps[index]
+        # computed in Python floats and rounded once to the dtype, as PyTorch does
+        bias_correction1 = 1 - beta1**step
+        bias_correction2_sqrt = (1 - beta2**step) ** 0.5
+        blocks = [np.ascontiguousarray(array) for array in (param, *buffers)]
+        lerp_weight = scalar(1 - beta1)  # PyTorch's exp_avg.lerp_(grad, 1 - beta1)
+        _adam_kernel(param.size, _flat(blocks[0]), _flat(np.ascontiguousarray(grad)),
+                     *(_flat(block) for block in blocks[1:]), lerp_weight,
+                     scalar(1) - lerp_weight, scalar(beta2), scalar(1 - beta2), scalar(eps),
+                     scalar(weight_decay), scalar(1 - lr * weight_decay),
+                     scalar(lr / bias_correction1), scalar(bias_correction2_sqrt),
+                     bool(amsgrad), bool(maximize), bool(decoupled_weight_decay))
+        for block, array in zip(blocks, (param, *buffers), strict=True):
+            if block is not array:
+                np.copyto(array, block)

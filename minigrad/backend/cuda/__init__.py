@@ -234,6 +234,13 @@ class CUDABackend(Backend):
         _kernels("optim").sgd_update_(params, grads, velocities, new_velocities, lr, momentum,
                                       dampening, weight_decay, nesterov, maximize)
 
+    def adam_update_(self, params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, steps, lr,
+                     beta1, beta2, eps, weight_decay, amsgrad, maximize,
+                     decoupled_weight_decay):
+        _kernels("optim").adam_update_(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs,
+                                       steps, lr, beta1, beta2, eps, weight_decay, amsgrad,
+                                       maximize, decoupled_weight_decay)
+
     def softmax_cross_entropy(self, logits, target):
         return _kernels("loss").softmax_cross_entropy(_contiguous(logits), _contiguous(target))
 
