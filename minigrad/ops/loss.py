@@ -38,9 +38,8 @@ class SoftmaxCrossEntropy(Function):
         if reduction != "none":
             loss = backend.sum(loss, (0,), False)
             if reduction == "mean":  # 0 samples give 0/0 = nan, PyTorch's mean of nothing
-                with np.errstate(invalid="ignore"):
-                    loss = backend.div(loss, backend.full((), len(probabilities),
-                                                          logits.dtype.numpy))
+                loss = backend.div(loss, backend.full((), len(probabilities),
+                                                      logits.dtype.numpy))
         return logits._from_array(loss, logits.device)
 
     @staticmethod
@@ -84,31 +83,7 @@ def softmax_cross_entropy(logits: Tensor, target: Tensor, reduction: str = "none
     Stable for logits of any magnitude (the row maximum is subtracted before exponentiating).
     Differentiable with respect to ``logits``.
     """
-    if reduction not in REDUCTIONS:
-        raise ValueError(f"softmax_cross_entropy: reduction must be one of {REDUCTIONS}; got "
-                         f"{reduction!r}")
-    if not isinstance(logits, Tensor) or not isinstance(target, Tensor):
-        raise TypeError(
-            "softmax_cross_entropy: logits and target must be Tensors; got "
-            f"{type(logits).__name__} and {type(target).__name__}"
-        )
-    if logits.ndim != 2 or not logits.dtype.is_floating_point:
-        raise ValueError(
-            "softmax_cross_entropy: logits must be float32/float64 of shape (N, C); got "
-            f"{logits.dtype.name} {logits.shape}"
-        )
-    if target.dtype is not dtypes.int64 or target.shape != (logits.shape[0],):
-        raise ValueError(
-            f"softmax_cross_entropy: target must be int64 of shape ({logits.shape[0]},) for "
-            f"logits {logits.shape}; got {target.dtype.name} {target.shape}"
-        )
-    if target.device != logits.device:
-        raise ValueError(
-            f"softmax_cross_entropy: logits are on {logits.device} but target is on "
-            f"{target.device}"
-        )
-    if logits.shape[1] == 0:
-        raise ValueError(f"softmax_cross_entropy: logits {logits.shape} have no classes")
+    check_arguments(logits, target, reduction)
     # Checked here for every device: a CUDA kernel cannot raise. On the CPU ``to_numpy`` hands
     # back the array itself, so the check costs two numpy reductions and no copy.
     labels = target.backend.to_numpy(target._data)
@@ -118,3 +93,35 @@ def softmax_cross_entropy(logits: Tensor, target: Tensor, reduction: str = "none
             f" (min {labels.min()}, max {labels.max()})"
         )
     return SoftmaxCrossEntropy.apply(logits, target, reduction)
+
+
+def check_arguments(logits: Tensor, target: Tensor, reduction: str) -> None:
+    """Everything ``softmax_cross_entropy`` checks except the range of the class indices
+    (``F.cross_entropy`` checks that itself, together with ``ignore_index``)."""
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"softmax_cross_entropy: reduction must be one of {REDUCTIONS}; got "
+                         f"{reduction!r}")
+    if not isinstance(logits, Tensor) or not isinstance(target, Tensor):
+        raise TypeError(
+            "softmax_cross_entropy: logits and target must be Tensors; got "
+            f"{type(logits).__name__} and {type(target).__name__}"
+        )
+    # the arrays' shapes as plain tuples: cheaper than Tensor.shape, read on every step
+    logits_shape, target_shape = tuple(logits._data.shape), tuple(target._data.shape)
+    if len(logits_shape) != 2 or not logits.dtype.is_floating_point:
+        raise ValueError(
+            "softmax_cross_entropy: logits must be float32/float64 of shape (N, C); got "
+            f"{logits.dtype.name} {logits.shape}"
+        )
+    if target.dtype is not dtypes.int64 or target_shape != logits_shape[:1]:
+        raise ValueError(
+            f"softmax_cross_entropy: target must be int64 of shape ({logits_shape[0]},) for "
+            f"logits {logits.shape}; got {target.dtype.name} {target.shape}"
+        )
+    if target.device != logits.device:
+        raise ValueError(
+            f"softmax_cross_entropy: logits are on {logits.device} but target is on "
+            f"{target.device}"
+        )
+    if logits_shape[1] == 0:
+        raise ValueError(f"softmax_cross_entropy: logits {logits.shape} have no classes")

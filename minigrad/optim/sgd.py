@@ -22,6 +22,9 @@ class SGD(Optimizer):
         \theta &\leftarrow \theta - \eta\, g               && \text{lr } \eta
 
     Without momentum it is the plain rule $\theta \leftarrow \theta - \eta\,g$.
+    ``step`` applies it to a whole parameter group in one backend call (``sgd_update_``,
+    one pass per parameter); ``_update`` is the same rule written with Tensor ops, used for
+    groups that mix devices or dtypes.
     """
 
     def __init__(self, params: Iterable, lr: float = 1e-3, momentum: float = 0.0,

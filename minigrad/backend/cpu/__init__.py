@@ -1,7 +1,7 @@
 """The CPU backend: numpy for elementwise, reduction and shape work; Numba kernels for the
-dense, convolution, pooling and fused loss operations.
+dense, convolution, pooling and fused loss operations and the optimizer updates.
 
-The kernel modules (``dense``, ``conv``, ``pool``, ``loss``) import Numba, which takes a
+The kernel modules (``dense``, ``conv``, ``pool``, ``loss``, ``optim``) import Numba, which takes a
 moment, so they are imported on first use: ``import minigrad`` stays fast and nothing is
 compiled until a kernel is actually called.
 """
