@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from minigrad.backend.cpu.threads import threads_for
+from minigrad.backend.cpu.threads import serial_or_parallel
 
 #: Which implementation ``matmul`` and ``linear`` use when ``kernel`` is not given.
 DEFAULT_KERNEL = "blas"
@@ -39,7 +39,7 @@ PANEL_WIDTH = 128
 ROWS_PER_BLOCK = 32
 
 
-@njit(parallel=True, cache=True)
+@serial_or_parallel()
 def _pack_panels(b, panel_width):
     """Copy B (K, N) into panels (n_panels, K, panel_width), zero-padding the last one.
 
@@ -58,7 +58,7 @@ def _pack_panels(b, panel_width):
     return packed
 
 
-@njit(parallel=True, cache=True, fastmath={"contract"})
+@serial_or_parallel(fastmath={"contract"})
 def _matmul_kernel(a, packed, bias, relu, out):
     """out = a @ B (+ bias, then ReLU if ``relu``), with B given as packed panels.
 
@@ -157,10 +157,9 @@ def _numba_matmul_2d(a: np.ndarray, b: np.ndarray, bias: np.ndarray | None = Non
     """a (M, K) @ b (K, N) with the Numba kernel; ``b`` may have any strides."""
     out = np.empty((a.shape[0], b.shape[1]), dtype=a.dtype)
     bias_array = np.zeros(0, dtype=a.dtype) if bias is None else np.ascontiguousarray(bias)
-    with threads_for(b.size):
-        packed = _pack_panels(b, PANEL_WIDTH)
-    with threads_for(out.size * a.shape[1]):
-        _matmul_kernel(np.ascontiguousarray(a), packed, bias_array, relu, out)
+    packed = _pack_panels(b.size, b, PANEL_WIDTH)
+    _matmul_kernel(out.size * a.shape[1], np.ascontiguousarray(a), packed, bias_array, relu,
+                   out)
     return out
 
 
