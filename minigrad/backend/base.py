@@ -179,6 +179,14 @@ class Backend(ABC):
         (out,) or None; ``activation`` None or ``"relu"`` is applied in the same pass."""
 
     @abstractmethod
+    def linear_backward(self, grad, x, weight, needs_input_grad: tuple[bool, bool, bool]):
+        """The gradients of ``linear`` (without activation) for the upstream ``grad``
+        (N, out): of ``grad @ weight``, ``grad.T @ x`` and ``grad.sum(0)`` (for x, weight
+        and bias) the ones whose flag in ``needs_input_grad`` is True, as a tuple in that
+        order. ``x`` may be None when the weight's gradient is not needed, ``weight`` when
+        the input's is not."""
+
+    @abstractmethod
     def conv2d(self, x, weight, bias, stride, padding, dilation, groups: int):
         """Cross-correlation of ``x`` (N, C, H, W) with ``weight`` (O, C/groups, KH, KW),
         zero padding, plus ``bias`` (O,) or None. Returns (N, O, OH, OW)."""
@@ -220,3 +228,22 @@ class Backend(ABC):
     def softmax_cross_entropy_backward(self, probabilities, target, grad_loss):
         """``(probabilities - one_hot(target)) * grad_loss[:, None]``: the gradient with
         respect to the logits, for ``grad_loss`` (N,)."""
+
+    # --- optimizer updates ---------------------------------------------------------------
+    @abstractmethod
+    def sgd_update_(self, params, grads, velocities, new_velocities, lr: float,
+                    momentum: float, dampening: float, weight_decay: float, nesterov: bool,
+                    maximize: bool) -> None:
+        """``torch.optim.SGD``'s update of every array in ``params`` (lists of same-dtype
+        parameter and gradient arrays), in place, one pass per parameter. ``velocities``
+        are the momentum buffers (written in place; unused when ``momentum`` is 0) and
+        ``new_velocities[i]`` is True when buffer ``i`` starts at this step's gradient."""
+
+    @abstractmethod
+    def adam_update_(self, params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, steps,
+                     lr: float, beta1: float, beta2: float, eps: float, weight_decay: float,
+                     amsgrad: bool, maximize: bool, decoupled_weight_decay: bool) -> None:
+        """``torch.optim.Adam``'s update (``AdamW``'s with ``decoupled_weight_decay``) of
+        every array in ``params``, in place, one pass per parameter. The moment buffers
+        (``max_exp_avg_sqs`` only with ``amsgrad``, else empty) are updated in place;
+        ``steps[i]`` is parameter i's step number, this step included."""

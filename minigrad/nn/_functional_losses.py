@@ -205,6 +205,9 @@ def _classes_last(input: Tensor, target: Tensor, name: str):
     if input.ndim == 1:
         batch_shape: tuple[int, ...] = ()
         matrix = input.reshape((1, input.shape[0]))
+    elif input.ndim == 2:  # already (N, C): no reshape node
+        batch_shape = (input.shape[0],)
+        matrix = input
     else:
         batch_shape = (input.shape[0], *input.shape[2:])
         moved = input.permute(0, *range(2, input.ndim), 1) if input.ndim > 2 else input
@@ -223,7 +226,8 @@ def _classes_last(input: Tensor, target: Tensor, name: str):
     else:
         if target.dtype != minigrad.int64:
             raise TypeError(f"{name}: class indices must be int64, got {target.dtype}")
-        target = target.reshape((-1,))
+        if target.ndim != 1:
+            target = target.reshape((-1,))
     return matrix, target, batch_shape
 
 
@@ -239,6 +243,11 @@ def _check_class_indices(target: Tensor, classes: int, ignore_index: int, name: 
     """Raise for an index outside [0, classes) that is not ``ignore_index``; return whether
     any sample is ignored."""
     labels = target.numpy()
+    if labels.size:
+        # The usual case in two reductions: every index a class, none equal to ignore_index.
+        low, high = labels.min(), labels.max()
+        if 0 <= low and high < classes and not low <= ignore_index <= high:
+            return False
     ignored = labels == ignore_index
     used = labels[~ignored]
     if used.size and (used.min() < 0 or used.max() >= classes):
@@ -336,10 +345,14 @@ def cross_entropy(
 
     any_ignored = _check_class_indices(labels, classes, ignore_index, "cross_entropy")
     if weight is None and label_smoothing == 0.0 and not any_ignored:
-        from minigrad.ops.loss import softmax_cross_entropy  # the fused kernel
+        from minigrad.ops.loss import SoftmaxCrossEntropy, check_arguments  # the fused kernel
 
-        loss = softmax_cross_entropy(logits, labels)
-        return loss.reshape(batch_shape) if reduction == "none" else _reduce(loss, reduction)
+        # the class indices were checked above, the rest is checked here
+        check_arguments(logits, labels, reduction)
+        loss = SoftmaxCrossEntropy.apply(logits, labels, reduction)  # reduced in the node
+        if reduction == "none" and tuple(loss.shape) != batch_shape:
+            loss = loss.reshape(batch_shape)
+        return loss
 
     log_probabilities = log_softmax(logits, dim=1)
     nll, sample_weight, valid = _nll_from_log_probabilities(

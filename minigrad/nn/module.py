@@ -22,6 +22,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 import minigrad
+from minigrad.autograd.function import module_scope
 from minigrad.dtypes import DType
 from minigrad.nn.parameter import Parameter
 from minigrad.tensor import Tensor
@@ -87,16 +88,19 @@ class Module:
 
     # --- calling ---------------------------------------------------------------------------
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        with minigrad.autograd.module_scope(self):
-            for hook in list(self._forward_pre_hooks.values()):
-                replaced = hook(self, args)
-                if replaced is not None:
-                    args = replaced if isinstance(replaced, tuple) else (replaced,)
+        with module_scope(self):
+            # (the hook lists are copied only when there are hooks: a hook may remove itself)
+            if self._forward_pre_hooks:
+                for hook in list(self._forward_pre_hooks.values()):
+                    replaced = hook(self, args)
+                    if replaced is not None:
+                        args = replaced if isinstance(replaced, tuple) else (replaced,)
             output = self.forward(*args, **kwargs)
-            for hook in list(self._forward_hooks.values()):
-                replaced = hook(self, args, output)
-                if replaced is not None:
-                    output = replaced
+            if self._forward_hooks:
+                for hook in list(self._forward_hooks.values()):
+                    replaced = hook(self, args, output)
+                    if replaced is not None:
+                        output = replaced
         return output
 
     def _add_hook(self, hooks: OrderedDict, hook: Callable) -> RemovableHandle:

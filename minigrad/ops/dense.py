@@ -5,13 +5,16 @@ y = x W^T + b for x (N, in), W (out, in), b (out,). The chain rule gives
     dL/dx = g W,    dL/dW = g^T x,    dL/db = sum_n g[n]
 
 for the upstream gradient g (N, out). Forward runs the backend's fused kernel (product and
-bias in one call); the backward formulas are written with Tensor ops (``@`` is the same
-dense kernel), so gradients of gradients work too.
+bias in one call). A plain backward pass is one backend call too (``linear_backward``: both
+products and the bias sum, and no graph nodes); when the graph of the gradient is being
+recorded (``create_graph=True``) the same formulas are written with Tensor ops, so
+gradients of gradients work too.
 """
 
 from __future__ import annotations
 
 from minigrad.autograd.function import Function
+from minigrad.autograd.grad_mode import is_grad_enabled
 from minigrad.ops.conv import check_tensor_args
 from minigrad.ops.linalg import MatMul
 from minigrad.tensor import Tensor
@@ -31,6 +34,14 @@ class Linear(Function):
     @staticmethod
     def backward(ctx, grad):
         x, weight = ctx.saved_tensors
+        if not is_grad_enabled():
+            needs_input_grad = ctx.needs_input_grad
+            arrays = iter(grad.backend.linear_backward(
+                grad._data, None if x is None else x._data,
+                None if weight is None else weight._data, needs_input_grad))
+            # the backend returns just the wanted gradients, in input order
+            return tuple(grad._from_array(next(arrays), grad.device) if needed else None
+                         for needed in needs_input_grad)
         # grad @ weight and grad.T @ x: the shapes are known to fit, so the products go
         # straight to the MatMul node, without matmul()'s argument checks
         grad_x = MatMul.apply(grad, weight) if ctx.needs_input_grad[0] else None

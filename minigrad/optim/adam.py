@@ -6,7 +6,8 @@ import numbers
 from collections.abc import Iterable
 
 import minigrad
-from minigrad.optim.optimizer import Optimizer, check_hyperparameter
+from minigrad.autograd.version_counter import bump_version
+from minigrad.optim.optimizer import Optimizer, check_hyperparameter, fusable_group
 
 
 def check_betas(betas: tuple[float, float]) -> None:
@@ -21,6 +22,16 @@ def check_betas(betas: tuple[float, float]) -> None:
             raise ValueError(f"Invalid beta parameter at index {index}: {beta}")
 
 
+def start_state(param, state: dict, group: dict) -> None:
+    """Zero moments and step 0 for a parameter's first step (an empty ``state``)."""
+    if not state:
+        state["step"] = 0
+        state["exp_avg"] = minigrad.zeros_like(param)
+        state["exp_avg_sq"] = minigrad.zeros_like(param)
+        if group["amsgrad"]:
+            state["max_exp_avg_sq"] = minigrad.zeros_like(param)
+
+
 def adam_update(param, grad, state, group, decoupled_weight_decay: bool) -> None:
     r"""One Adam step for one parameter, in PyTorch's order of floating-point operations.
 
@@ -32,16 +43,13 @@ def adam_update(param, grad, state, group, decoupled_weight_decay: bool) -> None
             \frac{m}{\sqrt{v} / \sqrt{1 - \beta_2^t} + \epsilon}
 
     The two ``1 - beta^t`` factors undo the bias of ``m`` and ``v`` toward their zero
-    start in the first steps.
+    start in the first steps. This is the one-parameter-at-a-time form, written with Tensor
+    ops; ``Adam.step`` normally updates a whole group with the backend's ``adam_update_``
+    kernel, which makes the same operations in one pass.
     """
     beta1, beta2 = group["betas"]
     lr, weight_decay = group["lr"], group["weight_decay"]
-    if not state:
-        state["step"] = 0
-        state["exp_avg"] = minigrad.zeros_like(param)
-        state["exp_avg_sq"] = minigrad.zeros_like(param)
-        if group["amsgrad"]:
-            state["max_exp_avg_sq"] = minigrad.zeros_like(param)
+    start_state(param, state, group)
     state["step"] += 1
     step = state["step"]
     if weight_decay != 0:
@@ -89,5 +97,34 @@ class Adam(Optimizer):
                                       weight_decay=weight_decay, amsgrad=amsgrad,
                                       maximize=maximize))
 
+    #: AdamW sets this: decay the weights directly instead of adding to the gradient.
+    decoupled_weight_decay = False
+
+    def _update_group(self, params, group) -> None:
+        """All parameters of the group in one backend call (``adam_update_``), unless they
+        mix devices or dtypes (then one at a time, with ``_update``)."""
+        if not fusable_group(params):
+            super()._update_group(params, group)
+            return
+        states = [self._state_of(param) for param in params]
+        for param, state in zip(params, states, strict=True):
+            start_state(param, state, group)
+            state["step"] += 1
+        amsgrad = group["amsgrad"]
+        buffers = {name: [state[name] for state in states]
+                   for name in ("exp_avg", "exp_avg_sq", "max_exp_avg_sq")
+                   if name != "max_exp_avg_sq" or amsgrad}
+        beta1, beta2 = group["betas"]
+        params[0].backend.adam_update_(
+            [param._data for param in params], [param.grad._data for param in params],
+            *([buffer._data for buffer in buffers.get(name, ())]
+              for name in ("exp_avg", "exp_avg_sq", "max_exp_avg_sq")),
+            [state["step"] for state in states], group["lr"], beta1, beta2, group["eps"],
+            group["weight_decay"], amsgrad, group["maximize"], self.decoupled_weight_decay)
+        # in-place writes, counted like any other (a graph that saved them will refuse)
+        for written in (*params, *(buffer for group_buffers in buffers.values()
+                                   for buffer in group_buffers)):
+            bump_version(written)
+
     def _update(self, param, grad, state, group) -> None:
-        adam_update(param, grad, state, group, decoupled_weight_decay=False)
+        adam_update(param, grad, state, group, self.decoupled_weight_decay)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from minigrad.optim.adam import Adam, adam_update
+from minigrad.optim.adam import Adam
 
 
 class AdamW(Adam):
@@ -17,6 +17,8 @@ class AdamW(Adam):
     Regularization"). The rest is :func:`minigrad.optim.adam.adam_update`.
     """
 
+    decoupled_weight_decay = True
+
     def __init__(self, params: Iterable, lr: float = 1e-3,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 1e-2, amsgrad: bool = False, *,
@@ -24,5 +26,3 @@ class AdamW(Adam):
         super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
                          amsgrad=amsgrad, maximize=maximize)
 
-    def _update(self, param, grad, state, group) -> None:
-        adam_update(param, grad, state, group, decoupled_weight_decay=True)

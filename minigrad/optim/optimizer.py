@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 import minigrad
+from minigrad.autograd.inplace import _check_writable as check_writable
 
 
 def check_hyperparameter(label: str, value) -> None:
@@ -127,17 +128,27 @@ class Optimizer:
             loss = closure()
         with minigrad.no_grad():
             for group in self.param_groups:
-                for param in group["params"]:
-                    if param.grad is None:
-                        continue
-                    state = self.state.get(param)
-                    if state is None:
-                        state = self.state[param] = {}
-                    grad = param.grad
-                    if group.get("maximize", False):
-                        grad = -grad
-                    self._update(param, grad, state, group)
+                params = [param for param in group["params"] if param.grad is not None]
+                if params:
+                    self._update_group(params, group)
         return loss
+
+    def _update_group(self, params: list, group: dict) -> None:
+        """Update the parameters of one group that have a gradient (runs under ``no_grad``).
+
+        This default visits them one at a time with ``_update``; an optimizer with a
+        multi-tensor kernel overrides it to update the whole group in one backend call."""
+        maximize = group.get("maximize", False)
+        for param in params:
+            grad = -param.grad if maximize else param.grad
+            self._update(param, grad, self._state_of(param), group)
+
+    def _state_of(self, param) -> dict:
+        """The parameter's state dict, created empty on its first step."""
+        state = self.state.get(param)
+        if state is None:
+            state = self.state[param] = {}
+        return state
 
     def _update(self, param, grad, state: dict, group: dict) -> None:
         """Apply the update rule to one parameter (runs under ``no_grad``)."""
@@ -228,3 +239,19 @@ def _load_value(value, param, where: str):
                              f"parameter's shape {tuple(param.shape)}")
         return minigrad.tensor(np.array(array, dtype=param.dtype.numpy), device=param.device)
     return copy.deepcopy(value)
+
+
+def fusable_group(params: list) -> bool:
+    """Whether one multi-tensor kernel call can update ``params``: all on one device with
+    one dtype, each gradient of its parameter's dtype and shape, and every parameter safe to
+    write (not an expanded view; the check raises PyTorch's error otherwise). Anything else
+    takes the one-parameter-at-a-time path, which handles every case the Tensor ops do."""
+    first = params[0]
+    for param in params:
+        grad = param.grad
+        if (param.device != first.device or param.dtype is not first.dtype
+                or grad.device != param.device or grad.dtype is not param.dtype
+                or grad._data.shape != param._data.shape):
+            return False
+        check_writable(param, f"{type(param).__name__} update")
+    return True

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import minigrad
-from minigrad.optim.optimizer import Optimizer, check_hyperparameter
+from minigrad.autograd.version_counter import bump_version
+from minigrad.optim.optimizer import Optimizer, check_hyperparameter, fusable_group
 
 
 class SGD(Optimizer):
@@ -21,6 +22,9 @@ class SGD(Optimizer):
         \theta &\leftarrow \theta - \eta\, g               && \text{lr } \eta
 
     Without momentum it is the plain rule $\theta \leftarrow \theta - \eta\,g$.
+    ``step`` applies it to a whole parameter group in one backend call (``sgd_update_``,
+    one pass per parameter); ``_update`` is the same rule written with Tensor ops, used for
+    groups that mix devices or dtypes.
     """
 
     def __init__(self, params: Iterable, lr: float = 1e-3, momentum: float = 0.0,
@@ -34,6 +38,31 @@ class SGD(Optimizer):
         super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
                                       weight_decay=weight_decay, nesterov=nesterov,
                                       maximize=maximize))
+
+    def _update_group(self, params, group) -> None:
+        """All parameters of the group in one backend call (``sgd_update_``), unless they
+        mix devices or dtypes (then one at a time, with ``_update``)."""
+        if not fusable_group(params):
+            super()._update_group(params, group)
+            return
+        momentum = group["momentum"]
+        velocities, new_velocities = [], []
+        for param in params:
+            state = self._state_of(param)
+            if momentum != 0:
+                velocity = state.get("momentum_buffer")
+                new_velocities.append(velocity is None)
+                if velocity is None:
+                    velocity = state["momentum_buffer"] = minigrad.zeros_like(param)
+                velocities.append(velocity)
+        params[0].backend.sgd_update_(
+            [param._data for param in params], [param.grad._data for param in params],
+            [velocity._data for velocity in velocities], new_velocities, group["lr"],
+            momentum, group["dampening"], group["weight_decay"], group["nesterov"],
+            group["maximize"])
+        # in-place writes, counted like any other (a graph that saved them will refuse)
+        for written in (*params, *velocities):
+            bump_version(written)
 
     def _update(self, param, grad, state, group) -> None:
         if group["weight_decay"] != 0:

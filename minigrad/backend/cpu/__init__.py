@@ -1,7 +1,7 @@
 """The CPU backend: numpy for elementwise, reduction and shape work; Numba kernels for the
-dense, convolution, pooling and fused loss operations.
+dense, convolution, pooling and fused loss operations and the optimizer updates.
 
-The kernel modules (``dense``, ``conv``, ``pool``, ``loss``) import Numba, which takes a
+The kernel modules (``dense``, ``conv``, ``pool``, ``loss``, ``optim``) import Numba, which takes a
 moment, so they are imported on first use: ``import minigrad`` stays fast and nothing is
 compiled until a kernel is actually called.
 """
@@ -66,9 +66,18 @@ _MAY_WARN = frozenset({"exp", "log", "sqrt", "sigmoid", "sin", "cos", "tan", "as
                        "rsqrt", "reciprocal"})
 
 
+_KERNEL_MODULES: dict = {}
+
+
 def _kernels(name: str):
-    """Import ``minigrad.backend.cpu.<name>`` on first use (it compiles Numba kernels)."""
-    return importlib.import_module(f"minigrad.backend.cpu.{name}")
+    """Import ``minigrad.backend.cpu.<name>`` on first use (it compiles Numba kernels).
+
+    Kept in a dict afterwards: ``importlib.import_module`` takes microseconds even for a
+    module already imported, and a training step asks for kernels a dozen times."""
+    module = _KERNEL_MODULES.get(name)
+    if module is None:
+        module = _KERNEL_MODULES[name] = importlib.import_module(f"minigrad.backend.cpu.{name}")
+    return module
 
 
 class CPUBackend(Backend):
@@ -208,6 +217,9 @@ class CPUBackend(Backend):
     def linear(self, x, weight, bias, activation):
         return _kernels("dense").linear(x, weight, bias, activation)
 
+    def linear_backward(self, grad, x, weight, needs_input_grad):
+        return _kernels("dense").linear_backward(grad, x, weight, needs_input_grad)
+
     def conv2d(self, x, weight, bias, stride, padding, dilation, groups):
         return _kernels("conv").conv2d(x, weight, bias, stride, padding, dilation, groups)
 
@@ -237,6 +249,18 @@ class CPUBackend(Backend):
         return _kernels("pool").avg_pool2d_backward(
             grad_out, input_shape, kernel_size, stride, padding, count_include_pad
         )
+
+    def sgd_update_(self, params, grads, velocities, new_velocities, lr, momentum, dampening,
+                    weight_decay, nesterov, maximize):
+        _kernels("optim").sgd_update_(params, grads, velocities, new_velocities, lr, momentum,
+                                      dampening, weight_decay, nesterov, maximize)
+
+    def adam_update_(self, params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, steps, lr,
+                     beta1, beta2, eps, weight_decay, amsgrad, maximize,
+                     decoupled_weight_decay):
+        _kernels("optim").adam_update_(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs,
+                                       steps, lr, beta1, beta2, eps, weight_decay, amsgrad,
+                                       maximize, decoupled_weight_decay)
 
     def softmax_cross_entropy(self, logits, target):
         return _kernels("loss").softmax_cross_entropy(logits, target)

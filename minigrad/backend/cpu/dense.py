@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from minigrad.backend.cpu.threads import threads_for
+from minigrad.backend.cpu.threads import serial_or_parallel
 
 #: Which implementation ``matmul`` and ``linear`` use when ``kernel`` is not given.
 DEFAULT_KERNEL = "blas"
@@ -39,7 +39,7 @@ PANEL_WIDTH = 128
 ROWS_PER_BLOCK = 32
 
 
-@njit(parallel=True, cache=True)
+@serial_or_parallel()
 def _pack_panels(b, panel_width):
     """Copy B (K, N) into panels (n_panels, K, panel_width), zero-padding the last one.
 
@@ -58,7 +58,7 @@ def _pack_panels(b, panel_width):
     return packed
 
 
-@njit(parallel=True, cache=True, fastmath={"contract"})
+@serial_or_parallel(fastmath={"contract"})
 def _matmul_kernel(a, packed, bias, relu, out):
     """out = a @ B (+ bias, then ReLU if ``relu``), with B given as packed panels.
 
@@ -157,10 +157,9 @@ def _numba_matmul_2d(a: np.ndarray, b: np.ndarray, bias: np.ndarray | None = Non
     """a (M, K) @ b (K, N) with the Numba kernel; ``b`` may have any strides."""
     out = np.empty((a.shape[0], b.shape[1]), dtype=a.dtype)
     bias_array = np.zeros(0, dtype=a.dtype) if bias is None else np.ascontiguousarray(bias)
-    with threads_for(b.size):
-        packed = _pack_panels(b, PANEL_WIDTH)
-    with threads_for(out.size * a.shape[1]):
-        _matmul_kernel(np.ascontiguousarray(a), packed, bias_array, relu, out)
+    packed = _pack_panels(b.size, b, PANEL_WIDTH)
+    _matmul_kernel(out.size * a.shape[1], np.ascontiguousarray(a), packed, bias_array, relu,
+                   out)
     return out
 
 
@@ -236,3 +235,35 @@ def linear(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None,
         bias_array = np.zeros(0, dtype=x.dtype) if bias is None else np.ascontiguousarray(bias)
         _bias_activation_inplace(out, bias_array, relu)
     return out
+
+
+def linear_backward(grad: np.ndarray, x: np.ndarray | None, weight: np.ndarray | None,
+                    needs_input_grad: tuple[bool, bool, bool], kernel: str | None = None):
+    """The gradients of ``y = x @ weight.T + bias`` for the upstream gradient ``grad``
+    (N, out): of ``grad @ weight``, ``grad.T @ x`` and ``grad.sum(0)`` (for x, weight and
+    bias) the ones whose flag in ``needs_input_grad`` is True, as a tuple in that order.
+
+    One call for the whole backward of a layer. ``x`` is needed only for the weight's
+    gradient and ``weight`` only for the input's, so either may be None when not needed.
+    ``grad.T`` is a view: BLAS reads it with its transpose flag.
+    """
+    needs_x, needs_weight, needs_bias = needs_input_grad
+    if grad.ndim != 2:
+        raise ValueError(f"linear_backward needs grad (N, out); got shape {grad.shape}")
+    grad_x = grad_weight = grad_bias = None
+    if needs_x:
+        if weight is None or weight.shape[0] != grad.shape[1]:
+            raise ValueError(f"linear_backward: grad {grad.shape} needs weight (out, in) with "
+                             f"out={grad.shape[1]}; got {None if weight is None else weight.shape}")
+        grad_x = matmul(grad, weight, kernel)
+    if needs_weight:
+        if x is None or x.ndim != 2 or x.shape[0] != grad.shape[0]:
+            raise ValueError(f"linear_backward: grad {grad.shape} needs x (N, in) with "
+                             f"N={grad.shape[0]}; got {None if x is None else x.shape}")
+        grad_weight = matmul(grad.T, x, kernel)
+    if needs_bias:
+        grad_bias = grad.sum(axis=0)
+    # Only the requested gradients: a tuple without None entries, which the compile
+    # recorder can treat like any other multi-output kernel.
+    return tuple(gradient for gradient in (grad_x, grad_weight, grad_bias)
+                 if gradient is not None)

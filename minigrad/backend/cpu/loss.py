@@ -8,7 +8,11 @@ and the gradient with respect to the logits is softmax(z) - one_hot(t). Subtract
 maximum first makes every exponent <= 0, so nothing overflows even for logits of +-1e4, and
 the log-sum-exp is at least log(1) = 0, so nothing underflows to log(0) either. Fusing the
 two steps saves materialising log-probabilities and keeps each row in cache for its three
-passes (max, sum of exponentials, normalise). Rows are independent: ``prange`` over rows.
+passes (max, sum of exponentials, normalise). Rows are independent: ``prange`` over rows,
+run on the calling thread alone for the usual small batch (``serial_or_parallel``).
+
+The target's class indices are checked inside the forward kernel, in the same pass: it
+returns the first row whose index is outside 0..C-1 (or -1), and the wrapper raises.
 """
 
 from __future__ import annotations
@@ -16,15 +20,21 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit, prange
+from numba import prange
 
-from minigrad.backend.cpu.threads import threads_for
+from minigrad.backend.cpu.threads import serial_or_parallel
 
 
-@njit(parallel=True, cache=True)
+@serial_or_parallel()
 def _softmax_cross_entropy_kernel(logits, target, loss, probabilities):
+    """Fills ``loss`` and ``probabilities``; returns how many targets lie outside 0..C-1
+    (the rows of those are left unwritten)."""
     rows, classes = logits.shape
+    invalid_targets = 0  # a sum over the prange loop: Numba combines the threads' counts
     for n in prange(rows):
+        if target[n] < 0 or target[n] >= classes:
+            invalid_targets += 1
+            continue
         row_max = logits[n, 0]
         for j in range(1, classes):
             row_max = max(row_max, logits[n, j])
@@ -37,28 +47,37 @@ def _softmax_cross_entropy_kernel(logits, target, loss, probabilities):
         for j in range(classes):
             probabilities[n, j] *= inverse
         loss[n] = math.log(total) - (logits[n, target[n]] - row_max)
+    return invalid_targets
 
 
-@njit(parallel=True, cache=True)
+@serial_or_parallel()
 def _softmax_cross_entropy_backward_kernel(probabilities, target, grad_loss, grad_logits):
+    """Fills ``grad_logits``; returns how many targets lie outside 0..C-1."""
     rows, classes = probabilities.shape
+    invalid_targets = 0
     for n in prange(rows):
         scale = grad_loss[n]
         for j in range(classes):
             grad_logits[n, j] = probabilities[n, j] * scale
-        grad_logits[n, target[n]] -= scale
+        if target[n] < 0 or target[n] >= classes:
+            invalid_targets += 1
+        else:
+            grad_logits[n, target[n]] -= scale
+    return invalid_targets
 
 
-def _check_target(target, rows: int, classes: int, what: str) -> None:
+def _check_target_type(target, rows: int, what: str) -> None:
     if target.dtype != np.int64 or target.shape != (rows,):
         raise ValueError(
             f"{what}: target must be int64 of shape ({rows},); got {target.dtype} {target.shape}"
         )
-    if rows and (target.min() < 0 or target.max() >= classes):
-        raise ValueError(
-            f"{what}: target holds class indices outside 0..{classes - 1} "
-            f"(min {target.min()}, max {target.max()})"
-        )
+
+
+def _raise_for_class_indices(target, classes: int, what: str):
+    raise ValueError(
+        f"{what}: target holds class indices outside 0..{classes - 1} "
+        f"(min {target.min()}, max {target.max()})"
+    )
 
 
 def softmax_cross_entropy(logits, target):
@@ -73,12 +92,14 @@ def softmax_cross_entropy(logits, target):
             f"{logits.dtype} {logits.shape}"
         )
     rows, classes = logits.shape
-    _check_target(target, rows, classes, "softmax_cross_entropy")
+    _check_target_type(target, rows, "softmax_cross_entropy")
     loss = np.empty(rows, dtype=logits.dtype)
     probabilities = np.empty_like(logits, order="C")
-    with threads_for(logits.size):
-        _softmax_cross_entropy_kernel(np.ascontiguousarray(logits),
-                                      np.ascontiguousarray(target), loss, probabilities)
+    invalid_targets = _softmax_cross_entropy_kernel(
+        logits.size, np.ascontiguousarray(logits), np.ascontiguousarray(target), loss,
+        probabilities)
+    if invalid_targets:
+        _raise_for_class_indices(target, classes, "softmax_cross_entropy")
     return loss, probabilities
 
 
@@ -90,11 +111,12 @@ def softmax_cross_entropy_backward(probabilities, target, grad_loss):
             f"grad_loss {grad_loss.shape} do not fit (expected (N, C) and (N,))"
         )
     rows, classes = probabilities.shape
-    _check_target(target, rows, classes, "softmax_cross_entropy_backward")
+    _check_target_type(target, rows, "softmax_cross_entropy_backward")
     grad_logits = np.empty((rows, classes), dtype=probabilities.dtype)
-    with threads_for(grad_logits.size):
-        _softmax_cross_entropy_backward_kernel(
-            np.ascontiguousarray(probabilities), np.ascontiguousarray(target),
-            np.ascontiguousarray(grad_loss, dtype=probabilities.dtype), grad_logits,
-        )
+    invalid_targets = _softmax_cross_entropy_backward_kernel(
+        grad_logits.size, np.ascontiguousarray(probabilities), np.ascontiguousarray(target),
+        np.ascontiguousarray(grad_loss, dtype=probabilities.dtype), grad_logits,
+    )
+    if invalid_targets:
+        _raise_for_class_indices(target, classes, "softmax_cross_entropy_backward")
     return grad_logits

@@ -190,6 +190,10 @@ class CUDABackend(Backend):
         return _kernels("dense").linear(_contiguous(x), _contiguous(weight),
                                         _contiguous_or_none(bias), activation)
 
+    def linear_backward(self, grad, x, weight, needs_input_grad):
+        return _kernels("dense").linear_backward(_contiguous(grad), _contiguous_or_none(x),
+                                                 _contiguous_or_none(weight), needs_input_grad)
+
     def conv2d(self, x, weight, bias, stride, padding, dilation, groups):
         return _kernels("conv").conv2d(_contiguous(x), _contiguous(weight),
                                        _contiguous_or_none(bias), stride, padding, dilation,
@@ -224,6 +228,18 @@ class CUDABackend(Backend):
         return _kernels("pool").avg_pool2d_backward(
             _contiguous(grad_out), input_shape, kernel_size, stride, padding, count_include_pad
         )
+
+    def sgd_update_(self, params, grads, velocities, new_velocities, lr, momentum, dampening,
+                    weight_decay, nesterov, maximize):
+        _kernels("optim").sgd_update_(params, grads, velocities, new_velocities, lr, momentum,
+                                      dampening, weight_decay, nesterov, maximize)
+
+    def adam_update_(self, params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, steps, lr,
+                     beta1, beta2, eps, weight_decay, amsgrad, maximize,
+                     decoupled_weight_decay):
+        _kernels("optim").adam_update_(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs,
+                                       steps, lr, beta1, beta2, eps, weight_decay, amsgrad,
+                                       maximize, decoupled_weight_decay)
 
     def softmax_cross_entropy(self, logits, target):
         return _kernels("loss").softmax_cross_entropy(_contiguous(logits), _contiguous(target))

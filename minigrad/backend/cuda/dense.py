@@ -182,3 +182,36 @@ def linear(x, weight, bias, activation):
     out = gemm(x.reshape((1,) + tuple(x.shape)), weight.reshape((1,) + tuple(weight.shape)),
                transpose_b=True, bias=bias, relu=activation == "relu")
     return out.reshape((x.shape[0], weight.shape[0]))
+
+
+def linear_backward(grad, x, weight, needs_input_grad):
+    """Of ``grad @ weight``, ``grad.T @ x`` and ``grad.sum(0)`` for grad (N, out), the ones
+    whose flag in ``needs_input_grad`` (x, weight, bias) is True, as a tuple in that order.
+    ``grad.T`` is never formed: the weight's gradient is one gemm launch that reads grad
+    transposed."""
+    from minigrad.backend.cuda.reduction import reduce
+
+    needs_x, needs_weight, needs_bias = needs_input_grad
+    if grad.ndim != 2:
+        raise ValueError(f"linear_backward: expected grad (N, out); got {tuple(grad.shape)}")
+    rows, out_features = grad.shape
+    grad_x = grad_weight = grad_bias = None
+    grad_3d = grad.reshape((1, rows, out_features))
+    if needs_x:
+        if weight is None or weight.shape[0] != out_features:
+            raise ValueError(f"linear_backward: grad {tuple(grad.shape)} needs weight (out, in)"
+                             f" with out={out_features}")
+        grad_x = gemm(grad_3d, weight.reshape((1,) + tuple(weight.shape)))
+        grad_x = grad_x.reshape((rows, weight.shape[1]))
+    if needs_weight:
+        if x is None or x.ndim != 2 or x.shape[0] != rows:
+            raise ValueError(f"linear_backward: grad {tuple(grad.shape)} needs x (N, in) with "
+                             f"N={rows}")
+        grad_weight = gemm(grad_3d, x.reshape((1,) + tuple(x.shape)), transpose_a=True)
+        grad_weight = grad_weight.reshape((out_features, x.shape[1]))
+    if needs_bias:
+        grad_bias = reduce("sum", grad, (0,), False)
+    # Only the requested gradients: a tuple without None entries, which the compile
+    # recorder can treat like any other multi-output kernel.
+    return tuple(gradient for gradient in (grad_x, grad_weight, grad_bias)
+                 if gradient is not None)
