@@ -33,6 +33,7 @@ from __future__ import annotations
 import os
 import sys
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -341,12 +342,18 @@ class Recorder:
             return update_one(param, grad, state, group)
 
         optimizer._update = update  # an instance attribute shadows the method
+        # One parameter at a time, even where eager code updates a whole group in one
+        # multi-tensor kernel: the replay fuses each parameter's update itself.
+        from minigrad.optim.optimizer import Optimizer
+
+        optimizer._update_group = partial(Optimizer._update_group, optimizer)
         self._host_event = event
         try:
             result = step(optimizer)
         finally:
             self._host_event = None
             del optimizer._update
+            del optimizer._update_group
         # The numbers this step used (code after it, a scheduler, may change them).
         from minigrad.compile.optimizer_scalars import rule_for
 

@@ -130,7 +130,7 @@ def _adam_kernel(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, lerp_weight,
             v = max(max_exp_avg_sq[i], v)
             max_exp_avg_sq[i] = v
         denominator = np.sqrt(v) / bias_correction2_sqrt + eps
-        param[i] = p + -step_size * (m / denominator)
+        param[i] = p + (-step_size * m) / denominator  # torch.addcdiv_: (value * m) / d
 
 
 def adam_update_(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, steps, lr, beta1,
