@@ -86,8 +86,8 @@ def _expression(call: KernelCall, names: dict[int, str], dtype: np.dtype) -> str
     return None
 
 
-def _fusable(call, plan: Plan, shape: tuple | None) -> bool:
-    if not isinstance(call, KernelCall) or call.device != "cpu" or call.kwargs:
+def _fusable(call, plan: Plan, shape: tuple | None, device: str = "cpu") -> bool:
+    if not isinstance(call, KernelCall) or call.device != device or call.kwargs:
         return False
     if len(call.outputs) != 1 or call.writes:
         return False
@@ -109,17 +109,18 @@ def _broadcasts_to(shape: tuple, target: tuple) -> bool:
     return all(size in (1, full) for size, full in zip(shape[::-1], target[::-1], strict=False))
 
 
-def find_groups(plan: Plan) -> list[list[int]]:
-    """Runs of consecutive fusable calls with one output shape (event indices)."""
+def find_groups(plan: Plan, device: str = "cpu") -> list[list[int]]:
+    """Runs of consecutive fusable calls on ``device`` with one output shape (event
+    indices)."""
     groups, current, shape = [], [], None
     for index, event in enumerate(plan.events):
-        if current and _fusable(event, plan, shape):
+        if current and _fusable(event, plan, shape, device):
             current.append(index)
             continue
         if len(current) >= MIN_GROUP:
             groups.append(current)
         current, shape = [], None
-        if _fusable(event, plan, None):
+        if _fusable(event, plan, None, device):
             current, shape = [index], plan.slots[event.outputs[0]].shape
     if len(current) >= MIN_GROUP:
         groups.append(current)
@@ -137,6 +138,8 @@ def _last_reads(plan: Plan) -> dict[int, int]:
 
 class FusedGroup:
     """One generated kernel: which calls it replaces, what it reads and writes."""
+
+    kernel_name = "fused"  # how explain() and the drawings call it
 
     def __init__(self, plan: Plan, indices: list[int], last_reads: dict[int, int],
                  kept: set[int]) -> None:
@@ -251,6 +254,10 @@ def fused_step(group: FusedGroup, arena_views: dict[int, np.ndarray], releases: 
 def fuse_plan(plan: Plan) -> dict[int, tuple[Callable, list[int]]]:
     """Fused steps keyed by the first event of their group: ``{index: (step, indices)}``.
     The arena (one numpy byte buffer) holds the fused outputs that are temporaries."""
+    if any(getattr(event, "device", None) == "cuda" for event in plan.events):
+        from minigrad.compile.cuda_fusion import fuse_cuda_plan  # generated @cuda.jit kernels
+
+        return fuse_cuda_plan(plan)
     last_reads = _last_reads(plan)
     kept = set(plan.escaping) | set(plan.bound) | _output_slots(plan)
     groups = [FusedGroup(plan, indices, last_reads, kept) for indices in find_groups(plan)]

@@ -39,7 +39,7 @@ def program_steps(plan: Plan) -> list[ProgramStep]:
                                      event_indices=[index]))
         elif index in groups:
             group = groups[index]
-            steps.append(ProgramStep("fused", "fused[" + ", ".join(group.methods) + "]",
+            steps.append(ProgramStep("fused", f"{group.kernel_name}[{', '.join(group.methods)}]",
                                      list(group.inputs), list(group.outputs), group.indices))
         elif index in inside:
             continue
