@@ -184,6 +184,20 @@ def test_relu_backward_is_one_generated_kernel(runs):
         assert source in file.read()
 
 
+@pytest.mark.skipif(SIMULATOR, reason="the simulator compiles nothing: no PTX to read")
+def test_products_are_never_contracted_into_fused_multiply_adds(runs):
+    """On a GPU the compiler may turn ``a * b + c`` into one ``fma`` (rounded once), which
+    the eager kernels (one per operation) never do; the fused kernels multiply with
+    ``mul.rn``, which it leaves alone."""
+    from minigrad.compile.cuda_fusion import load_kernel
+
+    _, by_mode = runs
+    for group in by_mode["fused"]["step"].program.plan.fused_groups:
+        for ptx in load_kernel(group.source).inspect_asm().values():
+            assert "fma." not in ptx
+            assert ("mul.rn." in ptx) == ("multiply_float" in group.source)
+
+
 def test_broadcast_and_strided_inputs_are_read_by_index(runs):
     name, by_mode = runs
     if name != "scale_shift":
