@@ -58,7 +58,7 @@ from minigrad.backend.cuda import elementwise
 from minigrad.backend.cuda.layout import launch_1d, view_of
 from minigrad.compile.fusion import FusedGroup, _last_reads, find_groups
 from minigrad.compile.planner import Plan, _output_slots, lay_out_arena
-from minigrad.compile.recorder import KernelCall, SlotRef
+from minigrad.compile.recorder import KernelCall
 
 if config.ENABLE_CUDASIM:
     # The simulator runs device functions as Python on numpy scalars: no contraction to
@@ -82,6 +82,11 @@ else:
         return libdevice.dmul_rn(float64(a), float64(b))
 
 
+# The exactly rounded operations, as in fusion.py; each is the eager kernel's device function.
+_BINARY = ("add", "sub", "div", "maximum", "minimum")  # and "mul", see multiply_float32
+_UNARY = ("neg", "abs", "sqrt", "relu")
+# The dtypes a generated kernel can round to (the names it imports).
+_DTYPES = ("bool", "float32", "float64")
 # Names the generated module gives the backend's device functions (``abs`` would hide the
 # builtin, so it is spelled out).
 _DEVICE_NAMES = {"abs": "absolute"}
@@ -102,6 +107,9 @@ class CUDAFusedGroup(FusedGroup):
     def _source(self, plan: Plan, calls: list[KernelCall]) -> str | None:
         shape = self.shape
         size = math.prod(shape)
+        slots = [*self.inputs, *(call.outputs[0] for call in calls)]
+        if any(np.dtype(plan.slots[slot].dtype).name not in _DTYPES for slot in slots):
+            return None
         bindings: dict[str, str] = {}
         names: dict[int, str] = {}
         parameters, loads = [], []
@@ -180,22 +188,23 @@ def _expression(call: KernelCall, names: dict[int, str], plan: Plan,
         bindings[local] = line
         return local
 
-    if method == "mul" and len(args) == 2:
-        kinds = {np.dtype(plan.slots[argument.slot].dtype).name for argument in args}
-        if "float64" in kinds:
+    if method == "mul":
+        dtypes = {np.dtype(plan.slots[argument.slot].dtype).name for argument in args}
+        if "float64" in dtypes:
             return f"multiply_float64({names[args[0].slot]}, {names[args[1].slot]})"
-        if "float32" in kinds:
+        if "float32" in dtypes:
             return f"multiply_float32({names[args[0].slot]}, {names[args[1].slot]})"
-    if method in elementwise.BINARY and method != "pow" and len(args) == 2:
         return f"{use('BINARY', method)}({names[args[0].slot]}, {names[args[1].slot]})"
-    if method == "unary" and args[0] in ("neg", "abs", "sqrt", "relu"):
+    if method in _BINARY:
+        return f"{use('BINARY', method)}({names[args[0].slot]}, {names[args[1].slot]})"
+    if method == "unary" and args[0] in _UNARY:
         return f"{use('UNARY', args[0])}({names[args[1].slot]})"
     if method == "compare" and args[0] in elementwise.COMPARISONS:
         return f"{use('COMPARISONS', args[0])}({names[args[1].slot]}, {names[args[2].slot]})"
     if method == "where":
         condition, a, b = (names[argument.slot] for argument in args)
         return f"({a} if {condition} else {b})"
-    if method == "astype" and isinstance(args[0], SlotRef):
+    if method == "astype":
         return names[args[0].slot]  # the conversion is the rounding to the output dtype
     return None
 

@@ -119,14 +119,14 @@ def test_groups_are_found_per_device():
     assert find_groups(make_plan(slots, calls, "cpu"), "cuda") == []
 
 
-def test_an_operation_without_cuda_code_leaves_its_group_unfused():
+@pytest.mark.parametrize("method, dtype", [("pow", "float32"), ("mul", "float16")])
+def test_a_group_the_generator_cannot_write_is_left_unfused(method, dtype):
     plan = make_plan(
-        [("input", (3,), "float32"), ("produced", (3,), "float32"),
-         ("produced", (3,), "float32")],
+        [("input", (3,), dtype), ("produced", (3,), dtype), ("produced", (3,), dtype)],
         [("unary", ("neg", SlotRef(0)), 1), ("mul", (SlotRef(1), SlotRef(0)), 2)])
     # pow is not exactly rounded, so no generator fuses it; here it is slipped into a group
     # to check that a group the CUDA generator cannot write is dropped, not mis-compiled.
-    plan.events[1].method = "pow"
+    plan.events[1].method = method
     group = CUDAFusedGroup(plan, [0, 1], _last_reads(plan), {2})
     assert group.source is None
     assert fuse_cuda_plan(plan) == {} and plan.fused_groups == []
