@@ -2,12 +2,13 @@
 kernel, and replay gives bit-for-bit the numbers of the eager step.
 
 The simulator runs every kernel thread as Python, so the models are tiny and each is trained
-only once per mode (module-scoped fixtures): eager, compiled with fusion, compiled without.
+only once per mode (``runs``): eager, compiled with fusion, compiled without.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import os
 import sys
@@ -123,19 +124,20 @@ def cache_dir(tmp_path_factory):
         os.environ["MINIGRAD_CACHE_DIR"] = saved
 
 
-@pytest.fixture(scope="module", params=sorted(MODELS))
-def runs(request, cache_dir):
-    """The same training in the three modes. Calls 1 and 2 trace, call 3 replays."""
-    name = request.param
-    return name, {mode: train(name, mode, 3) for mode in ("eager", "fused", "unfused")}
+@functools.cache
+def runs(name: str) -> dict:
+    """The same training in the three modes, once per test session. Calls 1 and 2 trace,
+    call 3 replays."""
+    return {mode: train(name, mode, 3) for mode in ("eager", "fused", "unfused")}
 
 
 def _bits(array: np.ndarray) -> bytes:
     return np.ascontiguousarray(array).tobytes()
 
 
-def test_fused_replay_equals_eager_bit_for_bit(runs):
-    name, by_mode = runs
+@pytest.mark.parametrize("name", sorted(MODELS))
+def test_fused_replay_equals_eager_bit_for_bit(name, cache_dir):
+    by_mode = runs(name)
     eager, fused = by_mode["eager"], by_mode["fused"]
     assert fused["step"].program is not None, fused["step"].eager_reason
     assert fused["step"].program.plan.fused_groups, f"{name}: nothing was fused"
@@ -147,8 +149,9 @@ def test_fused_replay_equals_eager_bit_for_bit(runs):
         assert _bits(fused["state"][key]) == _bits(value), f"{name}: {key} differs"
 
 
-def test_fusion_saves_the_launches_of_the_calls_it_replaces(runs):
-    name, by_mode = runs
+@pytest.mark.parametrize("name", sorted(MODELS))
+def test_fusion_saves_the_launches_of_the_calls_it_replaces(name, cache_dir):
+    by_mode = runs(name)
     plan = by_mode["fused"]["step"].program.plan
     saved = sum(len(group.indices) - 1 for group in plan.fused_groups)
     assert saved > 0
@@ -158,11 +161,8 @@ def test_fusion_saves_the_launches_of_the_calls_it_replaces(runs):
     assert fused_replay == unfused_replay - saved, (name, fused_replay, unfused_replay, saved)
 
 
-def test_relu_backward_is_one_generated_kernel(runs):
-    name, by_mode = runs
-    if name != "mlp":
-        pytest.skip("the exact text is checked on the MLP")
-    plan = by_mode["fused"]["step"].program.plan
+def test_relu_backward_is_one_generated_kernel(cache_dir):
+    plan = runs("mlp")["fused"]["step"].program.plan
     (group,) = [group for group in plan.fused_groups
                 if group.methods == ["compare", "astype", "mul"]]
     source = group.source
@@ -185,24 +185,22 @@ def test_relu_backward_is_one_generated_kernel(runs):
 
 
 @pytest.mark.skipif(SIMULATOR, reason="the simulator compiles nothing: no PTX to read")
-def test_products_are_never_contracted_into_fused_multiply_adds(runs):
+@pytest.mark.parametrize("name", sorted(MODELS))
+def test_products_are_never_contracted_into_fused_multiply_adds(name, cache_dir):
     """On a GPU the compiler may turn ``a * b + c`` into one ``fma`` (rounded once), which
     the eager kernels (one per operation) never do; the fused kernels multiply with
     ``mul.rn``, which it leaves alone."""
     from minigrad.compile.cuda_fusion import load_kernel
 
-    _, by_mode = runs
+    by_mode = runs(name)
     for group in by_mode["fused"]["step"].program.plan.fused_groups:
         for ptx in load_kernel(group.source).inspect_asm().values():
             assert "fma." not in ptx
             assert ("mul.rn." in ptx) == ("multiply_float" in group.source)
 
 
-def test_broadcast_and_strided_inputs_are_read_by_index(runs):
-    name, by_mode = runs
-    if name != "scale_shift":
-        pytest.skip("the model with a broadcast parameter")
-    plan = by_mode["fused"]["step"].program.plan
+def test_broadcast_and_strided_inputs_are_read_by_index(cache_dir):
+    plan = runs("scale_shift")["fused"]["step"].program.plan
     forward = plan.fused_groups[0]
     assert forward.methods == ["mul", "add"]
     lines = [line.strip() for line in forward.source.splitlines()]
@@ -212,8 +210,9 @@ def test_broadcast_and_strided_inputs_are_read_by_index(runs):
     assert "t0 = float64(multiply_float64(x0, x1))" in lines
 
 
-def test_explain_names_the_cuda_fused_groups(runs):
-    _, by_mode = runs
+@pytest.mark.parametrize("name", sorted(MODELS))
+def test_explain_names_the_cuda_fused_groups(name, cache_dir):
+    by_mode = runs(name)
     step = by_mode["fused"]["step"]
     text = step.explain(file=io.StringIO())
     groups = step.program.plan.fused_groups
