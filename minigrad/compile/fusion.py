@@ -343,7 +343,8 @@ def fused_step(group: FusedGroup, arena_views: dict[int, np.ndarray]) -> FusedSt
 
 def fuse_plan(plan: Plan) -> dict[int, tuple[FusedStep, list[int]]]:
     """Fused steps keyed by the first event of their group: ``{index: (step, indices)}``.
-    The arena (one numpy byte buffer) holds the fused outputs that are temporaries."""
+    The arena (one numpy byte buffer) holds the fused outputs that are temporaries. A plan
+    on the CUDA device is fused by ``cuda_fusion.fuse_cuda_plan`` instead."""
     if any(getattr(event, "device", None) == "cuda" for event in plan.events):
         from minigrad.compile.cuda_fusion import fuse_cuda_plan  # generated @cuda.jit kernels
 

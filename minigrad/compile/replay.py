@@ -249,14 +249,13 @@ class Program:
             if slot in step.placed:
                 source.add(f"{name} = {source.name(step.placed[slot], 'arena' + str(slot))}")
             elif slot in plan.escaping and id(plan.escaping[slot]) not in later_reads and (
-                    step.empty is np.empty or plan.escaping[slot].is_c_contiguous()):
+                    plan.slots[slot].device == "cpu" or plan.escaping[slot].is_c_contiguous()):
                 # (a CUDA kernel writes its outputs as flat buffers)
                 source.namespace[name] = plan.escaping[slot]  # written in place
             else:
                 shape = source.argument(tuple(group.shape))
                 dtype = source.name(np.dtype(group.dtypes[slot]), f"dtype_{group.dtypes[slot]}")
-                empty = "empty" if step.empty is np.empty else \
-                    source.name(step.empty, "empty_device")
+                empty = source.name(step.empty, "empty")  # numpy's, or the device's
                 source.add(f"{name} = {empty}({shape}, {dtype})")
                 if slot in plan.escaping:
                     pending.append(slot)
