@@ -8,7 +8,8 @@
 Rows: fp32 matmul at 1024/2048/4096 (GFLOP/s; PyTorch with TF32 off, so both do true fp32),
 conv2d forward + both backward passes for LeNet's two convolutions and a 64-channel 3x3
 layer at batch 256, and one training step (forward, backward, SGD update) of an MLP and of
-a small CNN. Each row reports the best of several synchronised runs and the ratio
+a small CNN, eager and through ``minigrad.compile`` (replayed, elementwise runs fused into
+generated kernels). Each row reports the best of several synchronised runs and the ratio
 minigrad / PyTorch measured in the same run. Every result is also checked against PyTorch.
 """
 
@@ -156,8 +157,8 @@ def bench_training(batch, features, hidden, classes, image, repeats):
     shapes = [(features, hidden), (hidden,), (hidden, classes), (classes,)]
     arrays = [(rng.standard_normal(s) * 0.1).astype(np.float32) for s in shapes]
     x = rng.standard_normal((batch, features)).astype(np.float32)
-    rows.append(_compare_step("MLP train step", mlp, torch_mlp, arrays, x, one_hot, labels,
-                              repeats))
+    rows += _compare_step("MLP train step", mlp, torch_mlp, arrays, x, one_hot, labels,
+                          repeats)
     try:
         from minigrad.ops.conv import conv2d
         from minigrad.ops.pooling import max_pool2d
@@ -181,12 +182,14 @@ def bench_training(batch, features, hidden, classes, image, repeats):
     shapes = [(8, 1, 3, 3), (16, 8, 3, 3), (16 * (image // 4) ** 2, classes)]
     arrays = [(rng.standard_normal(s) * 0.1).astype(np.float32) for s in shapes]
     x = rng.standard_normal((batch, 1, image, image)).astype(np.float32)
-    rows.append(_compare_step("CNN train step", cnn, torch_cnn, arrays, x, one_hot, labels,
-                              repeats))
+    # In the simulator the compiled CNN step alone takes minutes (tests/cuda covers it).
+    rows += _compare_step("CNN train step", cnn, torch_cnn, arrays, x, one_hot, labels,
+                          repeats, compiled=not ARGS.smoke)
     return rows
 
 
-def _compare_step(name, forward, torch_forward, arrays, x, one_hot, labels, repeats):
+def _compare_step(name, forward, torch_forward, arrays, x, one_hot, labels, repeats,
+                  compiled=True):
     params = [minigrad.tensor(a, device="cuda", requires_grad=True) for a in arrays]
     inputs = minigrad.tensor(x, device="cuda")
     target = minigrad.tensor(one_hot, device="cuda")
@@ -207,7 +210,28 @@ def _compare_step(name, forward, torch_forward, arrays, x, one_hot, labels, repe
           torch_step().item(), 1e-4)
     ours = best_time(lambda: _training_step(params, forward, inputs, target), repeats)
     theirs = best_time(torch_step, repeats)
-    return (name, f"{ours * 1e3:.2f} ms", f"{theirs * 1e3:.2f} ms", theirs / ours)
+    rows = [(name, f"{ours * 1e3:.2f} ms", f"{theirs * 1e3:.2f} ms", theirs / ours)]
+    if compiled:
+        ours = _compiled_time(forward, arrays, inputs, target, repeats)
+        rows.append((f"{name} (compiled)", f"{ours * 1e3:.2f} ms", f"{theirs * 1e3:.2f} ms",
+                     theirs / ours))
+    return rows
+
+
+def _compiled_time(forward, arrays, inputs, target, repeats):
+    """The same step through minigrad.compile (fused @cuda.jit kernels): three calls (two
+    traces, one replay) must give the parameters three eager steps give; then it is timed."""
+    step = minigrad.compile(_training_step)
+    trained = []
+    for run in (_training_step, step):
+        params = [minigrad.tensor(a, device="cuda", requires_grad=True) for a in arrays]
+        for _ in range(3):
+            run(params, forward, inputs, target)
+        trained.append(params)
+    for number, (ours, reference) in enumerate(zip(*trained, strict=True)):
+        check(f"compiled step parameter {number}", ours.numpy(), reference.numpy(), 1e-6)
+    params = trained[1]
+    return best_time(lambda: step(params, forward, inputs, target), repeats)
 
 
 def main() -> None:

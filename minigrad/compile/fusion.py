@@ -9,11 +9,14 @@ registers::
         t1 = np.float32(t0)
         out[i, j] = grad[i, j] * t1
 
-A **group** is a run of consecutive recorded calls that are all elementwise, all produce the
-same shape on the CPU, and whose inputs broadcast to that shape. The in-place updates of an
-optimizer step (``assign``, ``add_scaled_``) count as elementwise: a group may update its
-inputs in place, and the optimizer's numbers are arguments of the kernel (``s0``, ...), so
-one kernel per parameter does the whole update with the numbers of each call.
+A **group** is a run of consecutive recorded calls that are all elementwise, all on one
+device, all produce the same shape, and whose inputs broadcast to that shape. On the CPU the
+in-place updates of an optimizer step (``assign``, ``add_scaled_``) count as elementwise: a
+group may update its inputs in place, and the optimizer's numbers are arguments of the
+kernel (``s0``, ...), so one kernel per parameter does the whole update with the numbers of
+each call. On the CUDA device the groups are found the same way, without the in-place
+updates and the optimizer's numbers, and ``cuda_fusion.py`` writes each as one
+``@cuda.jit`` kernel instead of the Numba CPU loop below.
 
 Only results that something after the group reads (or that escape the step) are written to
 memory; they are placed in the program's static arena, at the offsets the planner chose by
@@ -103,8 +106,12 @@ def _result_slot(call: KernelCall) -> int:
     return call.outputs[0] if call.outputs else call.writes[0]
 
 
-def _fusable(call, plan: Plan, shape: tuple | None) -> bool:
-    if not isinstance(call, KernelCall) or call.device != "cpu" or call.kwargs:
+def _fusable(call, plan: Plan, shape: tuple | None, device: str = "cpu") -> bool:
+    if not isinstance(call, KernelCall) or call.device != device or call.kwargs:
+        return False
+    if device != "cpu" and (call.method in _WRITES or any(_scalars(call.args))):
+        # The CUDA generator writes only new results: the optimizer's in-place updates
+        # and its per-call numbers stay with the backend's kernels there.
         return False
     if call.method in _WRITES:
         if call.outputs or call.writes != (call.args[0].slot,):
@@ -158,18 +165,19 @@ def _broadcasts_to(shape: tuple, target: tuple) -> bool:
     return all(size in (1, full) for size, full in zip(shape[::-1], target[::-1], strict=False))
 
 
-def find_groups(plan: Plan) -> list[list[int]]:
-    """Runs of consecutive fusable calls with one output shape (event indices)."""
+def find_groups(plan: Plan, device: str = "cpu") -> list[list[int]]:
+    """Runs of consecutive fusable calls on ``device`` with one output shape (event
+    indices)."""
     groups, current, shape = [], [], None
     for index, event in enumerate(plan.events):
-        if current and _fusable(event, plan, shape) and \
+        if current and _fusable(event, plan, shape, device) and \
                 event.host is plan.events[current[0]].host:  # not across an optimizer step
             current.append(index)
             continue
         if len(current) >= MIN_GROUP:
             groups.append(current)
         current, shape = [], None
-        if _fusable(event, plan, None):
+        if _fusable(event, plan, None, device):
             current, shape = [index], plan.slots[_result_slot(event)].shape
     if len(current) >= MIN_GROUP:
         groups.append(current)
@@ -191,6 +199,8 @@ class FusedGroup:
     ``inputs`` are the slots it reads (``written``: those of them it also updates in place,
     an optimizer's parameters and state), ``scalars`` the optimizer numbers it is passed
     on every call, ``outputs`` the results that something after it reads."""
+
+    kernel_name = "fused"  # how explain() and the drawings call it
 
     def __init__(self, plan: Plan, indices: list[int], last_reads: dict[int, int],
                  kept: set[int], copies: dict[int, int] | None = None) -> None:
@@ -314,13 +324,16 @@ _KERNELS: dict[str, Callable] = {}
 
 
 class FusedStep:
-    """How the replay runs one fused group: ``kernel(*inputs, *outputs)``, with the outputs
-    that are temporaries at their places in the arena (``placed``: slot -> array view)."""
+    """How the replay runs one fused group: ``kernel(*inputs, *scalars, *outputs, *copies)``,
+    with the outputs that are temporaries at their places in the arena (``placed``: slot ->
+    array view) and the others made by ``empty(shape, dtype)`` (numpy's, or the device's)."""
 
-    def __init__(self, group: FusedGroup, kernel: Callable, placed: dict[int, np.ndarray]):
+    def __init__(self, group: FusedGroup, kernel: Callable, placed: dict[int, np.ndarray],
+                 empty: Callable = np.empty):
         self.group = group
         self.kernel = kernel
         self.placed = placed
+        self.empty = empty
 
 
 def fused_step(group: FusedGroup, arena_views: dict[int, np.ndarray]) -> FusedStep:
@@ -330,7 +343,12 @@ def fused_step(group: FusedGroup, arena_views: dict[int, np.ndarray]) -> FusedSt
 
 def fuse_plan(plan: Plan) -> dict[int, tuple[FusedStep, list[int]]]:
     """Fused steps keyed by the first event of their group: ``{index: (step, indices)}``.
-    The arena (one numpy byte buffer) holds the fused outputs that are temporaries."""
+    The arena (one numpy byte buffer) holds the fused outputs that are temporaries. A plan
+    on the CUDA device is fused by ``cuda_fusion.fuse_cuda_plan`` instead."""
+    if any(getattr(event, "device", None) == "cuda" for event in plan.events):
+        from minigrad.compile.cuda_fusion import fuse_cuda_plan  # generated @cuda.jit kernels
+
+        return fuse_cuda_plan(plan)
     last_reads = _last_reads(plan)
     kept = set(plan.escaping) | set(plan.bound) | _output_slots(plan)
     found = find_groups(plan)

@@ -41,7 +41,7 @@ def program_steps(plan: Plan) -> list[ProgramStep]:
             steps.append(ProgramStep("host", name, event_indices=[index]))
         elif index in groups:
             group = groups[index]
-            steps.append(ProgramStep("fused", "fused[" + ", ".join(group.methods) + "]",
+            steps.append(ProgramStep("fused", f"{group.kernel_name}[{', '.join(group.methods)}]",
                                      list(group.inputs),
                                      [*group.outputs, *group.written, *group.copies],
                                      group.indices))

@@ -248,12 +248,15 @@ class Program:
             name = slot_name(plan, slot)
             if slot in step.placed:
                 source.add(f"{name} = {source.name(step.placed[slot], 'arena' + str(slot))}")
-            elif slot in plan.escaping and id(plan.escaping[slot]) not in later_reads:
+            elif slot in plan.escaping and id(plan.escaping[slot]) not in later_reads and (
+                    plan.slots[slot].device == "cpu" or plan.escaping[slot].is_c_contiguous()):
+                # (a CUDA kernel writes its outputs as flat buffers)
                 source.namespace[name] = plan.escaping[slot]  # written in place
             else:
                 shape = source.argument(tuple(group.shape))
                 dtype = source.name(np.dtype(group.dtypes[slot]), f"dtype_{group.dtypes[slot]}")
-                source.add(f"{name} = empty({shape}, {dtype})")
+                empty = source.name(step.empty, "empty")  # numpy's, or the device's
+                source.add(f"{name} = {empty}({shape}, {dtype})")
                 if slot in plan.escaping:
                     pending.append(slot)
         kernel = source.name(step.kernel, f"fused{index}")
