@@ -34,6 +34,7 @@ from minigrad.ops import shape as shape_ops
 from minigrad.ops.common import as_operand, broadcast_shape
 from minigrad.ops.conversion import CopyInto
 from minigrad.size import Size
+from minigrad.unsupported import TENSOR as OUT_OF_SCOPE
 
 
 def normalize_device(device) -> _device:
@@ -89,6 +90,23 @@ def _unary_inplace(name: str):
     method.__name__ = f"{name}_"
     method.__doc__ = f"``{name}`` in place: ``x.{name}_()`` writes ``x.{name}()`` into ``x``."
     return method
+
+
+class _OutOfScope:
+    """A Tensor method PyTorch has and minigrad leaves out on purpose (``x.half()``):
+    reading it raises NotImplementedError with the reason, so a port from PyTorch learns
+    that the name is out of scope rather than misspelled.
+
+    A class attribute rather than a ``Tensor.__getattr__``: a class with ``__getattr__``
+    makes every attribute read on its instances take Python's slow generic path, and the
+    ops read tensor attributes (``_data``, ``dtype``, ``grad_fn``) many times per op.
+    """
+
+    def __init__(self, name: str, reason: str) -> None:
+        self.name, self.reason = name, reason
+
+    def __get__(self, instance, owner=None):
+        raise NotImplementedError(f"Tensor.{self.name}: {self.reason}")
 
 
 class Tensor:
@@ -271,15 +289,6 @@ class Tensor:
         from minigrad.printing import tensor_repr
 
         return tensor_repr(self)
-
-    def __getattr__(self, name: str):
-        # Only reached for names the class does not have: PyTorch methods that are out of
-        # scope say so; anything else is an ordinary AttributeError (hasattr keeps working).
-        from minigrad.unsupported import TENSOR
-
-        if name in TENSOR:
-            raise NotImplementedError(f"Tensor.{name}: {TENSOR[name]}")
-        raise AttributeError(f"'Tensor' object has no attribute {name!r}")
 
     # --- devices and dtypes --------------------------------------------------------------
     def to(self, device=None, dtype=None) -> Tensor:
@@ -690,6 +699,9 @@ class Tensor:
         return Tensor._from_array(self.backend.full(self.shape, 1, self.dtype.numpy), self.device)
 
 
+
+for _name, _reason in OUT_OF_SCOPE.items():
+    setattr(Tensor, _name, _OutOfScope(_name, _reason))
 
 # The op families' tables: each entry is a method here and a function ``minigrad.<name>``.
 for _table in (arithmetic.FUNCTIONS, elementwise_math.FUNCTIONS, linalg.FUNCTIONS,
