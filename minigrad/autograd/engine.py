@@ -14,6 +14,7 @@ from __future__ import annotations
 from minigrad.autograd.function import Function
 from minigrad.autograd.grad_mode import _GradMode
 from minigrad.autograd.views import refresh_if_stale
+from minigrad.ops.common import sum_to_shape
 
 
 def _topological_order(roots: list) -> list:
@@ -30,22 +31,43 @@ def _topological_order(roots: list) -> list:
             continue
         visited.add(node)
         stack.append((node, True))
-        for edge in node._input_edges:
+        for _, _, edge in node._routes:
             if isinstance(edge, Function) and edge not in visited:
                 stack.append((edge, False))
     order.reverse()  # post-order reversed: consumers before producers
     return order
 
 
-def _check_gradient(tensor, gradient, what: str):
-    if gradient.shape != tensor.shape:
-        raise RuntimeError(
-            f"{what}: gradient of shape {gradient.shape} does not match the tensor's shape "
-            f"{tensor.shape}"
-        )
+def _fit_gradient(node, position: int, tensor, gradient):
+    """The gradient ``node.backward`` returned for ``tensor`` (its input at ``position``),
+    made to match it when shape or dtype differ.
+
+    A gradient of a broadcast shape is summed back to the input's shape, as PyTorch's
+    engine does for every node: an input of shape (3, 1) that forward broadcast to (2, 3, 4)
+    gets a (2, 3, 4) gradient, and each of its elements was used 2 * 4 times. So backward
+    formulas of broadcasting ops need not reduce their gradients themselves. A gradient of
+    another float dtype is converted. Any other shape is a mistake in ``backward``.
+    """
+    shape = tensor._data.shape
+    if gradient._data.shape != shape:
+        if not _broadcasts_to(shape, gradient._data.shape):
+            raise RuntimeError(
+                f"{node.name}.backward returned an invalid gradient at index {position}: got "
+                f"shape {gradient.shape} but expected shape compatible with {tensor.shape}"
+            )
+        gradient = sum_to_shape(gradient, shape)
     if gradient.dtype is not tensor.dtype:
         gradient = gradient.to(dtype=tensor.dtype)
     return gradient
+
+
+def _broadcasts_to(shape: tuple, target: tuple) -> bool:
+    """True if an array of ``shape`` broadcasts to ``target`` (numpy's rule: align the
+    trailing dimensions; each must be equal or 1)."""
+    if len(shape) > len(target):
+        return False
+    trailing = target[len(target) - len(shape):]
+    return all(size in (1, wanted) for size, wanted in zip(shape, trailing, strict=True))
 
 
 def seed_gradient(output, gradient, what: str):
@@ -110,7 +132,7 @@ def run_backward(outputs, grad_outputs, retain_graph: bool, create_graph: bool,
             gradient = node_gradients.pop(node, None)
             if gradient is None:
                 continue
-            if node._freed:
+            if node._saved is None:  # freed by an earlier backward pass
                 raise RuntimeError(
                     f"Trying to backward through the graph a second time: the {node.name} "
                     "node's buffers were freed by the first backward pass. Call "
@@ -123,23 +145,18 @@ def run_backward(outputs, grad_outputs, retain_graph: bool, create_graph: bool,
             input_gradients = node.backward(node, gradient)
             if input_gradients.__class__ is not tuple:
                 input_gradients = (input_gradients,)
-            returned = len(input_gradients)
-            for position, parent, edge in zip(node._input_positions, node.inputs,
-                                              node._input_edges, strict=True):
-                if edge is None:  # the input did not require grad when the node was made
-                    continue
-                if position >= returned:
+            for position, parent, edge in node._routes:
+                if position >= len(input_gradients):
                     raise RuntimeError(
-                        f"{node.name}.backward returned {returned} gradients but forward took "
-                        f"at least {position + 1} inputs"
+                        f"{node.name}.backward returned {len(input_gradients)} gradients but "
+                        f"forward took at least {position + 1} inputs"
                     )
                 parent_gradient = input_gradients[position]
                 if parent_gradient is None:
                     continue
                 if (parent_gradient._data.shape != parent._data.shape
                         or parent_gradient.dtype is not parent.dtype):
-                    parent_gradient = _check_gradient(parent, parent_gradient,
-                                                      f"{node.name}.backward")
+                    parent_gradient = _fit_gradient(node, position, parent, parent_gradient)
                 if edge is parent:  # a leaf
                     _add_leaf_gradient(leaf_gradients, parent, parent_gradient)
                     continue
@@ -148,7 +165,7 @@ def run_backward(outputs, grad_outputs, retain_graph: bool, create_graph: bool,
                     parent_gradient if existing is None else existing + parent_gradient
                 )
             if not retain_graph:
-                node._free()
+                node._saved = None  # a finished graph holds no large buffers
         for leaf, gradient in leaf_gradients.values():
             _deliver_to_leaf(leaf, gradient, wanted_leaves, captured, create_graph)
     finally:
