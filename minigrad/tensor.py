@@ -73,6 +73,7 @@ def _host_array(data, dtype: dtypes.DType | None) -> np.ndarray:
 
 _DTYPE_OF = {dtype.numpy: dtype for dtype in dtypes.ALL_DTYPES}
 _new_tensor = object.__new__  # a Tensor without running __init__ (the ops fill it in)
+_NDARRAY = np.ndarray
 
 
 def _names_a_dtype(value) -> bool:
@@ -143,6 +144,8 @@ class Tensor:
     @classmethod
     def _from_array(cls, array, device: str, requires_grad: bool = False) -> Tensor:
         """Wrap a backend array without copying (the fast path every op uses)."""
+        if array.__class__ is not _NDARRAY and isinstance(array, np.generic):
+            array = np.asarray(array)  # a number from numpy (see _wrap)
         tensor = _new_tensor(Tensor)
         tensor._data = array
         tensor.backend = _BACKENDS.get(device) or get_backend(device)
@@ -163,6 +166,10 @@ class Tensor:
         only the dtype is looked up. Making the result tensor is a large part of what a
         small op costs, hence no other work here.
         """
+        if array.__class__ is not _NDARRAY and isinstance(array, np.generic):
+            # numpy returns a number (np.float32), not an array, for a 0-d result. A tensor
+            # holds an array: in-place ops write into it, views and numpy() share it.
+            array = np.asarray(array)
         tensor = _new_tensor(Tensor)
         tensor._data = array
         tensor.backend = self.backend
