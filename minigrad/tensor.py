@@ -536,20 +536,18 @@ class Tensor:
         return self.pow_(exponent)
 
     # --- arithmetic ----------------------------------------------------------------------
-    def __add__(self, other) -> Tensor:
-        return elementwise._binary(elementwise.Add, self, other, "add")
+    # The hottest operators are the op functions themselves: one call less per op.
+    __add__ = elementwise.add
 
     def __radd__(self, other) -> Tensor:
         return elementwise.add(as_operand(other, self, "add"), self)
 
-    def __sub__(self, other) -> Tensor:
-        return elementwise._binary(elementwise.Sub, self, other, "sub")
+    __sub__ = elementwise.sub
 
     def __rsub__(self, other) -> Tensor:
         return elementwise.sub(as_operand(other, self, "sub"), self)
 
-    def __mul__(self, other) -> Tensor:
-        return elementwise._binary(elementwise.Mul, self, other, "mul")
+    __mul__ = elementwise.mul
 
     def __rmul__(self, other) -> Tensor:
         return elementwise.mul(as_operand(other, self, "mul"), self)

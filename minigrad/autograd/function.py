@@ -225,42 +225,33 @@ class Function:
 
         This runs for every op, also inside backward formulas, so it does only what is
         needed: with recording off it just calls ``forward``; otherwise one pass over the
-        arguments finds whether any input requires a gradient, and only then are the node's
-        edges built.
+        arguments notes which inputs need a gradient and where each gradient will go, and
+        a node is linked to the output only if one does.
         """
         state = _GradMode  # this thread's grad mode, looked up once
+        routes = ()  # where each wanted gradient will go: none when recording is off
         if state.enabled:
             Tensor = _TENSOR or _tensor_class()
-            record = False
-            for arg in args:
+            needs_input_grad = []
+            inputs = []
+            routes = []  # read before forward: the nodes that made the inputs' values
+            for position, arg in enumerate(args):
                 if isinstance(arg, Tensor):
                     view = arg._view
                     if view is not None and view.base.grad_fn is not view.base_grad_fn:
                         refresh_view(arg)  # its base was changed in place since
+                    inputs.append(arg)
                     if arg.requires_grad:
-                        record = True
-            if record:
-                return cls._record(state, Tensor, args, kwargs)
-        output = cls.forward(cls(), *args, **kwargs)
-        if cls._creates_view:
-            link_view(output, args[0], cls, args[1:])
-        return output
+                        needs_input_grad.append(True)
+                        routes.append((position, arg, arg.grad_fn or arg))
+                        continue
+                needs_input_grad.append(False)
+        if not routes:  # nothing to record (ctx.needs_input_grad stays empty)
+            output = cls.forward(cls(), *args, **kwargs)
+            if cls._creates_view:
+                link_view(output, args[0], cls, args[1:])
+            return output
 
-    @classmethod
-    def _record(cls, state, Tensor, args: tuple, kwargs: dict):
-        """``apply`` when an input requires a gradient: run forward and link its output to
-        a new node."""
-        needs_input_grad = []
-        inputs = []
-        routes = []  # read before forward: the nodes that made the inputs' values
-        for position, arg in enumerate(args):
-            if isinstance(arg, Tensor):
-                inputs.append(arg)
-                if arg.requires_grad:
-                    needs_input_grad.append(True)
-                    routes.append((position, arg, arg.grad_fn or arg))
-                    continue
-            needs_input_grad.append(False)
         ctx = cls()
         # Known before forward, as in PyTorch: forward may save only what the wanted
         # gradients will read.

@@ -270,7 +270,7 @@ def _operands(a, b, op_name: str):
     """The two operands of a binary op: ``b`` as a tensor on ``a``'s device, one dtype for
     both, and shapes that broadcast (each checked only when it can fail)."""
     if b.__class__ is not a.__class__ or b.device != a.device:
-        b = as_operand(b, a, op_name)
+        b = as_operand(b, a, op_name)  # a number, a Tensor subclass, or the wrong device
     if a.dtype is not b.dtype:
         a, b = promote_pair(a, b, op_name)
     shape_a, shape_b = a._data.shape, b._data.shape
@@ -279,24 +279,29 @@ def _operands(a, b, op_name: str):
     return a, b
 
 
-def _binary(function, a, b, op_name: str):
-    # Two tensors of one class, device, dtype and shape (most calls) need no preparation.
-    if (b.__class__ is not a.__class__ or b.device != a.device or b.dtype is not a.dtype
-            or b._data.shape != a._data.shape):
-        a, b = _operands(a, b, op_name)
-    return function.apply(a, b)
+def _binary(function, op_name: str):
+    """The function ``op_name(a, b)`` that prepares two operands, when they need it, and
+    applies ``function`` to them. The operators (``x * y`` is ``mul(x, y)``) call it
+    directly: it runs for every op, also inside backward formulas."""
+    apply = function.apply
+
+    def binary_op(a, b):
+        # Two tensors of one class, device, dtype and shape (most calls) need no preparation.
+        if (b.__class__ is not a.__class__ or b.device is not a.device or b.dtype is not a.dtype
+                or b._data.shape != a._data.shape):
+            a, b = _operands(a, b, op_name)
+        return apply(a, b)
+
+    binary_op.__name__ = binary_op.__qualname__ = op_name
+    binary_op.__doc__ = f"``{op_name}`` of two tensors (or a tensor and a number), broadcast."
+    return binary_op
 
 
-def add(a, b):
-    return _binary(Add, a, b, "add")
-
-
-def sub(a, b):
-    return _binary(Sub, a, b, "sub")
-
-
-def mul(a, b):
-    return _binary(Mul, a, b, "mul")
+add = _binary(Add, "add")
+sub = _binary(Sub, "sub")
+mul = _binary(Mul, "mul")
+_divide = _binary(Div, "div")
+_power = _binary(Pow, "pow")
 
 
 def div(a, b):
@@ -304,7 +309,7 @@ def div(a, b):
     if not a.dtype.is_floating_point and not b.dtype.is_floating_point:
         # true division of integers gives floats, as in PyTorch
         a = a.float()
-    return _binary(Div, a, b, "div")
+    return _divide(a, b)
 
 
 def pow(a, exponent):
@@ -312,7 +317,7 @@ def pow(a, exponent):
     from minigrad.tensor import Tensor
 
     if isinstance(exponent, Tensor):
-        return _binary(Pow, a, exponent, "pow")
+        return _power(a, exponent)
     return pow_scalar(a, exponent)
 
 
