@@ -108,7 +108,8 @@ class Function:
     Attributes of a node (the ``ctx`` that ``forward`` and ``backward`` receive):
 
     - ``inputs``: the Tensor arguments of ``forward``, in order (the node's parents, also
-      those that need no gradient, so that drawings show every operand);
+      those that need no gradient, so that drawings show every operand), taken from
+      ``_arguments``, all the arguments ``apply`` was given;
     - ``needs_input_grad``: one bool per ``forward`` argument (already set when
       ``forward`` runs; empty when nothing is recorded);
     - ``_routes``: where the gradients go, one ``(position, input, edge)`` for each input
@@ -122,7 +123,7 @@ class Function:
     """
 
     # Defaults live on the class: creating a node must be cheap, it happens on every op.
-    inputs: tuple = ()
+    _arguments: tuple = ()
     needs_input_grad: tuple[bool, ...] = ()
     module_stack: tuple = ()
     _routes: tuple = ()
@@ -175,6 +176,11 @@ class Function:
             if tensor is not None and tensor._version_counter is not None:
                 check_saved_version(tensor, 0 if versions is None else versions[index])
         return saved
+
+    @property
+    def inputs(self) -> tuple:
+        Tensor = _TENSOR or _tensor_class()
+        return tuple(argument for argument in self._arguments if isinstance(argument, Tensor))
 
     @property
     def name(self) -> str:
@@ -233,14 +239,12 @@ class Function:
         if state.enabled:
             Tensor = _TENSOR or _tensor_class()
             needs_input_grad = []
-            inputs = []
             routes = []  # read before forward: the nodes that made the inputs' values
             for position, arg in enumerate(args):
                 if isinstance(arg, Tensor):
                     view = arg._view
                     if view is not None and view.base.grad_fn is not view.base_grad_fn:
                         refresh_view(arg)  # its base was changed in place since
-                    inputs.append(arg)
                     if arg.requires_grad:
                         needs_input_grad.append(True)
                         routes.append((position, arg, arg.grad_fn or arg))
@@ -267,7 +271,7 @@ class Function:
             )
         if not output.dtype.is_floating_point:
             return output  # integer and bool results never require grad, as in PyTorch
-        ctx.inputs = tuple(inputs)
+        ctx._arguments = args
         ctx._routes = tuple(routes)
         if state.module_stack:
             ctx.module_stack = state.module_stack
