@@ -144,11 +144,12 @@ class Tensor:
     @classmethod
     def _from_array(cls, array, device: str, requires_grad: bool = False) -> Tensor:
         """Wrap a backend array without copying (the fast path every op uses)."""
+        backend = _BACKENDS.get(device) or get_backend(device)
         if array.__class__ is not _NDARRAY and isinstance(array, np.generic):
-            array = np.asarray(array)  # a number from numpy (see _wrap)
+            array = backend.from_numpy(array)  # a number from numpy (see _wrap)
         tensor = _new_tensor(Tensor)
         tensor._data = array
-        tensor.backend = _BACKENDS.get(device) or get_backend(device)
+        tensor.backend = backend
         tensor.device = _DEVICES[device]
         tensor.dtype = _DTYPE_OF.get(array.dtype) or dtypes.from_numpy_dtype(array.dtype)
         tensor.requires_grad = requires_grad
@@ -168,8 +169,9 @@ class Tensor:
         """
         if array.__class__ is not _NDARRAY and isinstance(array, np.generic):
             # numpy returns a number (np.float32), not an array, for a 0-d result. A tensor
-            # holds an array: in-place ops write into it, views and numpy() share it.
-            array = np.asarray(array)
+            # holds an array: in-place ops write into it, views and numpy() share it. (The
+            # backend makes it, so that minigrad.compile's recorder sees where it came from.)
+            array = self.backend.from_numpy(array)
         tensor = _new_tensor(Tensor)
         tensor._data = array
         tensor.backend = self.backend
