@@ -35,6 +35,7 @@ from minigrad.ops import shape as shape_ops
 from minigrad.ops.common import as_operand, broadcast_shape
 from minigrad.ops.conversion import CopyInto
 from minigrad.size import Size
+from minigrad.unsupported import TENSOR as OUT_OF_SCOPE
 
 
 def normalize_device(device) -> _device:
@@ -73,6 +74,7 @@ def _host_array(data, dtype: dtypes.DType | None) -> np.ndarray:
 
 _DTYPE_OF = {dtype.numpy: dtype for dtype in dtypes.ALL_DTYPES}
 _new_tensor = object.__new__  # a Tensor without running __init__ (the ops fill it in)
+_NDARRAY = np.ndarray
 
 
 def _names_a_dtype(value) -> bool:
@@ -102,6 +104,23 @@ def _unary_inplace(name: str):
     method.__name__ = f"{name}_"
     method.__doc__ = f"``{name}`` in place: ``x.{name}_()`` writes ``x.{name}()`` into ``x``."
     return method
+
+
+class _OutOfScope:
+    """A Tensor method PyTorch has and minigrad leaves out on purpose (``x.half()``):
+    reading it raises NotImplementedError with the reason, so a port from PyTorch learns
+    that the name is out of scope rather than misspelled.
+
+    A class attribute rather than a ``Tensor.__getattr__``: a class with ``__getattr__``
+    makes every attribute read on its instances take Python's slow generic path, and the
+    ops read tensor attributes (``_data``, ``dtype``, ``grad_fn``) many times per op.
+    """
+
+    def __init__(self, name: str, reason: str) -> None:
+        self.name, self.reason = name, reason
+
+    def __get__(self, instance, owner=None):
+        raise NotImplementedError(f"Tensor.{self.name}: {self.reason}")
 
 
 class Tensor:
@@ -153,9 +172,12 @@ class Tensor:
     @classmethod
     def _from_array(cls, array, device: str, requires_grad: bool = False) -> Tensor:
         """Wrap a backend array without copying (the fast path every op uses)."""
+        backend = _BACKENDS.get(device) or get_backend(device)
+        if array.__class__ is not _NDARRAY and isinstance(array, np.generic):
+            array = backend.from_numpy(array)  # a number from numpy (see _wrap)
         tensor = _new_tensor(Tensor)
         tensor._data = array
-        tensor.backend = _BACKENDS.get(device) or get_backend(device)
+        tensor.backend = backend
         tensor.device = _DEVICES[device]
         tensor.dtype = _DTYPE_OF.get(array.dtype) or dtypes.from_numpy_dtype(array.dtype)
         tensor.requires_grad = requires_grad
@@ -173,6 +195,11 @@ class Tensor:
         only the dtype is looked up. Making the result tensor is a large part of what a
         small op costs, hence no other work here.
         """
+        if array.__class__ is not _NDARRAY and isinstance(array, np.generic):
+            # numpy returns a number (np.float32), not an array, for a 0-d result. A tensor
+            # holds an array: in-place ops write into it, views and numpy() share it. (The
+            # backend makes it, so that minigrad.compile's recorder sees where it came from.)
+            array = self.backend.from_numpy(array)
         tensor = _new_tensor(Tensor)
         tensor._data = array
         tensor.backend = self.backend
@@ -299,15 +326,6 @@ class Tensor:
         from minigrad.printing import tensor_repr
 
         return tensor_repr(self)
-
-    def __getattr__(self, name: str):
-        # Only reached for names the class does not have: PyTorch methods that are out of
-        # scope say so; anything else is an ordinary AttributeError (hasattr keeps working).
-        from minigrad.unsupported import TENSOR
-
-        if name in TENSOR:
-            raise NotImplementedError(f"Tensor.{name}: {TENSOR[name]}")
-        raise AttributeError(f"'Tensor' object has no attribute {name!r}")
 
     # --- devices and dtypes --------------------------------------------------------------
     def to(self, device=None, dtype=None) -> Tensor:
@@ -570,20 +588,18 @@ class Tensor:
         return self.pow_(exponent)
 
     # --- arithmetic ----------------------------------------------------------------------
-    def __add__(self, other) -> Tensor:
-        return elementwise._binary(elementwise.Add, self, other, "add")
+    # The hottest operators are the op functions themselves: one call less per op.
+    __add__ = elementwise.add
 
     def __radd__(self, other) -> Tensor:
         return elementwise.add(as_operand(other, self, "add"), self)
 
-    def __sub__(self, other) -> Tensor:
-        return elementwise._binary(elementwise.Sub, self, other, "sub")
+    __sub__ = elementwise.sub
 
     def __rsub__(self, other) -> Tensor:
         return elementwise.sub(as_operand(other, self, "sub"), self)
 
-    def __mul__(self, other) -> Tensor:
-        return elementwise._binary(elementwise.Mul, self, other, "mul")
+    __mul__ = elementwise.mul
 
     def __rmul__(self, other) -> Tensor:
         return elementwise.mul(as_operand(other, self, "mul"), self)
@@ -740,6 +756,9 @@ class Tensor:
         return Tensor._from_array(self.backend.full(self.shape, 1, self.dtype.numpy), self.device)
 
 
+
+for _name, _reason in OUT_OF_SCOPE.items():
+    setattr(Tensor, _name, _OutOfScope(_name, _reason))
 
 # The op families' tables: each entry is a method here and a function ``minigrad.<name>``.
 for _table in (arithmetic.FUNCTIONS, elementwise_math.FUNCTIONS, linalg.FUNCTIONS,

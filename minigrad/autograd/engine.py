@@ -1,51 +1,71 @@
 """The backward pass: walk the graph from the output to the leaves, applying the chain rule.
 
-1. Sort the nodes topologically, iteratively (a Python recursion would stop at about a
+1. Count, for each node reachable from the output, how many gradients it will receive: one
+   per use of its output. The walk is iterative (a Python recursion would stop at about a
    thousand nodes; graphs of a million nodes are fine here).
-2. Visit them from the output back: each node receives the sum of the gradients its
-   consumers sent it (a tensor used twice gets both contributions), multiplies by its local
-   derivative in ``backward``, and sends one gradient to each input.
+2. Run a node once all of them have arrived (PyTorch's engine works the same way; the order
+   is a topological order): it receives their sum (a tensor used twice gets both
+   contributions), multiplies by its local derivative in ``backward``, and sends one
+   gradient to each input that wants one.
 3. Leaves accumulate into ``.grad``; a node's saved buffers are freed once it has run,
    unless ``retain_graph=True``.
 """
 
 from __future__ import annotations
 
-from minigrad.autograd.function import Function
 from minigrad.autograd.grad_mode import _GradMode
 from minigrad.autograd.views import refresh_if_stale
+from minigrad.ops.common import sum_to_shape
 
 
-def _topological_order(roots: list) -> list:
-    """Nodes reachable from ``roots``, each after every node that consumes its output."""
-    order: list = []
-    visited: set = set()  # nodes hash by identity
-    stack = [(node, False) for node in roots]
+def _count_dependencies(roots: list) -> dict:
+    """For each node reachable from ``roots``, the number of gradients it waits for: one per
+    route into it, that is per use of its output by another node of the graph."""
+    dependencies = dict.fromkeys(roots, 0)  # nodes hash by identity
+    stack = list(dependencies)
     while stack:
-        node, children_done = stack.pop()
-        if children_done:
-            order.append(node)
-            continue
-        if node in visited:
-            continue
-        visited.add(node)
-        stack.append((node, True))
-        for edge in node._input_edges:
-            if isinstance(edge, Function) and edge not in visited:
-                stack.append((edge, False))
-    order.reverse()  # post-order reversed: consumers before producers
-    return order
+        for _, parent, edge in stack.pop()._routes:
+            if edge is parent:  # a leaf: it waits for nothing
+                continue
+            count = dependencies.get(edge)
+            if count is None:  # found for the first time: its own routes are counted next
+                dependencies[edge] = 1
+                stack.append(edge)
+            else:
+                dependencies[edge] = count + 1
+    return dependencies
 
 
-def _check_gradient(tensor, gradient, what: str):
-    if gradient.shape != tensor.shape:
-        raise RuntimeError(
-            f"{what}: gradient of shape {gradient.shape} does not match the tensor's shape "
-            f"{tensor.shape}"
-        )
+def _fit_gradient(node, position: int, tensor, gradient):
+    """The gradient ``node.backward`` returned for ``tensor`` (its input at ``position``),
+    made to match it when shape or dtype differ.
+
+    A gradient of a broadcast shape is summed back to the input's shape, as PyTorch's
+    engine does for every node: an input of shape (3, 1) that forward broadcast to (2, 3, 4)
+    gets a (2, 3, 4) gradient, and each of its elements was used 2 * 4 times. So backward
+    formulas of broadcasting ops need not reduce their gradients themselves. A gradient of
+    another float dtype is converted. Any other shape is a mistake in ``backward``.
+    """
+    shape = tensor._data.shape
+    if gradient._data.shape != shape:
+        if not _broadcasts_to(shape, gradient._data.shape):
+            raise RuntimeError(
+                f"{node.name}.backward returned an invalid gradient at index {position}: got "
+                f"shape {gradient.shape} but expected shape compatible with {tensor.shape}"
+            )
+        gradient = sum_to_shape(gradient, shape)
     if gradient.dtype is not tensor.dtype:
         gradient = gradient.to(dtype=tensor.dtype)
     return gradient
+
+
+def _broadcasts_to(shape: tuple, target: tuple) -> bool:
+    """True if an array of ``shape`` broadcasts to ``target`` (numpy's rule: align the
+    trailing dimensions; each must be equal or 1)."""
+    if len(shape) > len(target):
+        return False
+    trailing = target[len(target) - len(shape):]
+    return all(size in (1, wanted) for size, wanted in zip(shape, trailing, strict=True))
 
 
 def seed_gradient(output, gradient, what: str):
@@ -106,49 +126,37 @@ def run_backward(outputs, grad_outputs, retain_graph: bool, create_graph: bool,
     previous_mode = _GradMode.enabled
     _GradMode.enabled = create_graph
     try:
-        for node in _topological_order(root_nodes):
+        dependencies = _count_dependencies(root_nodes)
+        ready = [node for node in dict.fromkeys(root_nodes) if dependencies[node] == 0]
+        while ready:
+            node = ready.pop()
+            routes = node._routes
             gradient = node_gradients.pop(node, None)
-            if gradient is None:
-                continue
-            if node._freed:
-                raise RuntimeError(
-                    f"Trying to backward through the graph a second time: the {node.name} "
-                    "node's buffers were freed by the first backward pass. Call "
-                    "backward(retain_graph=True) the first time to backpropagate twice."
-                )
-            if node._output_hooks:
-                gradient = _run_hooks(node._output_hooks, gradient)
-            if wanted_nodes is not None and node in wanted_nodes:
-                captured[id(wanted_nodes[node])] = gradient
-            input_gradients = node.backward(node, gradient)
-            if input_gradients.__class__ is not tuple:
-                input_gradients = (input_gradients,)
-            returned = len(input_gradients)
-            for position, parent, edge in zip(node._input_positions, node.inputs,
-                                              node._input_edges, strict=True):
-                if edge is None:  # the input did not require grad when the node was made
-                    continue
-                if position >= returned:
-                    raise RuntimeError(
-                        f"{node.name}.backward returned {returned} gradients but forward took "
-                        f"at least {position + 1} inputs"
-                    )
+            if gradient is None:  # no gradient reached this node: it sends none either
+                input_gradients = (None,) * (routes[-1][0] + 1)
+            else:
+                input_gradients = _run_node(node, gradient, wanted_nodes, captured)
+                if not retain_graph:
+                    node._saved = None  # a finished graph holds no large buffers
+            for position, parent, edge in routes:
                 parent_gradient = input_gradients[position]
-                if parent_gradient is None:
+                if parent_gradient is not None:
+                    if (parent_gradient._data.shape != parent._data.shape
+                            or parent_gradient.dtype is not parent.dtype):
+                        parent_gradient = _fit_gradient(node, position, parent, parent_gradient)
+                    if edge is parent:  # a leaf
+                        _add_leaf_gradient(leaf_gradients, parent, parent_gradient)
+                        continue
+                    existing = node_gradients.get(edge)
+                    node_gradients[edge] = (
+                        parent_gradient if existing is None else existing + parent_gradient
+                    )
+                elif edge is parent:
                     continue
-                if (parent_gradient._data.shape != parent._data.shape
-                        or parent_gradient.dtype is not parent.dtype):
-                    parent_gradient = _check_gradient(parent, parent_gradient,
-                                                      f"{node.name}.backward")
-                if edge is parent:  # a leaf
-                    _add_leaf_gradient(leaf_gradients, parent, parent_gradient)
-                    continue
-                existing = node_gradients.get(edge)
-                node_gradients[edge] = (
-                    parent_gradient if existing is None else existing + parent_gradient
-                )
-            if not retain_graph:
-                node._free()
+                remaining = dependencies[edge] - 1
+                dependencies[edge] = remaining
+                if remaining == 0:  # every use of its output has been accounted for
+                    ready.append(edge)
         for leaf, gradient in leaf_gradients.values():
             _deliver_to_leaf(leaf, gradient, wanted_leaves, captured, create_graph)
     finally:
@@ -157,6 +165,31 @@ def run_backward(outputs, grad_outputs, retain_graph: bool, create_graph: bool,
     if inputs is None:
         return None
     return tuple(captured.get(id(t)) for t in inputs)
+
+
+def _run_node(node, gradient, wanted_nodes, captured) -> tuple:
+    """Call ``node.backward`` on the gradient of its output (after the hooks registered on
+    that output); one gradient per ``forward`` argument, None where none is sent."""
+    if node._saved is None:  # freed by an earlier backward pass
+        raise RuntimeError(
+            f"Trying to backward through the graph a second time: the {node.name} "
+            "node's buffers were freed by the first backward pass. Call "
+            "backward(retain_graph=True) the first time to backpropagate twice."
+        )
+    if node._output_hooks:
+        gradient = _run_hooks(node._output_hooks, gradient)
+    if wanted_nodes is not None and node in wanted_nodes:
+        captured[id(wanted_nodes[node])] = gradient
+    input_gradients = node.backward(node, gradient)
+    if input_gradients.__class__ is not tuple:
+        input_gradients = (input_gradients,)
+    last_position = node._routes[-1][0]  # routes are in the order of forward's arguments
+    if len(input_gradients) <= last_position:
+        raise RuntimeError(
+            f"{node.name}.backward returned {len(input_gradients)} gradients but forward took "
+            f"at least {last_position + 1} inputs"
+        )
+    return input_gradients
 
 
 def _run_hooks(hooks, gradient):

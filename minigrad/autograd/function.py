@@ -23,7 +23,7 @@ input requires a gradient, links the result to the node so that ``backward`` can
 from __future__ import annotations
 
 from minigrad.autograd.grad_mode import _GradMode
-from minigrad.autograd.version_counter import check_saved_version
+from minigrad.autograd.version_counter import check_saved_version, version_of
 from minigrad.autograd.views import link_view, refresh_view
 
 
@@ -108,29 +108,33 @@ class Function:
     Attributes of a node (the ``ctx`` that ``forward`` and ``backward`` receive):
 
     - ``inputs``: the Tensor arguments of ``forward``, in order (the node's parents, also
-      those that need no gradient, so that drawings show every operand);
+      those that need no gradient, so that drawings show every operand), taken from
+      ``_arguments``, all the arguments ``apply`` was given;
     - ``needs_input_grad``: one bool per ``forward`` argument (already set when
       ``forward`` runs; empty when nothing is recorded);
-    - ``_input_edges``: where each input's gradient goes, fixed when the node is made: the
-      input's ``grad_fn`` node, the input itself for a leaf that requires grad, or None. (A
-      later in-place op gives the input tensor a new ``grad_fn``; this node's gradient must
-      still reach the node that made the value it used.)
+    - ``_routes``: where the gradients go, one ``(position, input, edge)`` for each input
+      whose gradient is wanted, fixed when the node is made: ``position`` says which of
+      ``backward``'s results it is, ``edge`` is the input's ``grad_fn`` node, or the input
+      itself for a leaf. (A later in-place op gives the input tensor a new ``grad_fn``; this
+      node's gradient must still reach the node that made the value it used.) The engine
+      walks only these, so an input that needs no gradient costs nothing in backward;
     - ``module_stack``: the nn.Modules that were being called when the node was made;
     - whatever ``forward`` stored with ``save_for_backward`` or as attributes.
     """
 
     # Defaults live on the class: creating a node must be cheap, it happens on every op.
-    inputs: tuple = ()
+    _arguments: tuple = ()
     needs_input_grad: tuple[bool, ...] = ()
     module_stack: tuple = ()
-    _input_positions: tuple[int, ...] = ()
+    _routes: tuple = ()
+    # What save_for_backward kept; None once a backward pass has freed it.
     _saved: tuple | None = ()
-    _saved_versions: tuple[int, ...] = ()
-    _input_edges: tuple = ()
+    # The saved tensors' versions; None when each was at version 0 (never written in place,
+    # the usual case: then saving builds no tuple of versions).
+    _saved_versions: tuple[int, ...] | None = None
     # True for ops whose output may share the input's storage (reshape, permute, expand,
     # basic indexing): the output then becomes a view of the first input (see views.py).
     _creates_view = False
-    _freed = False
     _output_hooks: tuple | list = ()
 
     @staticmethod
@@ -145,28 +149,38 @@ class Function:
         """Keep tensors that ``backward`` needs; freed after the backward pass. Their
         versions are noted, so that ``saved_tensors`` can refuse ones changed in place."""
         self._saved = tensors
-        if self.needs_input_grad:  # only a recorded node's backward will read them
-            # version_of(t) for each tensor, written out: this runs for most ops
-            try:
-                self._saved_versions = tuple([
-                    0 if t is None or t._version_counter is None else t._version_counter.value
-                    for t in tensors
-                ])
-            except AttributeError:
-                raise _not_a_tensor_error(tensors) from None
+        if not self.needs_input_grad:  # not recorded: no backward will read them
+            return
+        try:
+            for tensor in tensors:
+                # A tensor without a counter has had no in-place write (version 0, which the
+                # default None stands for); only when one has a counter are versions noted.
+                if tensor is not None and tensor._version_counter is not None:
+                    self._saved_versions = tuple([0 if t is None else version_of(t)
+                                                  for t in tensors])
+                    return
+        except AttributeError:
+            raise _not_a_tensor_error(tensors) from None
 
     @property
     def saved_tensors(self) -> tuple:
-        if self._freed:
+        saved = self._saved
+        if saved is None:
             raise RuntimeError(
                 f"{type(self).__name__}: its saved tensors were freed by an earlier backward "
                 "pass. Call backward(retain_graph=True) the first time to backpropagate twice."
             )
-        for tensor, version in zip(self._saved, self._saved_versions, strict=True):
+        versions = self._saved_versions
+        for index, tensor in enumerate(saved):
             # A tensor without a counter was never written in place: still at version 0.
             if tensor is not None and tensor._version_counter is not None:
-                check_saved_version(tensor, version)
-        return self._saved
+                check_saved_version(tensor, 0 if versions is None else versions[index])
+        return saved
+
+    @property
+    def inputs(self) -> tuple:
+        Tensor = _TENSOR or _tensor_class()
+        return tuple(argument for argument in self._arguments if isinstance(argument, Tensor))
 
     @property
     def name(self) -> str:
@@ -194,18 +208,18 @@ class Function:
         """``((node, 0), ...)``, one pair per Tensor input, as in PyTorch: the node that made
         the input, an ``AccumulateGrad`` for a leaf that requires grad (it stores into
         ``.grad``), or ``(None, 0)`` for an input that needs no gradient."""
+        # The routes are the inputs that needed a gradient, in the order of ``inputs``.
+        routes = iter(self._routes)
+        route = next(routes, None)
         pairs = []
-        for edge in self._input_edges:  # fixed when the node was made (see the class doc)
-            if edge is None or isinstance(edge, Function):
-                pairs.append((edge, 0))
-            else:  # a leaf that requires grad
-                pairs.append((AccumulateGrad(edge), 0))
+        for tensor in self.inputs:
+            if route is None or route[1] is not tensor:
+                pairs.append((None, 0))
+                continue
+            edge = route[2]
+            pairs.append((edge if isinstance(edge, Function) else AccumulateGrad(edge), 0))
+            route = next(routes, None)
         return tuple(pairs)
-
-    def _free(self) -> None:
-        """Drop what backward needed, so a finished graph holds no large buffers."""
-        self._saved = None
-        self._freed = True
 
     def __repr__(self) -> str:
         # PyTorch's form, as tutorials print it: <MulBackward0 object at 0x7f...>
@@ -217,43 +231,31 @@ class Function:
 
         This runs for every op, also inside backward formulas, so it does only what is
         needed: with recording off it just calls ``forward``; otherwise one pass over the
-        arguments finds whether any input requires a gradient, and only then are the node's
-        edges built.
+        arguments notes which inputs need a gradient and where each gradient will go, and
+        a node is linked to the output only if one does.
         """
         state = _GradMode  # this thread's grad mode, looked up once
+        routes = ()  # where each wanted gradient will go: none when recording is off
         if state.enabled:
             Tensor = _TENSOR or _tensor_class()
-            record = False
-            for arg in args:
+            needs_input_grad = []
+            routes = []  # read before forward: the nodes that made the inputs' values
+            for position, arg in enumerate(args):
                 if isinstance(arg, Tensor):
                     view = arg._view
                     if view is not None and view.base.grad_fn is not view.base_grad_fn:
                         refresh_view(arg)  # its base was changed in place since
                     if arg.requires_grad:
-                        record = True
-            if record:
-                return cls._record(state, Tensor, args, kwargs)
-        output = cls.forward(cls(), *args, **kwargs)
-        if cls._creates_view:
-            link_view(output, args[0], cls, args[1:])
-        return output
-
-    @classmethod
-    def _record(cls, state, Tensor, args: tuple, kwargs: dict):
-        """``apply`` when an input requires a gradient: run forward and link its output to
-        a new node."""
-        needs_input_grad = []
-        positions = []
-        inputs = []
-        edges = []  # read before forward: the nodes that made the inputs' values
-        for position, arg in enumerate(args):
-            if isinstance(arg, Tensor):
-                needs_input_grad.append(arg.requires_grad)
-                positions.append(position)
-                inputs.append(arg)
-                edges.append(arg.grad_fn or (arg if arg.requires_grad else None))
-            else:
+                        needs_input_grad.append(True)
+                        routes.append((position, arg, arg.grad_fn or arg))
+                        continue
                 needs_input_grad.append(False)
+        if not routes:  # nothing to record (ctx.needs_input_grad stays empty)
+            output = cls.forward(cls(), *args, **kwargs)
+            if cls._creates_view:
+                link_view(output, args[0], cls, args[1:])
+            return output
+
         ctx = cls()
         # Known before forward, as in PyTorch: forward may save only what the wanted
         # gradients will read.
@@ -269,9 +271,8 @@ class Function:
             )
         if not output.dtype.is_floating_point:
             return output  # integer and bool results never require grad, as in PyTorch
-        ctx._input_positions = tuple(positions)
-        ctx.inputs = tuple(inputs)
-        ctx._input_edges = tuple(edges)
+        ctx._arguments = args
+        ctx._routes = tuple(routes)
         if state.module_stack:
             ctx.module_stack = state.module_stack
         if output.grad_fn is not None or output.requires_grad:

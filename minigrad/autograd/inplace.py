@@ -13,7 +13,7 @@ storage. PyTorch's rules, all decided here:
   tensor's old value, which carries the old ``grad_fn``, and the tensor's ``grad_fn`` becomes
   the op's node. Backward then runs through the op and on into the old history (PyTorch calls
   this rebasing the history). Nodes made earlier keep pointing at the old history (their
-  ``_input_edges`` were fixed when they were made).
+  ``_routes`` were fixed when they were made).
 - **A view** (``x[0].mul_(2)``, ``x.view(-1).add_(1)``) changes its base too, so the base's
   history is rebased: ``CopySlices`` makes the base's new value from its old value and the
   view's new value, and the view's ``grad_fn`` is made again from the base.

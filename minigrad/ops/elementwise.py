@@ -2,14 +2,15 @@
 local derivative times the upstream gradient, written with Tensor ops so that it can be
 differentiated again (``create_graph=True``).
 
-Binary ops broadcast like numpy; their backward sums the gradient back to each input's
-shape (``sum_to_shape``).
+Binary ops broadcast like numpy. Their backward formulas return gradients of the broadcast
+shape: the engine sums each back to its input's shape (``autograd/engine.py``), as
+PyTorch's engine does.
 """
 
 from __future__ import annotations
 
 from minigrad.autograd.function import Function
-from minigrad.ops.common import as_operand, broadcast_shape, promote_pair, sum_to_shape
+from minigrad.ops.common import as_operand, broadcast_shape, promote_pair
 
 
 class Add(Function):
@@ -17,15 +18,11 @@ class Add(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.shapes = (a._data.shape, b._data.shape)
         return a._wrap(a.backend.add(a._data, b._data))
 
     @staticmethod
     def backward(ctx, grad):
-        shape_a, shape_b = ctx.shapes
-        needs_a, needs_b = ctx.needs_input_grad
-        return (sum_to_shape(grad, shape_a) if needs_a else None,
-                sum_to_shape(grad, shape_b) if needs_b else None)
+        return grad, grad  # the engine sends each only where a gradient is wanted
 
 
 class Sub(Function):
@@ -33,15 +30,11 @@ class Sub(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.shapes = (a._data.shape, b._data.shape)
         return a._wrap(a.backend.sub(a._data, b._data))
 
     @staticmethod
     def backward(ctx, grad):
-        shape_a, shape_b = ctx.shapes
-        needs_a, needs_b = ctx.needs_input_grad
-        return (sum_to_shape(grad, shape_a) if needs_a else None,
-                sum_to_shape(-grad, shape_b) if needs_b else None)
+        return grad, (-grad if ctx.needs_input_grad[1] else None)
 
 
 class Mul(Function):
@@ -49,20 +42,19 @@ class Mul(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        # Each gradient reads the other operand: save only what a wanted gradient reads
-        # (then an operand whose gradient is not needed may change in place, as in PyTorch).
-        needs_a, needs_b = ctx.needs_input_grad or (False, False)
-        ctx.shapes = (a._data.shape, b._data.shape)
-        ctx.save_for_backward(a if needs_b else None, b if needs_a else None)
+        if ctx.needs_input_grad:  # recorded (empty in no_grad and in backward formulas)
+            # Each gradient reads the other operand: save only what a wanted gradient reads
+            # (then an operand whose gradient is not needed may change in place, as in
+            # PyTorch).
+            needs_a, needs_b = ctx.needs_input_grad
+            ctx.save_for_backward(a if needs_b else None, b if needs_a else None)
         return a._wrap(a.backend.mul(a._data, b._data))
 
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
-        shape_a, shape_b = ctx.shapes
-        grad_a = sum_to_shape(grad * b, shape_a) if ctx.needs_input_grad[0] else None
-        grad_b = sum_to_shape(grad * a, shape_b) if ctx.needs_input_grad[1] else None
-        return grad_a, grad_b
+        needs_a, needs_b = ctx.needs_input_grad
+        return (grad * b if needs_a else None), (grad * a if needs_b else None)
 
 
 class Div(Function):
@@ -70,18 +62,15 @@ class Div(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        needs_b = (ctx.needs_input_grad or (False, False))[1]
-        ctx.shapes = (a._data.shape, b._data.shape)
-        ctx.save_for_backward(a if needs_b else None, b)  # only dz/db reads a
+        if ctx.needs_input_grad:  # recorded
+            ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b)  # only dz/db reads a
         return a._wrap(a.backend.div(a._data, b._data))
 
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
-        shape_a, shape_b = ctx.shapes
-        grad_a = sum_to_shape(grad / b, shape_a) if ctx.needs_input_grad[0] else None
-        grad_b = sum_to_shape(-grad * a / (b * b), shape_b) if ctx.needs_input_grad[1] else None
-        return grad_a, grad_b
+        needs_a, needs_b = ctx.needs_input_grad
+        return (grad / b if needs_a else None), (-grad * a / (b * b) if needs_b else None)
 
 
 class Pow(Function):
@@ -97,11 +86,11 @@ class Pow(Function):
         a, b = ctx.saved_tensors
         grad_a = grad_b = None
         if ctx.needs_input_grad[0]:
-            grad_a = sum_to_shape(grad * b * a ** (b - 1), a.shape)
+            grad_a = grad * b * a ** (b - 1)
         if ctx.needs_input_grad[1]:
             # d(a^b)/db = a^b log a; where a == 0 the limit of a^b log a is 0 (for b > 0).
             log_a = where(a > 0, a, a.ones_like()).log()
-            grad_b = sum_to_shape(grad * a**b * log_a, b.shape)
+            grad_b = grad * a**b * log_a
         return grad_a, grad_b
 
 
@@ -261,16 +250,16 @@ class Where(Function):
     @staticmethod
     def forward(ctx, condition, a, b):
         ctx.save_for_backward(condition)
-        ctx.shapes = (a._data.shape, b._data.shape)
         return a._wrap(a.backend.where(condition._data, a._data, b._data))
 
     @staticmethod
     def backward(ctx, grad):
         (condition,) = ctx.saved_tensors
-        shape_a, shape_b = ctx.shapes
+        needs_a, needs_b = ctx.needs_input_grad[1:]
         zero = grad.zeros_like()
-        grad_a = sum_to_shape(where(condition, grad, zero), shape_a)
-        grad_b = sum_to_shape(where(condition, zero, grad), shape_b)
+        # where() broadcasts the condition: both gradients have the output's shape
+        grad_a = where(condition, grad, zero) if needs_a else None
+        grad_b = where(condition, zero, grad) if needs_b else None
         return None, grad_a, grad_b
 
 
@@ -281,7 +270,7 @@ def _operands(a, b, op_name: str):
     """The two operands of a binary op: ``b`` as a tensor on ``a``'s device, one dtype for
     both, and shapes that broadcast (each checked only when it can fail)."""
     if b.__class__ is not a.__class__ or b.device != a.device:
-        b = as_operand(b, a, op_name)
+        b = as_operand(b, a, op_name)  # a number, a Tensor subclass, or the wrong device
     if a.dtype is not b.dtype:
         a, b = promote_pair(a, b, op_name)
     shape_a, shape_b = a._data.shape, b._data.shape
@@ -290,24 +279,29 @@ def _operands(a, b, op_name: str):
     return a, b
 
 
-def _binary(function, a, b, op_name: str):
-    # Two tensors of one class, device, dtype and shape (most calls) need no preparation.
-    if (b.__class__ is not a.__class__ or b.device != a.device or b.dtype is not a.dtype
-            or b._data.shape != a._data.shape):
-        a, b = _operands(a, b, op_name)
-    return function.apply(a, b)
+def _binary(function, op_name: str):
+    """The function ``op_name(a, b)`` that prepares two operands, when they need it, and
+    applies ``function`` to them. The operators (``x * y`` is ``mul(x, y)``) call it
+    directly: it runs for every op, also inside backward formulas."""
+    apply = function.apply
+
+    def binary_op(a, b):
+        # Two tensors of one class, device, dtype and shape (most calls) need no preparation.
+        if (b.__class__ is not a.__class__ or b.device is not a.device or b.dtype is not a.dtype
+                or b._data.shape != a._data.shape):
+            a, b = _operands(a, b, op_name)
+        return apply(a, b)
+
+    binary_op.__name__ = binary_op.__qualname__ = op_name
+    binary_op.__doc__ = f"``{op_name}`` of two tensors (or a tensor and a number), broadcast."
+    return binary_op
 
 
-def add(a, b):
-    return _binary(Add, a, b, "add")
-
-
-def sub(a, b):
-    return _binary(Sub, a, b, "sub")
-
-
-def mul(a, b):
-    return _binary(Mul, a, b, "mul")
+add = _binary(Add, "add")
+sub = _binary(Sub, "sub")
+mul = _binary(Mul, "mul")
+_divide = _binary(Div, "div")
+_power = _binary(Pow, "pow")
 
 
 def div(a, b):
@@ -315,7 +309,7 @@ def div(a, b):
     if not a.dtype.is_floating_point and not b.dtype.is_floating_point:
         # true division of integers gives floats, as in PyTorch
         a = a.float()
-    return _binary(Div, a, b, "div")
+    return _divide(a, b)
 
 
 def pow(a, exponent):
@@ -323,7 +317,7 @@ def pow(a, exponent):
     from minigrad.tensor import Tensor
 
     if isinstance(exponent, Tensor):
-        return _binary(Pow, a, exponent, "pow")
+        return _power(a, exponent)
     return pow_scalar(a, exponent)
 
 
@@ -359,9 +353,9 @@ class Maximum(Function):
         shared = where(a == b, grad * 0.5, grad)
         grad_a = grad_b = None
         if ctx.needs_input_grad[0]:
-            grad_a = sum_to_shape(where(a_loses, 0.0, shared), a.shape)
+            grad_a = where(a_loses, 0.0, shared)
         if ctx.needs_input_grad[1]:
-            grad_b = sum_to_shape(where(b_loses, 0.0, shared), b.shape)
+            grad_b = where(b_loses, 0.0, shared)
         return grad_a, grad_b, None
 
 

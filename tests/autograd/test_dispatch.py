@@ -1,7 +1,8 @@
 """The lean dispatch path keeps PyTorch's behaviour: ops that save their result (tanh,
 sigmoid, exp) refuse a result changed in place and differentiate twice, a constant operand
 gets no gradient, a leaf's gradient is its own copy, and save_for_backward refuses
-non-tensors with a clear message."""
+non-tensors with a clear message; the engine sums broadcast gradients back to each input's
+shape, as PyTorch's does."""
 
 import numpy as np
 import pytest
@@ -74,3 +75,65 @@ def test_save_for_backward_refuses_a_non_tensor_naming_its_position():
     x = minigrad.tensor([1.0], requires_grad=True)
     with pytest.raises(TypeError, match="argument 1 is of type float"):
         SavesANumber.apply(x)
+
+
+def _custom_functions(library):
+    """A Function whose backward returns a broadcast gradient (the engine sums it back to
+    the input's shape) and one whose gradient has an impossible shape."""
+
+    class Broadcasting(library.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 1.0
+
+        @staticmethod
+        def backward(ctx, grad):
+            weights = library.tensor([[1.0], [2.0]], dtype=grad.dtype)
+            return grad.expand(2, *grad.shape) * weights  # shape (2, 3) for an input (3,)
+
+    class WrongShape(library.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 1.0
+
+        @staticmethod
+        def backward(ctx, grad):
+            return library.ones(4, dtype=grad.dtype)
+
+    return Broadcasting, WrongShape
+
+
+def test_engine_sums_a_broadcast_gradient_to_the_input_shape_as_pytorch_does():
+    grads = {}
+    for library in (torch, minigrad):
+        broadcasting, _ = _custom_functions(library)
+        x = library.tensor([0.5, 1.0, 2.0], dtype=library.float64, requires_grad=True)
+        (broadcasting.apply(x) * x).sum().backward()
+        grads[library.__name__] = x.grad.numpy()
+    np.testing.assert_array_equal(grads["minigrad"], grads["torch"])
+    np.testing.assert_array_equal(grads["minigrad"], [2.0, 4.0, 8.0])  # 3x from it, x from * x
+
+
+def test_gradient_of_an_impossible_shape_names_the_node_and_both_shapes():
+    _, wrong_shape = _custom_functions(minigrad)
+    x = minigrad.tensor([0.5, 1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"WrongShape.backward returned an invalid gradient "
+                                           r"at index 0: got shape .*4.* but expected shape "
+                                           r"compatible with .*3"):
+        wrong_shape.apply(x).sum().backward()
+
+
+def test_broadcast_binary_ops_reduce_each_gradient_in_the_engine_and_twice_differentiate():
+    rng = np.random.default_rng(3)
+    a_values, b_values = rng.uniform(0.5, 2.0, (2, 1, 3)), rng.uniform(0.5, 2.0, (4, 1))
+    grads = {}
+    for library in (torch, minigrad):
+        a = library.tensor(a_values, requires_grad=True)
+        b = library.tensor(b_values, requires_grad=True)
+        y = ((a * b) / (a + b) - b).sum()
+        grad_a, grad_b = library.autograd.grad(y, (a, b), create_graph=True)
+        assert tuple(grad_a.shape) == (2, 1, 3) and tuple(grad_b.shape) == (4, 1)
+        (grad_a * grad_b.sum()).sum().backward()
+        grads[library.__name__] = [t.detach().numpy() for t in (grad_a, grad_b, a.grad, b.grad)]
+    for mine, theirs in zip(grads["minigrad"], grads["torch"], strict=True):
+        np.testing.assert_allclose(mine, theirs, rtol=1e-10, atol=1e-12)
