@@ -1,17 +1,22 @@
 """How much does ``minigrad.compile`` save on a training step? Compared with PyTorch eager.
 
-    python benchmarks/compile.py [--rounds 7] [--steps 50]
+    python benchmarks/compile.py [--rounds 5] [--steps 50]
 
 (from a checkout without ``pip install -e .``: ``PYTHONPATH=. python benchmarks/compile.py``)
 
 For each model, one training step (zero_grad, forward, cross-entropy, backward, SGD with
-momentum) is timed three ways: minigrad eager, minigrad compiled, and PyTorch eager. PyTorch
-runs in its own process at its own defaults (threads included; nothing is changed), so that
-neither library's thread pools or allocator disturb the other. Rounds alternate between the
-two processes; each round times ``--steps`` consecutive steps, and the table shows the median
-over rounds of the per-step time and of the ratio to PyTorch measured in the same round.
-The trace time (first calls until the program is planned, Numba compilation included) is
-reported too.
+momentum) is timed three ways: minigrad eager, minigrad compiled, and PyTorch eager.
+
+- **Each library at its own defaults, in its own fresh process.** Every round starts one
+  process that imports only minigrad and one that imports only PyTorch, one after the
+  other (never both alive: an idle process's thread pools can still spin on the cores the
+  other one needs). Nothing sets a thread count or any other setting.
+- **Alternating rounds**: odd rounds run minigrad's process first, even rounds PyTorch's.
+- **Inside a process**, per model: 5 warm-up steps, then 5 blocks of ``--steps`` steps; the
+  process reports the median block (minigrad alternates its eager and compiled blocks).
+- The table shows the median over rounds of the time per step and of the per-round ratios
+  to PyTorch, with the range of the compiled ratio. The trace time (first calls until the
+  program is planned, Numba loading or compiling included) is the median over rounds.
 """
 
 from __future__ import annotations
@@ -25,6 +30,9 @@ import sys
 import time
 
 import numpy as np
+
+WARMUP_STEPS = 5
+BLOCKS = 5
 
 # (name, layer sizes or "lenet5", batch, input shape without batch, classes)
 CASES = [
@@ -51,6 +59,18 @@ def time_steps(step, steps: int) -> float:
     for _ in range(steps):
         step()
     return (time.perf_counter() - start) / steps
+
+
+def median_block(steps_by_name: dict, steps: int) -> dict:
+    """Median seconds per step of each named step over BLOCKS blocks, the steps taking
+    turns block by block."""
+    for step in steps_by_name.values():
+        time_steps(step, WARMUP_STEPS)
+    blocks = {name: [] for name in steps_by_name}
+    for _ in range(BLOCKS):
+        for name, step in steps_by_name.items():
+            blocks[name].append(time_steps(step, steps))
+    return {name: statistics.median(times) for name, times in blocks.items()}
 
 
 # --- the model, written once: minigrad and PyTorch share these names ---------------------
@@ -99,20 +119,6 @@ def minigrad_steps(case):
 
 
 # --- PyTorch (its own process) -------------------------------------------------------------
-def torch_worker() -> None:
-    """Reads ``{"case": i, "steps": n}`` lines, answers with the seconds per step."""
-    import torch
-
-    steps_by_case = {}
-    for line in sys.stdin:
-        request = json.loads(line)
-        index = request["case"]
-        if index not in steps_by_case:
-            steps_by_case[index] = torch_step(torch, CASES[index])
-            time_steps(steps_by_case[index], 5)  # warm up
-        print(json.dumps(time_steps(steps_by_case[index], request["steps"])), flush=True)
-
-
 def torch_step(torch, case):
     nn = torch.nn
     _, layers, _, _, classes = case
@@ -133,44 +139,61 @@ def torch_step(torch, case):
     return step
 
 
+# --- one process per library per round ---------------------------------------------------
+def worker(library: str, steps: int) -> None:
+    """Time every case with one library (the only one this process imports); print JSON."""
+    results = []
+    for case in CASES:
+        if library == "torch":
+            import torch
+
+            results.append(median_block({"torch": torch_step(torch, case)}, steps))
+        else:
+            eager, compiled, trace_seconds = minigrad_steps(case)
+            result = median_block({"eager": eager, "compiled": compiled}, steps)
+            results.append({**result, "trace": trace_seconds})
+    print(json.dumps(results))
+
+
+def run_worker(library: str, steps: int) -> list:
+    output = subprocess.run([sys.executable, __file__, "--worker", library, "--steps",
+                             str(steps)], capture_output=True, text=True, check=True)
+    return json.loads(output.stdout.strip().splitlines()[-1])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--steps", type=int, default=50)
-    parser.add_argument("--torch-worker", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--worker", choices=("minigrad", "torch"), help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.torch_worker:
-        torch_worker()
+    if args.worker:
+        worker(args.worker, args.steps)
         return
-    worker = subprocess.Popen([sys.executable, __file__, "--torch-worker"],
-                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-
-    def torch_time(index: int) -> float:
-        worker.stdin.write(json.dumps({"case": index, "steps": args.steps}) + "\n")
-        worker.stdin.flush()
-        return json.loads(worker.stdout.readline())
 
     print(f"minigrad.compile vs PyTorch eager: {platform.processor() or platform.machine()}, "
-          f"{time.strftime('%Y-%m-%d')}, {args.rounds} rounds x {args.steps} steps, medians")
+          f"{time.strftime('%Y-%m-%d %H:%M')}, {args.rounds} rounds, each library in its own "
+          f"process per round, blocks of {args.steps} steps, medians")
+    rounds = []
+    for round_index in range(args.rounds):
+        order = ("minigrad", "torch") if round_index % 2 == 0 else ("torch", "minigrad")
+        results = {library: run_worker(library, args.steps) for library in order}
+        rounds.append(results)
     print(f"{'model':<32} {'torch ms':>9} {'eager ms':>9} {'compiled ms':>12} "
-          f"{'eager/torch':>12} {'compiled/torch':>15} {'trace s':>8}")
+          f"{'eager/torch':>12} {'compiled/torch':>15} {'range':>11} {'trace s':>8}")
     for index, case in enumerate(CASES):
-        eager, compiled, trace_seconds = minigrad_steps(case)
-        time_steps(eager, 5)
-        time_steps(compiled, 5)
-        rows = []
-        for _ in range(args.rounds):  # alternate: PyTorch, minigrad eager, minigrad compiled
-            theirs = torch_time(index)
-            ours_eager = time_steps(eager, args.steps)
-            ours_compiled = time_steps(compiled, args.steps)
-            rows.append((theirs, ours_eager, ours_compiled,
-                         ours_eager / theirs, ours_compiled / theirs))
-        medians = [statistics.median(column) for column in zip(*rows, strict=True)]
-        print(f"{case[0]:<32} {medians[0] * 1e3:>9.3f} {medians[1] * 1e3:>9.3f} "
-              f"{medians[2] * 1e3:>12.3f} {medians[3]:>11.2f}x {medians[4]:>14.2f}x "
-              f"{trace_seconds:>8.2f}")
-    worker.stdin.close()
-    worker.wait()
+        torch_times = [r["torch"][index]["torch"] for r in rounds]
+        eager = [r["minigrad"][index]["eager"] for r in rounds]
+        compiled = [r["minigrad"][index]["compiled"] for r in rounds]
+        trace = [r["minigrad"][index]["trace"] for r in rounds]
+        eager_ratios = [e / t for e, t in zip(eager, torch_times, strict=True)]
+        compiled_ratios = [c / t for c, t in zip(compiled, torch_times, strict=True)]
+        median = statistics.median
+        print(f"{case[0]:<32} {median(torch_times) * 1e3:>9.3f} {median(eager) * 1e3:>9.3f} "
+              f"{median(compiled) * 1e3:>12.3f} {median(eager_ratios):>11.2f}x "
+              f"{median(compiled_ratios):>14.2f}x "
+              f"{min(compiled_ratios):>5.2f}-{max(compiled_ratios):.2f} "
+              f"{median(trace):>8.2f}")
 
 
 if __name__ == "__main__":
