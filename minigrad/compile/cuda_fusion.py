@@ -51,10 +51,7 @@ there: ``cache=True`` keeps the compiled code between runs, and a student can re
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import math
-import os
-import sys
 from collections.abc import Callable
 
 import numpy as np
@@ -62,7 +59,13 @@ from numba import config, cuda, float32, float64
 
 from minigrad.backend.cuda import elementwise
 from minigrad.backend.cuda.layout import flat, launch_1d, view_of
-from minigrad.compile.fusion import FusedGroup, FusedStep, _last_reads, find_groups
+from minigrad.compile.fusion import (
+    FusedGroup,
+    FusedStep,
+    _last_reads,
+    find_groups,
+    load_generated_kernel,
+)
 from minigrad.compile.planner import Plan, _output_slots, lay_out_arena
 from minigrad.compile.recorder import KernelCall
 
@@ -229,7 +232,6 @@ def _dependency_stamp() -> str:
 
 
 _STAMP: list[str] = []
-_KERNELS: dict[str, Callable] = {}
 
 
 def load_kernel(source: str) -> Callable:
@@ -242,26 +244,7 @@ def load_kernel(source: str) -> Callable:
         "from minigrad.compile.cuda_fusion import multiply_float32, multiply_float64\n\n"
         + source
     )
-    digest = hashlib.sha1(module_source.encode()).hexdigest()[:16]
-    kernel = _KERNELS.get(digest)
-    if kernel is not None:
-        return kernel
-    directory = os.path.join(os.environ.get("MINIGRAD_CACHE_DIR") or os.path.join(
-        os.path.expanduser("~"), ".cache", "minigrad"), "fused_kernels")
-    os.makedirs(directory, exist_ok=True)
-    path = os.path.join(directory, f"cuda_fused_{digest}.py")
-    if not os.path.exists(path):
-        temporary = f"{path}.{os.getpid()}.tmp"
-        with open(temporary, "w") as file:
-            file.write(module_source)
-        os.replace(temporary, path)  # atomic: a parallel process never sees half a file
-    name = f"minigrad_cuda_fused_{digest}"
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # before running it: Numba's cache finds the module by name
-    spec.loader.exec_module(module)
-    kernel = _KERNELS[digest] = module.fused
-    return kernel
+    return load_generated_kernel(module_source, "cuda_fused")
 
 
 class CUDAFusedKernel:

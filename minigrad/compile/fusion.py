@@ -293,10 +293,16 @@ def _broadcast_index(shape: tuple, target: tuple) -> str:
 
 
 def _load_kernel(source: str) -> Callable:
-    """Write the generated module to the cache directory and import it (so that Numba's
-    ``cache=True`` finds a source file to key its cache on)."""
+    """The generated Numba kernel ``fused`` of ``source``, compiled (or loaded from cache)."""
     module_source = ("import numpy as np\nfrom numba import njit\n" + _HELPERS +
                      "\n\n@njit(cache=True, error_model='numpy')\n" + source)
+    return load_generated_kernel(module_source, "fused")
+
+
+def load_generated_kernel(module_source: str, prefix: str) -> Callable:
+    """Write a generated module to the cache directory and import it (so that Numba's
+    ``cache=True`` finds a source file to key its cache on); its function ``fused``.
+    ``prefix`` names the file (``fused``, ``cuda_fused``): one per device's generator."""
     digest = hashlib.sha1(module_source.encode()).hexdigest()[:16]
     cached = _KERNELS.get(digest)
     if cached is not None:
@@ -304,13 +310,13 @@ def _load_kernel(source: str) -> Callable:
     directory = os.path.join(os.environ.get("MINIGRAD_CACHE_DIR") or os.path.join(
         os.path.expanduser("~"), ".cache", "minigrad"), "fused_kernels")
     os.makedirs(directory, exist_ok=True)
-    path = os.path.join(directory, f"fused_{digest}.py")
+    path = os.path.join(directory, f"{prefix}_{digest}.py")
     if not os.path.exists(path):
         temporary = f"{path}.{os.getpid()}.tmp"
         with open(temporary, "w") as file:
             file.write(module_source)
         os.replace(temporary, path)  # atomic: a parallel process never sees half a file
-    name = f"minigrad_fused_{digest}"
+    name = f"minigrad_{prefix}_{digest}"
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     # Registered before running it: Numba's cache finds the module by name when it loads.
