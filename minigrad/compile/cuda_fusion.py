@@ -63,6 +63,7 @@ from minigrad.compile.fusion import (
     FusedGroup,
     FusedStep,
     _last_reads,
+    arena_views,
     find_groups,
     load_generated_kernel,
 )
@@ -293,15 +294,5 @@ def fuse_cuda_plan(plan: Plan) -> dict[int, tuple[FusedStep, list[int]]]:
     lay_out_arena(plan, {slot: group.indices[0] for group in groups for slot in group.outputs
                          if slot not in kept})
     arena = cuda.device_array(plan.arena_bytes, dtype=np.uint8) if plan.arena_bytes else None
-    steps = {}
-    for group in groups:
-        views = {}
-        for slot in group.outputs:
-            offset = plan.arena_offsets.get(slot)
-            if offset is None:
-                continue
-            info = plan.slots[slot]
-            size = math.prod(info.shape) * np.dtype(info.dtype).itemsize
-            views[slot] = arena[offset:offset + size].view(info.dtype).reshape(info.shape)
-        steps[group.indices[0]] = (cuda_fused_step(group, views), group.indices)
-    return steps
+    return {group.indices[0]: (cuda_fused_step(group, arena_views(plan, group, arena)),
+                               group.indices) for group in groups}

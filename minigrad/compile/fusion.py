@@ -371,18 +371,22 @@ def fuse_plan(plan: Plan) -> dict[int, tuple[FusedStep, list[int]]]:
     lay_out_arena(plan, {slot: group.indices[0] for group in groups for slot in group.outputs
                          if slot not in kept})
     arena = np.empty(plan.arena_bytes, dtype=np.uint8)
-    steps = {}
-    for group in groups:
-        views = {}
-        for slot in group.outputs:
-            offset = plan.arena_offsets.get(slot)
-            if offset is None:
-                continue
-            info = plan.slots[slot]
-            size = int(np.prod(info.shape, dtype=np.int64)) * np.dtype(info.dtype).itemsize
-            views[slot] = arena[offset:offset + size].view(info.dtype).reshape(info.shape)
-        steps[group.indices[0]] = (fused_step(group, views), group.indices)
-    return steps
+    return {group.indices[0]: (fused_step(group, arena_views(plan, group, arena)),
+                               group.indices) for group in groups}
+
+
+def arena_views(plan: Plan, group: FusedGroup, arena) -> dict:
+    """Each result of ``group`` that lives in the arena, as an array of its shape and dtype
+    over its bytes of ``arena`` (a host or a device byte array)."""
+    views = {}
+    for slot in group.outputs:
+        offset = plan.arena_offsets.get(slot)
+        if offset is None:
+            continue
+        info = plan.slots[slot]
+        size = int(np.prod(info.shape, dtype=np.int64)) * np.dtype(info.dtype).itemsize
+        views[slot] = arena[offset:offset + size].view(info.dtype).reshape(info.shape)
+    return views
 
 
 def _gradient_copies(plan: Plan, found: list[list[int]]) -> dict[int, dict]:
