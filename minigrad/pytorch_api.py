@@ -51,7 +51,7 @@ COURSE_NAMES: dict[str, list[str]] = {
         Module Parameter Sequential ModuleList Linear Identity Conv1d Conv2d MaxPool2d AvgPool2d
         Flatten Dropout BatchNorm1d BatchNorm2d ReLU LeakyReLU ELU Sigmoid Tanh Softmax
         LogSoftmax MSELoss L1Loss HuberLoss BCELoss BCEWithLogitsLoss CrossEntropyLoss NLLLoss
-        functional init RNN LSTM GRU Transformer MultiheadAttention Embedding Conv3d
+        functional init utils RNN LSTM GRU Transformer MultiheadAttention Embedding Conv3d
         ConvTranspose2d DataParallel
     """.split(),
     "nn.Module": """
@@ -70,7 +70,13 @@ COURSE_NAMES: dict[str, list[str]] = {
         uniform_ constant_ calculate_gain
     """.split(),
     "optim": "Optimizer SGD Adagrad RMSprop Adam AdamW lr_scheduler LBFGS SparseAdam".split(),
-    "optim.lr_scheduler": "StepLR ExponentialLR CosineAnnealingLR".split(),
+    "optim.lr_scheduler": """
+        StepLR MultiStepLR ExponentialLR CosineAnnealingLR LambdaLR ReduceLROnPlateau
+    """.split(),
+    "nn.utils": """
+        clip_grad_norm_ clip_grad_value_ get_total_norm parameters_to_vector
+        vector_to_parameters
+    """.split(),
     "autograd": "Function grad Variable gradcheck gradgradcheck functional forward_ad".split(),
     "utils.data": "DataLoader TensorDataset Dataset random_split Subset Sampler".split(),
 }
@@ -117,7 +123,7 @@ DIFFERENCES: dict[str, str] = {
 NAMESPACES = {
     "torch": "minigrad", "Tensor": "minigrad:Tensor", "nn": "minigrad.nn",
     "nn.Module": "minigrad.nn:Module", "nn.functional": "minigrad.nn.functional",
-    "nn.init": "minigrad.nn.init", "optim": "minigrad.optim",
+    "nn.init": "minigrad.nn.init", "nn.utils": "minigrad.nn.utils", "optim": "minigrad.optim",
     "optim.lr_scheduler": "minigrad.optim.lr_scheduler", "autograd": "minigrad.autograd",
     "utils.data": "minigrad.utils.data",
 }

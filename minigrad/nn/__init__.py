@@ -6,7 +6,7 @@ conv.py, pooling.py, normalization.py, dropout.py, flatten.py), activations
 (``minigrad.nn.functional``, imported as ``F``) and initialisers (``minigrad.nn.init``).
 """
 
-from minigrad.nn import functional, init
+from minigrad.nn import functional, init, utils
 from minigrad.nn.activation import (
     ELU,
     LeakyReLU,
@@ -43,7 +43,7 @@ from minigrad.unsupported import module_getattr
 __getattr__ = module_getattr("minigrad.nn", _UNSUPPORTED)
 
 __all__ = [
-    "functional", "init", "Module", "Parameter", "Sequential", "ModuleList",
+    "functional", "init", "utils", "Module", "Parameter", "Sequential", "ModuleList",
     "Linear", "Identity", "Conv1d", "Conv2d", "MaxPool2d", "AvgPool2d", "Flatten", "Dropout",
     "BatchNorm1d", "BatchNorm2d", "ReLU", "LeakyReLU", "ELU", "Sigmoid", "LogSigmoid", "Tanh",
     "Softmax", "LogSoftmax", "MLP", "MSELoss", "L1Loss", "HuberLoss", "BCELoss",
