@@ -36,6 +36,7 @@ from minigrad.ops.common import as_operand, broadcast_shape
 from minigrad.ops.conversion import CopyInto
 from minigrad.size import Size
 from minigrad.unsupported import TENSOR as OUT_OF_SCOPE
+from minigrad.unsupported import OutOfScopeError
 
 
 def normalize_device(device) -> _device:
@@ -108,7 +109,8 @@ def _unary_inplace(name: str):
 
 class _OutOfScope:
     """A Tensor method PyTorch has and minigrad leaves out on purpose (``x.half()``):
-    reading it raises NotImplementedError with the reason, so a port from PyTorch learns
+    reading it raises OutOfScopeError (a NotImplementedError that is also an AttributeError,
+    so ``hasattr`` answers False) with the reason, so a port from PyTorch learns
     that the name is out of scope rather than misspelled.
 
     A class attribute rather than a ``Tensor.__getattr__``: a class with ``__getattr__``
@@ -120,7 +122,7 @@ class _OutOfScope:
         self.name, self.reason = name, reason
 
     def __get__(self, instance, owner=None):
-        raise NotImplementedError(f"Tensor.{self.name}: {self.reason}")
+        raise OutOfScopeError(f"Tensor.{self.name}: {self.reason}")
 
 
 class Tensor:

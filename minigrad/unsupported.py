@@ -85,13 +85,20 @@ AUTOGRAD = {
 }
 
 
+class OutOfScopeError(NotImplementedError, AttributeError):
+    """Reading a PyTorch name that minigrad leaves out. A NotImplementedError, so the message
+    with the reason is what a port sees; also an AttributeError, so feature checks such as
+    ``hasattr(minigrad, "svd")`` or ``getattr(x, "half", None)`` answer "no" as they would for
+    any missing name instead of raising."""
+
+
 def module_getattr(module_name: str, table: dict):
-    """A module ``__getattr__`` that raises NotImplementedError (with the reason) for the
+    """A module ``__getattr__`` that raises OutOfScopeError (with the reason) for the
     out-of-scope names in ``table`` and AttributeError for every other missing name."""
 
     def __getattr__(name: str):
         if name in table:
-            raise NotImplementedError(f"{module_name}.{name}: {table[name]}")
+            raise OutOfScopeError(f"{module_name}.{name}: {table[name]}")
         raise AttributeError(f"module {module_name!r} has no attribute {name!r}")
 
     return __getattr__

@@ -31,6 +31,7 @@ from minigrad.nn.loss import (
     L1Loss,
     MSELoss,
     NLLLoss,
+    SmoothL1Loss,
 )
 from minigrad.nn.mlp import MLP
 from minigrad.nn.module import Module
@@ -46,6 +47,7 @@ __all__ = [
     "functional", "init", "utils", "Module", "Parameter", "Sequential", "ModuleList",
     "Linear", "Identity", "Conv1d", "Conv2d", "MaxPool2d", "AvgPool2d", "Flatten", "Dropout",
     "BatchNorm1d", "BatchNorm2d", "ReLU", "LeakyReLU", "ELU", "Sigmoid", "LogSigmoid", "Tanh",
-    "Softmax", "LogSoftmax", "MLP", "MSELoss", "L1Loss", "HuberLoss", "BCELoss",
+    "Softmax", "LogSoftmax", "MLP", "MSELoss", "L1Loss", "HuberLoss",
+    "SmoothL1Loss", "BCELoss",
     "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLoss", "HingeLoss",
 ]

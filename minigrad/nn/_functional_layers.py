@@ -73,22 +73,54 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
 
 
 # --- activations ---------------------------------------------------------------------------
-def relu(input: Tensor) -> Tensor:
+def _maybe_in_place(input: Tensor, name: str, compute, inplace: bool) -> Tensor:
+    """``compute(input)``, or with ``inplace=True`` the same values written into ``input``
+    (returned). In place saves one activation-sized buffer; autograd still sees the op,
+    and it refuses, as PyTorch does, when ``input`` is a leaf that requires grad or a
+    saved tensor another op still needs."""
+    if not inplace:
+        return compute(input)
+    from minigrad.autograd.inplace import apply_inplace
+
+    return apply_inplace(input, name, compute)
+
+
+def relu(input: Tensor, inplace: bool = False) -> Tensor:
     """max(0, x)."""
-    return input.relu()
+    return input.relu_() if inplace else input.relu()
 
 
-def leaky_relu(input: Tensor, negative_slope: float = 0.01) -> Tensor:
+def relu_(input: Tensor) -> Tensor:
+    """``relu`` in place."""
+    return input.relu_()
+
+
+def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
     """x for x > 0, negative_slope * x otherwise."""
-    return minigrad.where(input > 0, input, input * negative_slope)
+    return _maybe_in_place(
+        input, "leaky_relu_", lambda x: minigrad.where(x > 0, x, x * negative_slope), inplace)
 
 
-def elu(input: Tensor, alpha: float = 1.0) -> Tensor:
+def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:
+    """``leaky_relu`` in place."""
+    return leaky_relu(input, negative_slope, inplace=True)
+
+
+def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """x for x > 0, alpha * (exp(x) - 1) otherwise."""
-    # exp of the clamped input: exp(x) for large positive x would overflow in the branch
-    # that where() discards, and inf * 0 in its gradient would give NaN.
-    negative_part = (input.clamp(max=0.0).exp() - 1.0) * alpha
-    return minigrad.where(input > 0, input, negative_part)
+
+    def compute(x: Tensor) -> Tensor:
+        # exp of the clamped input: exp(x) for large positive x would overflow in the branch
+        # that where() discards, and inf * 0 in its gradient would give NaN.
+        negative_part = (x.clamp(max=0.0).exp() - 1.0) * alpha
+        return minigrad.where(x > 0, x, negative_part)
+
+    return _maybe_in_place(input, "elu_", compute, inplace)
+
+
+def elu_(input: Tensor, alpha: float = 1.0) -> Tensor:
+    """``elu`` in place."""
+    return elu(input, alpha, inplace=True)
 
 
 def sigmoid(input: Tensor) -> Tensor:
@@ -165,19 +197,20 @@ def cast_mask(mask: Tensor, dtype: DType) -> Tensor:
     return mask.to(dtype=dtype)
 
 
-def dropout(input: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
+def dropout(input: Tensor, p: float = 0.5, training: bool = True,
+            inplace: bool = False) -> Tensor:
     """Zero each element with probability ``p`` and scale the survivors by 1 / (1 - p)
     ("inverted" dropout: the expected value is unchanged, so evaluation needs no rescaling).
     Identity when ``training`` is False. The mask comes from minigrad's seeded generator."""
-    if not 0.0 <= p <= 1.0:
-        raise ValueError(f"dropout probability must be between 0 and 1, got {p}")
+    if isinstance(p, bool) or not isinstance(p, numbers.Real) or not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout probability must be between 0 and 1, got {p!r}")
     if not training or p == 0.0:
         return input
     if p == 1.0:
-        return input * 0.0
+        return _maybe_in_place(input, "dropout_", lambda x: x * 0.0, inplace)
     draws = minigrad.rand(tuple(input.shape), dtype=input.dtype, device=input.device)
     keep = cast_mask(draws >= p, input.dtype)
-    return input * keep * (1.0 / (1.0 - p))
+    return _maybe_in_place(input, "dropout_", lambda x: x * keep * (1.0 / (1.0 - p)), inplace)
 
 
 def batch_norm(

@@ -34,6 +34,14 @@ def huber_loss(input, target, reduction="mean", delta=1.0):  # noqa: A002
                   "HuberLossBackward0")
 
 
+def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean",  # noqa: A002
+                   beta=1.0):
+    """0.5 d^2 / beta for |d| < beta, |d| - beta / 2 otherwise, d = x - y."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
+    return _named(losses.smooth_l1_loss(input, target, reduction=reduction, beta=beta),
+                  "SmoothL1LossBackward0")
+
+
 def hinge_loss(input, target, reduction="mean"):  # noqa: A002
     """max(0, 1 - y s) for scores s and labels +-1 (micrograd's demo loss)."""
     return losses.hinge_loss(input, target, reduction=reduction)

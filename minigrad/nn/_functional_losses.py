@@ -8,6 +8,8 @@ target of shape (N,) would otherwise become an (N, N) loss, a classic silent bug
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
 import minigrad
@@ -69,6 +71,23 @@ def huber_loss(
     quadratic = difference * difference * 0.5
     linear = (absolute - 0.5 * delta) * delta
     return _reduce(minigrad.where(absolute < delta, quadratic, linear), reduction)
+
+
+def smooth_l1_loss(
+    input: Tensor, target: Tensor, reduction: str = "mean", beta: float = 1.0
+) -> Tensor:
+    """0.5 d^2 / beta for |d| < beta, |d| - 0.5 beta otherwise, with d = x - y: Huber's
+    loss divided by beta, so its slope far from the target is 1 (beta = 0 is the L1 loss)."""
+    _check_reduction(reduction)
+    _check_same_shape(input, target, "smooth_l1_loss")
+    if isinstance(beta, bool) or not isinstance(beta, numbers.Real) or not beta >= 0:
+        raise ValueError(f"smooth_l1_loss needs beta >= 0, got {beta!r}")
+    difference = input - target
+    absolute = difference.abs()
+    if beta == 0:
+        return _reduce(absolute, reduction)
+    quadratic = difference * difference * (0.5 / beta)
+    return _reduce(minigrad.where(absolute < beta, quadratic, absolute - 0.5 * beta), reduction)
 
 
 def hinge_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:

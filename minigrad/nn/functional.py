@@ -14,13 +14,16 @@ from minigrad.nn._functional_layers import (
     conv2d,
     dropout,
     elu,
+    elu_,
     leaky_relu,
+    leaky_relu_,
     linear,
     log_softmax,
     logsigmoid,
     max_pool2d,
     one_hot,
     relu,
+    relu_,
     sigmoid,
     softmax,
     tanh,
@@ -34,6 +37,7 @@ from minigrad.nn._functional_loss_arguments import (
     l1_loss,
     mse_loss,
     nll_loss,
+    smooth_l1_loss,
 )
 from minigrad.ops.elementwise_math import softplus
 from minigrad.unsupported import FUNCTIONAL as _UNSUPPORTED
@@ -43,8 +47,10 @@ __getattr__ = module_getattr("minigrad.nn.functional", _UNSUPPORTED)
 
 __all__ = [
     "linear", "conv1d", "conv2d", "max_pool2d", "avg_pool2d",
-    "relu", "leaky_relu", "elu", "sigmoid", "logsigmoid", "tanh", "softmax", "log_softmax",
+    "relu", "relu_", "leaky_relu", "leaky_relu_", "elu", "elu_", "sigmoid", "logsigmoid",
+    "tanh", "softmax", "log_softmax",
     "dropout", "batch_norm", "one_hot", "softplus",
-    "mse_loss", "l1_loss", "huber_loss", "hinge_loss", "binary_cross_entropy",
+    "mse_loss", "l1_loss", "huber_loss", "smooth_l1_loss", "hinge_loss",
+    "binary_cross_entropy",
     "binary_cross_entropy_with_logits", "cross_entropy", "nll_loss",
 ]

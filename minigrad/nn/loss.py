@@ -49,6 +49,19 @@ class HuberLoss(_Loss):
         return F.huber_loss(input, target, reduction=self.reduction, delta=self.delta)
 
 
+class SmoothL1Loss(_Loss):
+    """0.5 d^2 / beta if |d| < beta else |d| - beta / 2, d = x - y, reduced: Huber's loss
+    scaled so that the slope far from the target is 1."""
+
+    def __init__(self, size_average=None, reduce=None, reduction: str = "mean",
+                 beta: float = 1.0) -> None:
+        super().__init__(size_average, reduce, reduction)
+        self.beta = beta
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        return F.smooth_l1_loss(input, target, reduction=self.reduction, beta=self.beta)
+
+
 class HingeLoss(_Loss):
     """max(0, 1 - y s) for scores s and labels y = +-1, reduced (mean by default)."""
 

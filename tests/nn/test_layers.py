@@ -125,7 +125,7 @@ def test_dropout_module_trains_and_evaluates(rng):
     np.testing.assert_allclose(dropped[dropped != 0], 2 * x.numpy()[dropped != 0])
     layer.eval()
     np.testing.assert_array_equal(layer(x).numpy(), x.numpy())
-    assert repr(layer) == "Dropout(p=0.5)"
+    assert repr(layer) == "Dropout(p=0.5, inplace=False)"
     with pytest.raises(ValueError, match="between 0 and 1"):
         nn.Dropout(-0.1)
 

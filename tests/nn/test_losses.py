@@ -25,6 +25,7 @@ def rng():
         (F.mse_loss, TF.mse_loss),
         (F.l1_loss, TF.l1_loss),
         (F.huber_loss, TF.huber_loss),
+        (F.smooth_l1_loss, TF.smooth_l1_loss),
     ],
 )
 def test_regression_losses_match_torch(mg_fn, th_fn, reduction, rng):
@@ -37,6 +38,15 @@ def test_huber_delta_matches_torch(rng):
     x, y = rng.standard_normal(10) * 3, rng.standard_normal(10)
     compare_with_torch(lambda a, b: F.huber_loss(a, b, delta=0.5),
                        lambda a, b: TF.huber_loss(a, b, delta=0.5), x, y)
+
+
+@pytest.mark.parametrize("beta", [0.0, 0.3, 2.5])
+def test_smooth_l1_beta_matches_torch(beta, rng):
+    x, y = rng.standard_normal(12) * 3, rng.standard_normal(12)
+    compare_with_torch(lambda a, b: nn.SmoothL1Loss(beta=beta)(a, b),
+                       lambda a, b: torch.nn.SmoothL1Loss(beta=beta)(a, b), x, y)
+    with pytest.raises(ValueError, match="beta"):
+        F.smooth_l1_loss(mg(x), mg(y), beta=-1.0)
 
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)
@@ -242,3 +252,13 @@ def test_losses_work_inside_a_training_graph(rng):
     loss.backward()
     # softmax - one_hot, averaged: each row of the gradient sums to 0
     assert_close(logits.grad.numpy().sum(1), np.zeros(4))
+
+
+def test_smooth_l1_passes_gradcheck_away_from_its_kink():
+    from minigrad.testing import gradcheck, gradgradcheck
+
+    differences = np.array([-2.0, -0.4, 0.1, 0.45, 1.7])
+    target = np.zeros(5)
+    loss = lambda a, b: F.smooth_l1_loss(a, b, beta=0.6, reduction="sum")  # noqa: E731
+    assert gradcheck(loss, (differences, target))
+    assert gradgradcheck(loss, (differences, target))

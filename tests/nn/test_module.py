@@ -228,13 +228,16 @@ def test_cuda_moves_parameters_and_buffers():
 def test_repr_matches_pytorchs_layout():
     ours = nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
                          nn.Flatten(), nn.Linear(16, 10, bias=False), nn.Dropout(0.25),
-                         nn.LeakyReLU(0.1), nn.Softmax(dim=1))
+                         nn.LeakyReLU(0.1), nn.Softmax(dim=1), nn.ReLU(inplace=True),
+                         nn.LeakyReLU(0.2, inplace=True), nn.ELU(inplace=True))
     theirs = torch.nn.Sequential(torch.nn.Conv2d(1, 4, 3, padding=1), torch.nn.ReLU(),
                                  torch.nn.MaxPool2d(2), torch.nn.Flatten(),
                                  torch.nn.Linear(16, 10, bias=False), torch.nn.Dropout(0.25),
-                                 torch.nn.LeakyReLU(0.1), torch.nn.Softmax(dim=1))
-    expected = repr(theirs).replace(", inplace=False", "").replace("inplace=False", "")
-    assert repr(ours) == expected
+                                 torch.nn.LeakyReLU(0.1), torch.nn.Softmax(dim=1),
+                                 torch.nn.ReLU(inplace=True),
+                                 torch.nn.LeakyReLU(0.2, inplace=True),
+                                 torch.nn.ELU(inplace=True))
+    assert repr(ours) == repr(theirs)
     assert repr(Net()) == (
         "Net(\n  (block): Block(\n    (fc): Linear(in_features=3, out_features=4, bias=True)\n"
         "    (norm): BatchNorm1d(4, eps=1e-05, momentum=0.1, affine=True, "
