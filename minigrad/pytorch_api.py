@@ -51,7 +51,7 @@ COURSE_NAMES: dict[str, list[str]] = {
         Module Parameter Sequential ModuleList Linear Identity Conv1d Conv2d MaxPool2d AvgPool2d
         Flatten Dropout BatchNorm1d BatchNorm2d ReLU LeakyReLU ELU Sigmoid Tanh Softmax
         LogSoftmax MSELoss L1Loss HuberLoss SmoothL1Loss BCELoss BCEWithLogitsLoss
-        CrossEntropyLoss NLLLoss
+        CrossEntropyLoss NLLLoss GELU SiLU Softplus LayerNorm Unflatten Dropout2d ModuleDict
         functional init utils RNN LSTM GRU Transformer MultiheadAttention Embedding Conv3d
         ConvTranspose2d DataParallel
     """.split(),
@@ -63,7 +63,8 @@ COURSE_NAMES: dict[str, list[str]] = {
     "nn.functional": """
         linear conv1d conv2d max_pool2d avg_pool2d relu leaky_relu elu sigmoid tanh softmax
         log_softmax softplus dropout batch_norm one_hot mse_loss l1_loss huber_loss
-        smooth_l1_loss binary_cross_entropy binary_cross_entropy_with_logits cross_entropy nll_loss
+        smooth_l1_loss gelu silu dropout2d layer_norm binary_cross_entropy
+        binary_cross_entropy_with_logits cross_entropy nll_loss
         embedding conv3d interpolate
     """.split(),
     "nn.init": """

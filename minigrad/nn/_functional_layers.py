@@ -123,6 +123,22 @@ def elu_(input: Tensor, alpha: float = 1.0) -> Tensor:
     return elu(input, alpha, inplace=True)
 
 
+def silu(input: Tensor, inplace: bool = False) -> Tensor:
+    """x sigmoid(x) (also called swish): smooth, slightly negative for x < 0."""
+    return _maybe_in_place(input, "silu_", lambda x: x * x.sigmoid(), inplace)
+
+
+def gelu(input: Tensor, approximate: str = "none") -> Tensor:
+    """x Phi(x), Phi the standard normal CDF: 0.5 x (1 + erf(x / sqrt 2)); with
+    ``approximate="tanh"``, 0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3)))."""
+    if approximate == "none":
+        return input * ((input * (1.0 / math.sqrt(2.0))).erf() + 1.0) * 0.5
+    if approximate == "tanh":
+        inner = (input + input * input * input * 0.044715) * math.sqrt(2.0 / math.pi)
+        return input * (inner.tanh() + 1.0) * 0.5
+    raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+
+
 def sigmoid(input: Tensor) -> Tensor:
     """1 / (1 + exp(-x))."""
     return input.sigmoid()
@@ -211,6 +227,54 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True,
     draws = minigrad.rand(tuple(input.shape), dtype=input.dtype, device=input.device)
     keep = cast_mask(draws >= p, input.dtype)
     return _maybe_in_place(input, "dropout_", lambda x: x * keep * (1.0 / (1.0 - p)), inplace)
+
+
+def dropout2d(input: Tensor, p: float = 0.5, training: bool = True,
+              inplace: bool = False) -> Tensor:
+    """Dropout of whole channels: each (sample, channel) feature map of an (N, C, H, W) or
+    (C, H, W) input is zeroed with probability ``p``, the rest scaled by 1 / (1 - p).
+    Neighbouring pixels are strongly correlated, so dropping single pixels barely
+    regularises a CNN; dropping maps does."""
+    if input.ndim not in (3, 4):
+        raise ValueError(f"dropout2d expects input of shape (N, C, H, W) or (C, H, W), "
+                         f"got {tuple(input.shape)}")
+    if isinstance(p, bool) or not isinstance(p, numbers.Real) or not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout probability must be between 0 and 1, got {p!r}")
+    if not training or p == 0.0:
+        return input
+    if p == 1.0:
+        return _maybe_in_place(input, "dropout2d_", lambda x: x * 0.0, inplace)
+    map_shape = (*input.shape[:-2], 1, 1)
+    draws = minigrad.rand(map_shape, dtype=input.dtype, device=input.device)
+    keep = cast_mask(draws >= p, input.dtype)
+    return _maybe_in_place(input, "dropout2d_", lambda x: x * keep * (1.0 / (1.0 - p)),
+                           inplace)
+
+
+def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
+               bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
+    """Normalise each sample over its last ``len(normalized_shape)`` dimensions:
+    (x - mean) / sqrt(var + eps) * weight + bias, with the biased variance. Unlike batch
+    norm it needs no batch statistics, so training and evaluation compute the same thing."""
+    normalized_shape = (normalized_shape,) if isinstance(normalized_shape, numbers.Integral) \
+        else tuple(normalized_shape)
+    count = len(normalized_shape)
+    if count == 0 or tuple(input.shape[input.ndim - count:]) != normalized_shape:
+        raise ValueError(f"layer_norm: normalized_shape {normalized_shape} must be the last "
+                         f"dimensions of the input, got input of shape {tuple(input.shape)}")
+    for name, tensor in (("weight", weight), ("bias", bias)):
+        if tensor is not None and tuple(tensor.shape) != normalized_shape:
+            raise ValueError(f"layer_norm: {name} has shape {tuple(tensor.shape)}, expected "
+                             f"{normalized_shape}")
+    axes = tuple(range(input.ndim - count, input.ndim))
+    centered = input - input.mean(dim=axes, keepdim=True)
+    variance = (centered * centered).mean(dim=axes, keepdim=True)
+    output = centered / (variance + eps).sqrt()
+    if weight is not None:
+        output = output * weight
+    if bias is not None:
+        output = output + bias
+    return output
 
 
 def batch_norm(

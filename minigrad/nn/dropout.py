@@ -1,4 +1,5 @@
-"""``Dropout``: randomly zero activations while training."""
+"""``Dropout`` and ``Dropout2d``: randomly zero activations (or whole channels) while
+training."""
 
 from __future__ import annotations
 
@@ -25,3 +26,12 @@ class Dropout(Module):
 
     def extra_repr(self) -> str:
         return f"p={self.p}, inplace={self.inplace}"
+
+
+class Dropout2d(Dropout):
+    """In training, zero each whole channel (an (H, W) feature map) of an (N, C, H, W)
+    input with probability ``p`` and scale the rest by 1 / (1 - p); the identity in
+    evaluation mode."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.dropout2d(input, self.p, self.training, self.inplace)

@@ -13,8 +13,11 @@ from minigrad.nn._functional_layers import (
     conv1d,
     conv2d,
     dropout,
+    dropout2d,
     elu,
     elu_,
+    gelu,
+    layer_norm,
     leaky_relu,
     leaky_relu_,
     linear,
@@ -25,6 +28,7 @@ from minigrad.nn._functional_layers import (
     relu,
     relu_,
     sigmoid,
+    silu,
     softmax,
     tanh,
 )
@@ -48,7 +52,7 @@ __getattr__ = module_getattr("minigrad.nn.functional", _UNSUPPORTED)
 __all__ = [
     "linear", "conv1d", "conv2d", "max_pool2d", "avg_pool2d",
     "relu", "relu_", "leaky_relu", "leaky_relu_", "elu", "elu_", "sigmoid", "logsigmoid",
-    "tanh", "softmax", "log_softmax",
+    "tanh", "softmax", "log_softmax", "silu", "gelu", "dropout2d", "layer_norm",
     "dropout", "batch_norm", "one_hot", "softplus",
     "mse_loss", "l1_loss", "huber_loss", "smooth_l1_loss", "hinge_loss",
     "binary_cross_entropy",

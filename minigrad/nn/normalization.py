@@ -1,7 +1,9 @@
 """Batch normalisation: ``BatchNorm1d`` for (N, C) or (N, C, L), ``BatchNorm2d`` for
-(N, C, H, W)."""
+(N, C, H, W); and ``LayerNorm``, which normalises each sample on its own."""
 
 from __future__ import annotations
+
+import numbers
 
 import minigrad
 from minigrad.dtypes import DType
@@ -116,3 +118,39 @@ class BatchNorm2d(_BatchNorm):
             raise ValueError(
                 f"BatchNorm2d expects input (N, C, H, W), got shape {tuple(input.shape)}"
             )
+
+
+class LayerNorm(Module):
+    """y = (x - mean) / sqrt(var + eps) * weight + bias, the statistics taken over the last
+    dimensions of each sample (``normalized_shape``), not over the batch: the same in
+    training and evaluation, and fine with a batch of one. ``weight`` starts at ones and
+    ``bias`` at zeros, one per normalised element."""
+
+    def __init__(self, normalized_shape: int | tuple[int, ...], eps: float = 1e-5,
+                 elementwise_affine: bool = True, bias: bool = True,
+                 device: str | None = None, dtype: DType | None = None) -> None:
+        super().__init__()
+        if isinstance(normalized_shape, numbers.Integral):
+            normalized_shape = (normalized_shape,)
+        self.normalized_shape = tuple(int(size) for size in normalized_shape)
+        self.eps = eps
+        self.elementwise_affine = elementwise_affine
+        self._has_bias = bias and elementwise_affine
+        if elementwise_affine:
+            self.weight = empty_parameter(self.normalized_shape, dtype, device)
+            init.ones_(self.weight)
+            if bias:
+                self.bias = empty_parameter(self.normalized_shape, dtype, device)
+                init.zeros_(self.bias)
+            else:
+                self.register_parameter("bias", None)
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
+
+    def extra_repr(self) -> str:
+        return (f"{self.normalized_shape}, eps={self.eps}, "
+                f"elementwise_affine={self.elementwise_affine}, bias={self._has_bias}")
