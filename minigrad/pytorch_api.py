@@ -116,6 +116,9 @@ DIFFERENCES: dict[str, str] = {
                     "trip)",
     "Tensor.unique": "always sorted; computed on the host",
     "torch.einsum": "letters, ',' and '->' only: no '...' (ellipsis)",
+    "utils.data.DataLoader": "batches are always loaded in the calling process: num_workers, "
+                             "pin_memory and persistent_workers are accepted and change "
+                             "nothing; no sampler= or batch_sampler=",
     "utils.data.random_split": "generator= takes a minigrad.Generator (or a "
                                "numpy.random.Generator; default: the one "
                                "minigrad.manual_seed seeds); a seed does not pick the same "

@@ -103,15 +103,28 @@ class DataLoader:
             ``numpy.random.Generator`` to draw the orders from.
         seed: seed for a new generator when ``generator`` is not given (default 0, so runs
             are reproducible; ``None`` draws a fresh seed from the operating system).
+        collate_fn: turns the list of samples of a batch into the batch (default: stack
+            each field into a Tensor).
+        num_workers, pin_memory, persistent_workers: PyTorch's loading-speed options,
+            accepted so that PyTorch scripts run unchanged. minigrad always loads batches in
+            the calling process, which gives the same batches; PyTorch's worker processes
+            only overlap loading with training.
 
     Each batch is a tuple of Tensors (one per array of the data set), or a single Tensor
     for a data set made of one plain array. numpy arrays keep their dtype.
     """
 
     def __init__(self, dataset, batch_size: int = 1, shuffle: bool = False,
-                 drop_last: bool = False, *, generator=None, seed: int | None = 0) -> None:
+                 drop_last: bool = False, *, generator=None, seed: int | None = 0,
+                 collate_fn=None, num_workers: int = 0, pin_memory: bool = False,
+                 persistent_workers: bool = False) -> None:
         if not isinstance(batch_size, int | np.integer) or batch_size < 1:
             raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+        if isinstance(num_workers, bool) or not isinstance(num_workers, int | np.integer) or \
+                num_workers < 0:
+            raise ValueError(f"num_workers must be an integer >= 0, got {num_workers!r}")
+        if collate_fn is not None and not callable(collate_fn):
+            raise TypeError(f"collate_fn must be callable, got {collate_fn!r}")
         self.single_array = _is_array_like(dataset)
         if self.single_array:
             dataset = TensorDataset(dataset)
@@ -125,6 +138,9 @@ class DataLoader:
         self.shuffle = shuffle
         self.drop_last = drop_last
         self.generator = generator  # what the caller passed, as PyTorch keeps it
+        self.collate_fn = collate_fn
+        self.num_workers, self.pin_memory = int(num_workers), bool(pin_memory)
+        self.persistent_workers = bool(persistent_workers)
         self._source = (np.random.default_rng(seed) if generator is None
                         else numpy_generator(generator, "DataLoader"))
 
@@ -139,6 +155,8 @@ class DataLoader:
         return self._source.permutation(n) if self.shuffle else np.arange(n)
 
     def _batch(self, indices: np.ndarray):
+        if self.collate_fn is not None:
+            return self.collate_fn([self.dataset[int(index)] for index in indices])
         if isinstance(self.dataset, TensorDataset):
             fields = self.dataset[indices]
             batch = tuple(_to_tensor(field) for field in fields)

@@ -21,7 +21,7 @@ __getattr__ = module_getattr("minigrad.utils.data", {
     for name in ("ConcatDataset",)
 } | {
     name: "samplers and worker processes are not part of minigrad's DataLoader "
-          "(batch_size, shuffle, drop_last only)"
+          "(batch_size, shuffle, drop_last, collate_fn, generator)"
     for name in ("Sampler", "RandomSampler", "SequentialSampler", "get_worker_info")
 })
 

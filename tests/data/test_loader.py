@@ -91,6 +91,31 @@ def test_custom_dataset_is_collated():
     np.testing.assert_array_equal(batches[2][1], [4])
 
 
+def test_collate_fn_builds_each_batch(arrays):
+    X, y = arrays
+
+    def pad_and_count(samples):
+        rows = minigrad.stack([minigrad.tensor(row) for row, _ in samples])
+        return rows, len(samples)
+
+    batches = list(DataLoader(TensorDataset(X, y), batch_size=4, collate_fn=pad_and_count))
+    assert [count for _, count in batches] == [4, 4, 2]
+    np.testing.assert_array_equal(batches[1][0].numpy(), X[4:8])
+
+
+def test_pytorch_loading_options_give_the_same_batches(arrays):
+    X, y = arrays
+    plain = collect(DataLoader(TensorDataset(X, y), batch_size=3, shuffle=True))
+    with_workers = collect(DataLoader(TensorDataset(X, y), batch_size=3, shuffle=True,
+                                      num_workers=2, pin_memory=True, persistent_workers=True))
+    for a, b in zip(plain, with_workers, strict=True):
+        np.testing.assert_array_equal(a[0], b[0])
+    with pytest.raises(ValueError, match="num_workers"):
+        DataLoader(TensorDataset(X, y), num_workers=-1)
+    with pytest.raises(TypeError, match="collate_fn"):
+        DataLoader(TensorDataset(X, y), collate_fn="stack")
+
+
 def test_bad_arguments():
     with pytest.raises(ValueError, match="same number of rows.*\\(3, 2\\).*\\(4,\\)"):
         TensorDataset(np.zeros((3, 2)), np.zeros(4))
