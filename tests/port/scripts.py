@@ -274,3 +274,67 @@ def compiled_training_step(torch, compile_step: bool = True) -> dict:
     labels = torch.argmax(features[:, :3], dim=1)
     losses = [step(features, labels).item() for _ in range(10)]
     return {"losses": losses, "weight": model[0].weight.detach().numpy().tolist()}
+
+
+def cnn_classifier_with_loader_options(torch) -> dict:
+    """The image-classifier tutorial's loop: a ``DataLoader`` with ``num_workers``, in-place
+    ReLUs, gradient clipping, ``MultiStepLR``, and accuracy counted with
+    ``torch.max(outputs.data, 1)``."""
+    nn = torch.nn
+    images = torch.tensor(data(12, 24, 3, 8, 8))
+    labels = torch.tensor(np.arange(24) % 4)
+    loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(images, labels),
+                                         batch_size=8, shuffle=False, num_workers=2)
+    net = nn.Sequential(nn.Conv2d(3, 6, 3, padding=1), nn.ReLU(inplace=True), nn.MaxPool2d(2),
+                        nn.Dropout2d(0.0), nn.Flatten(), nn.Linear(6 * 4 * 4, 16),
+                        nn.LeakyReLU(0.1, inplace=True), nn.Linear(16, 4))
+    set_weights(torch, net, seed=13)
+    criterion = nn.CrossEntropyLoss()
+    optimizer = torch.optim.SGD(net.parameters(), lr=0.05, momentum=0.9)
+    scheduler = torch.optim.lr_scheduler.MultiStepLR(optimizer, milestones=[1, 2], gamma=0.5)
+    norms, losses = [], []
+    for _ in range(3):
+        running_loss = 0.0
+        for inputs, targets in loader:
+            optimizer.zero_grad()
+            loss = criterion(net(inputs), targets)
+            loss.backward()
+            norms.append(nn.utils.clip_grad_norm_(net.parameters(), max_norm=1.0).item())
+            optimizer.step()
+            running_loss += loss.item()
+        losses.append(running_loss / len(loader))
+        scheduler.step()
+    correct = total = 0
+    with torch.no_grad():
+        for inputs, targets in loader:
+            _, predicted = torch.max(net(inputs).data, 1)
+            total += targets.size(0)
+            correct += (predicted == targets).sum().item()
+    return {"losses": losses, "norms": norms, "accuracy": correct / total,
+            "lr": scheduler.get_last_lr()}
+
+
+def regression_with_plateau_schedule(torch) -> dict:
+    """A regression MLP with LayerNorm, GELU and SiLU, the smooth L1 loss, Adam, and
+    ``ReduceLROnPlateau`` watching the loss."""
+    nn = torch.nn
+    features = torch.tensor(data(14, 32, 5))
+    targets = (features[:, :1] * 2.0 - features[:, 1:2]).sin()
+    model = nn.Sequential(nn.Linear(5, 16), nn.LayerNorm(16), nn.GELU(), nn.Linear(16, 8),
+                          nn.SiLU(), nn.Linear(8, 1))
+    set_weights(torch, model, seed=15)
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.05)
+    scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, factor=0.5, patience=1,
+                                                           threshold=0.05)
+    loss_fn = nn.SmoothL1Loss(beta=0.5)
+    losses, rates = [], []
+    for _ in range(12):
+        optimizer.zero_grad()
+        loss = loss_fn(model(features), targets)
+        loss.backward()
+        optimizer.step()
+        scheduler.step(loss.item())
+        losses.append(loss.item())
+        rates.append(optimizer.param_groups[0]["lr"])
+    return {"losses": losses, "rates": rates,
+            "norm_weight": model[1].weight.detach().numpy().tolist()}

@@ -19,6 +19,8 @@ PORTS = {
     "gradient_identities_with_all": scripts.gradient_identities_with_all,
     "ranking_scores": scripts.ranking_scores,
     "split_train_and_evaluate": scripts.split_train_and_evaluate,
+    "cnn_classifier_with_loader_options": scripts.cnn_classifier_with_loader_options,
+    "regression_with_plateau_schedule": scripts.regression_with_plateau_schedule,
 }
 
 
