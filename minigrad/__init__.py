@@ -7,6 +7,8 @@
     tensor([2., 4.])
 """
 
+import functools as _functools
+
 from minigrad import accelerator, autograd, cuda, data, nn, optim, utils
 from minigrad.autograd import (
     enable_grad,
@@ -119,6 +121,26 @@ _ORDERING_TABLES = (_reduction.FUNCTIONS, _cumulative.FUNCTIONS, _sorting.FUNCTI
                     _diagonal.FUNCTIONS)
 for _table in _ORDERING_TABLES:  # prod, cumsum, sort, argsort, topk, unique, diag
     globals().update(_table)
+
+
+
+def _accepting_out(function):
+    """``function`` with PyTorch's ``out=`` keyword: ``minigrad.mul(a, b, out=c)`` writes
+    the product into ``c`` and returns ``c`` (rules: ``minigrad.ops.linalg.write_out``)."""
+
+    @_functools.wraps(function)
+    def with_out(*args, out=None, **kwargs):
+        return _linalg.write_out(function.__name__, function(*args, **kwargs), out)
+
+    return with_out
+
+
+# out= on the elementwise functions (the products, norm, tril and triu take it themselves)
+_RETURN_PYTHON_VALUES = ("allclose", "equal")
+for _name in [*_arithmetic.FUNCTIONS, *_elementwise_math.FUNCTIONS, "exp", "log", "sqrt",
+              "abs", "sigmoid", "tanh", "where"]:
+    if _name not in _RETURN_PYTHON_VALUES:
+        globals()[_name] = _accepting_out(globals()[_name])
 
 # PyTorch's dtype aliases; out-of-scope dtypes (half, int32, ...) raise via __getattr__
 float, double, long, bool = float32, float64, int64, bool_  # noqa: A001

@@ -90,8 +90,8 @@ DIFFERENCES: dict[str, str] = {
                         "converted (copied) to those",
     "torch.matmul": "float32 with float64 raises (as PyTorch does); elementwise ops promote "
                     "to float64 like PyTorch. out= (also of mm, mv, bmm, dot, outer, norm, "
-                    "tril, triu) must have the result's shape or be empty (PyTorch resizes "
-                    "it with a warning)",
+                    "tril, triu and the elementwise functions) must have the result's shape "
+                    "or be empty (PyTorch resizes it with a warning)",
     "torch.device": "'cpu' and 'cuda' ('cuda:0'): one GPU",
     "torch.cuda": "is_available() and the device of tensors; no streams or memory stats",
     "Tensor.grad_fn": "PyTorch's node names (MulBackward0) in reprs, as `grad_fn.pytorch_name`; "

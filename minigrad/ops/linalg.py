@@ -80,7 +80,7 @@ def matmul(a, b):
 # --- ``out=``: PyTorch's way of writing a result into an existing tensor --------------------
 
 
-def _write_out(name: str, result, out):
+def write_out(name: str, result, out):
     """``result`` written into ``out``, which is returned (``result`` when ``out`` is None).
 
     ``out=`` cannot take part in autograd: the written tensor would have no graph node
@@ -139,13 +139,13 @@ def _require_ndim(name: str, a, b, ndim_a: int, ndim_b: int) -> None:
 def mm(input, mat2, *, out=None):  # noqa: A002 - PyTorch's argument names
     """Matrix times matrix: (n, m) @ (m, p) -> (n, p)."""
     _require_ndim("mm", input, mat2, 2, 2)
-    return _write_out("mm", matmul(input, mat2), out)
+    return write_out("mm", matmul(input, mat2), out)
 
 
 def mv(input, vec, *, out=None):  # noqa: A002
     """Matrix times vector: (n, m) @ (m,) -> (n,)."""
     _require_ndim("mv", input, vec, 2, 1)
-    return _write_out("mv", matmul(input, vec), out)
+    return write_out("mv", matmul(input, vec), out)
 
 
 def bmm(input, mat2, *, out=None):  # noqa: A002
@@ -153,19 +153,19 @@ def bmm(input, mat2, *, out=None):  # noqa: A002
     _require_ndim("bmm", input, mat2, 3, 3)
     if input.shape[0] != mat2.shape[0]:
         raise ValueError(f"bmm: batch sizes differ: shapes {input.shape} and {mat2.shape}")
-    return _write_out("bmm", matmul(input, mat2), out)
+    return write_out("bmm", matmul(input, mat2), out)
 
 
 def dot(input, tensor, *, out=None):  # noqa: A002
     """Inner product of two vectors of the same length: a 0-d tensor."""
     _require_ndim("dot", input, tensor, 1, 1)
-    return _write_out("dot", matmul(input, tensor), out)
+    return write_out("dot", matmul(input, tensor), out)
 
 
 def outer(input, vec2, *, out=None):  # noqa: A002
     """Outer product: (n,) and (m,) -> (n, m), z[i, j] = a[i] b[j]."""
     _require_ndim("outer", input, vec2, 1, 1)
-    return _write_out("outer", input.unsqueeze(1) * vec2.unsqueeze(0), out)
+    return write_out("outer", input.unsqueeze(1) * vec2.unsqueeze(0), out)
 
 
 def norm(input, p="fro", dim=None, keepdim: bool = False, out=None):  # noqa: A002
@@ -174,7 +174,7 @@ def norm(input, p="fro", dim=None, keepdim: bool = False, out=None):  # noqa: A0
     ``p`` is a number, ``inf``/``-inf`` (max/min of |x|) or ``"fro"`` (the 2-norm of all
     elements, which for a matrix is the Frobenius norm).
     """
-    return _write_out("norm", _p_norm(input, p, dim, keepdim), out)
+    return write_out("norm", _p_norm(input, p, dim, keepdim), out)
 
 
 def _p_norm(input, p, dim, keepdim: bool):  # noqa: A002
@@ -218,19 +218,19 @@ def _triangle(input, diagonal: int, lower: bool, name: str):
 
 def tril(input, diagonal: int = 0, *, out=None):  # noqa: A002
     """The lower triangle (on and below ``diagonal``) of the last two dimensions."""
-    return _write_out("tril", _triangle(input, diagonal, True, "tril"), out)
+    return write_out("tril", _triangle(input, diagonal, True, "tril"), out)
 
 
 def triu(input, diagonal: int = 0, *, out=None):  # noqa: A002
     """The upper triangle (on and above ``diagonal``) of the last two dimensions."""
-    return _write_out("triu", _triangle(input, diagonal, False, "triu"), out)
+    return write_out("triu", _triangle(input, diagonal, False, "triu"), out)
 
 
 def _matmul(input, other, *, out=None):  # noqa: A002
     """``input @ other`` (``torch.matmul``'s argument names; ``out=`` writes the product into
     an existing tensor)."""
     _require_tensor(input, "matmul", "first")
-    return _write_out("matmul", matmul(input, other), out)
+    return write_out("matmul", matmul(input, other), out)
 
 
 FUNCTIONS = {"matmul": _matmul, "mm": mm, "mv": mv, "bmm": bmm, "dot": dot, "outer": outer,

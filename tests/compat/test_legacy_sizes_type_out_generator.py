@@ -1,6 +1,6 @@
 """Names ported scripts reach for, next to PyTorch: the legacy ``Tensor(2, 3)`` sizes form,
-``Tensor.type()``, ``out=`` of the matrix products, ``Generator`` as ``generator=``, and
-``torch.accelerator``."""
+``Tensor.type()``, ``out=`` of the matrix products and elementwise functions, ``Generator``
+as ``generator=``, and ``torch.accelerator``."""
 
 from __future__ import annotations
 
@@ -121,6 +121,37 @@ def test_out_of_norm_and_triangles(name, arguments):
         assert getattr(library, name)(a, **arguments, out=out) is out
         results[library.__name__] = out.numpy()
     np.testing.assert_allclose(results["minigrad"], results["torch"], rtol=1e-6)
+
+
+POSITIVE = np.abs(A) + 0.5
+ELEMENTWISE = [
+    ("add", (A, A[0]), {}), ("add", (A, POSITIVE), {"alpha": 3}), ("sub", (A, 2.0), {}),
+    ("mul", (A, POSITIVE), {}), ("div", (A, POSITIVE), {}), ("pow", (POSITIVE, 1.5), {}),
+    ("maximum", (A, A.T[:1].T), {}), ("clamp", (A,), {"min": -0.5, "max": 0.5}),
+    ("neg", (A,), {}), ("exp", (A,), {}), ("log", (POSITIVE,), {}), ("sqrt", (POSITIVE,), {}),
+    ("abs", (A,), {}), ("sigmoid", (A,), {}), ("tanh", (A,), {}), ("sin", (A,), {}),
+    ("erf", (A,), {}), ("floor", (A,), {}), ("gt", (A, 0.1), {}), ("eq", (A, A), {}),
+]
+
+
+@pytest.mark.parametrize("name, arguments, options", ELEMENTWISE,
+                         ids=[f"{name}-{i}" for i, (name, _, _) in enumerate(ELEMENTWISE)])
+def test_out_of_elementwise_functions_like_pytorch(name, arguments, options):
+    results = {}
+    for library in (minigrad, torch):
+        tensors = [library.tensor(a) if isinstance(a, np.ndarray) else a for a in arguments]
+        expected = getattr(library, name)(*tensors, **options)
+        out = library.zeros(tuple(expected.shape), dtype=expected.dtype)
+        assert getattr(library, name)(*tensors, **options, out=out) is out
+        results[library.__name__] = out.numpy()
+    np.testing.assert_allclose(results["minigrad"], results["torch"], rtol=1e-6)
+
+
+def test_out_of_where_and_of_a_view():
+    out = minigrad.zeros(2, 3, 4)
+    minigrad.where(minigrad.tensor(A) > 0, minigrad.tensor(A), 0.0, out=out[1])
+    np.testing.assert_allclose(out[1].numpy(), np.where(A > 0, A, 0.0))
+    assert not out[0].numpy().any()
 
 
 def test_empty_out_takes_the_result_shape_like_pytorch():
