@@ -63,7 +63,6 @@ from minigrad.scalar import Value
 from minigrad.serialization import load, save
 from minigrad.size import Size
 from minigrad.tensor import Tensor, is_tensor
-from minigrad.unsupported import NOT_YET as _NOT_YET
 from minigrad.unsupported import TORCH as _UNSUPPORTED
 from minigrad.unsupported import module_getattr
 
@@ -144,7 +143,7 @@ for _name in [*_arithmetic.FUNCTIONS, *_elementwise_math.FUNCTIONS, "exp", "log"
 
 # PyTorch's dtype aliases; out-of-scope dtypes (half, int32, ...) raise via __getattr__
 float, double, long, bool = float32, float64, int64, bool_  # noqa: A001
-__getattr__ = module_getattr("minigrad", {**_UNSUPPORTED, **_NOT_YET})
+__getattr__ = module_getattr("minigrad", _UNSUPPORTED)
 
 __all__ = [
     "Tensor", "Value", "DType", "accelerator", "autograd", "cuda", "data", "nn", "optim", "utils",

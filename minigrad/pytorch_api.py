@@ -80,7 +80,9 @@ COURSE_NAMES: dict[str, list[str]] = {
         vector_to_parameters
     """.split(),
     "autograd": "Function grad Variable gradcheck gradgradcheck functional forward_ad".split(),
-    "utils.data": "DataLoader TensorDataset Dataset random_split Subset Sampler".split(),
+    "utils.data": """
+        DataLoader TensorDataset Dataset random_split Subset ConcatDataset Sampler
+    """.split(),
 }
 
 # Where minigrad means the same thing as PyTorch but behaves differently on purpose.
@@ -163,10 +165,8 @@ def status(namespace: str, name: str) -> tuple[bool, str]:
     return True, DIFFERENCES.get(qualified, "")
 
 
-def _status_word(supported: bool, note: str) -> str:
-    if supported:
-        return "supported"
-    return "not yet" if "not implemented yet" in note else "not supported"
+def _status_word(supported: bool) -> str:
+    return "supported" if supported else "not supported"
 
 
 def render_markdown() -> str:
@@ -180,8 +180,8 @@ def render_markdown() -> str:
         "The names PyTorch's beginner tutorials and an introductory deep-learning course use. "
         "*supported* names follow PyTorch's signature and semantics (float32/float64, CPU "
         "and CUDA), with any deliberate difference noted. *not supported* names are outside "
-        "minigrad's scope and *not yet* names are in scope but missing; both raise "
-        "`NotImplementedError` saying so (never `AttributeError`).",
+        "minigrad's scope: using one raises `NotImplementedError` with the reason (an error "
+        "that is also an `AttributeError`, so `hasattr` reports the name as absent).",
         "",
     ]
     for namespace, names in COURSE_NAMES.items():
@@ -191,6 +191,6 @@ def render_markdown() -> str:
         lines += [f"## `{prefix}` ({supported} of {len(names)} supported)", "",
                   "| name | status | notes |", "| --- | --- | --- |"]
         for name, ok, note in results:
-            lines.append(f"| `{name}` | {_status_word(ok, note)} | {note} |")
+            lines.append(f"| `{name}` | {_status_word(ok)} | {note} |")
         lines.append("")
     return "\n".join(lines)

@@ -36,13 +36,6 @@ TORCH = {
     "mps": "Apple GPUs (MPS) are not a minigrad device: 'cpu' and 'cuda' only",
 }
 
-# In scope, but not in minigrad yet: NotImplementedError says so rather than AttributeError.
-_NOT_YET = "in scope for minigrad but not implemented yet"
-NOT_YET = {
-    "set_grad_enabled": f"{_NOT_YET}; use `with minigrad.no_grad():` / `enable_grad()`",
-    "inference_mode": f"{_NOT_YET}; use `with minigrad.no_grad():`",
-}
-
 TENSOR = {
     "half": _HALF, "bfloat16": _HALF, "int": dtypes.UNSUPPORTED["int"],
     "short": dtypes.UNSUPPORTED["short"], "char": dtypes.UNSUPPORTED["int8"],

@@ -1,4 +1,5 @@
-"""Parts of a data set: ``Subset`` and ``random_split`` (a train/validation split).
+"""Parts of a data set: ``Subset`` and ``random_split`` (a train/validation split); and the
+other way round, ``ConcatDataset`` (several data sets read as one).
 
 A ``Subset`` is a view: it stores the parent data set and a list of positions, and reads
 ``dataset[indices[i]]`` when asked for sample ``i`` - no sample is copied.
@@ -6,6 +7,8 @@ A ``Subset`` is a view: it stores the parent data set and a list of positions, a
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import math
 import numbers
 from collections.abc import Sequence
@@ -25,6 +28,37 @@ class Subset:
 
     def __len__(self) -> int:
         return len(self.indices)
+
+
+class ConcatDataset:
+    """Several data sets read one after another as one (PyTorch's ``ConcatDataset``):
+    sample ``i`` comes from the first data set while ``i`` is below its length, then from
+    the second, and so on. No sample is copied."""
+
+    def __init__(self, datasets) -> None:
+        self.datasets = list(datasets)
+        if not self.datasets:
+            raise ValueError("ConcatDataset needs at least one data set")
+        for number, dataset in enumerate(self.datasets):
+            if not (hasattr(dataset, "__len__") and hasattr(dataset, "__getitem__")):
+                raise TypeError(f"ConcatDataset: data set {number} ({type(dataset).__name__}) "
+                                "has no __len__ and __getitem__")
+        # cumulative_sizes[k]: how many samples the first k + 1 data sets hold together
+        self.cumulative_sizes = list(itertools.accumulate(len(d) for d in self.datasets))
+
+    def __len__(self) -> int:
+        return self.cumulative_sizes[-1]
+
+    def __getitem__(self, index: int):
+        if not isinstance(index, numbers.Integral):
+            raise TypeError(f"ConcatDataset indices must be integers, got {type(index).__name__}")
+        if not -len(self) <= index < len(self):
+            raise IndexError(f"index {index} is out of range for a ConcatDataset of "
+                             f"{len(self)} samples")
+        index = int(index) % len(self)
+        which = bisect.bisect_right(self.cumulative_sizes, index)
+        start = self.cumulative_sizes[which - 1] if which > 0 else 0
+        return self.datasets[which][index - start]
 
 
 def _split_lengths(lengths: Sequence, total: int) -> list[int]:

@@ -1,10 +1,10 @@
 """``from minigrad.utils.data import DataLoader, Dataset, random_split``: the names a
-PyTorch script imports from ``torch.utils.data``. The loader, ``TensorDataset``, ``Subset``
-and ``random_split`` live in ``minigrad.data``."""
+PyTorch script imports from ``torch.utils.data``. The loader, ``TensorDataset``, ``Subset``,
+``ConcatDataset`` and ``random_split`` live in ``minigrad.data``."""
 
 from __future__ import annotations
 
-from minigrad.data import DataLoader, Subset, TensorDataset, random_split
+from minigrad.data import ConcatDataset, DataLoader, Subset, TensorDataset, random_split
 from minigrad.unsupported import module_getattr
 
 
@@ -17,12 +17,9 @@ class Dataset:
 
 
 __getattr__ = module_getattr("minigrad.utils.data", {
-    name: "in scope for minigrad but not implemented yet; index a TensorDataset instead"
-    for name in ("ConcatDataset",)
-} | {
     name: "samplers and worker processes are not part of minigrad's DataLoader "
           "(batch_size, shuffle, drop_last, collate_fn, generator)"
     for name in ("Sampler", "RandomSampler", "SequentialSampler", "get_worker_info")
 })
 
-__all__ = ["DataLoader", "TensorDataset", "Dataset", "Subset", "random_split"]
+__all__ = ["DataLoader", "TensorDataset", "Dataset", "Subset", "ConcatDataset", "random_split"]

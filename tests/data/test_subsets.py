@@ -52,3 +52,27 @@ def test_subset_reads_the_parent_at_its_indices_and_batches_in_a_loader():
     batches = list(DataLoader(subset, batch_size=2))
     assert [b[1].tolist() for b in batches] == [[4, 1], [5]]
     assert batches[0][0].shape == (2, 2) and batches[0][0].dtype is minigrad.float32
+
+
+def test_concat_dataset_reads_like_torchs():
+    import torch.utils.data as torch_data
+
+    from minigrad.data import ConcatDataset
+
+    first = np.arange(6, dtype=np.float32).reshape(3, 2)
+    second = np.arange(100, 108, dtype=np.float32).reshape(4, 2)
+    ours = ConcatDataset([TensorDataset(first), TensorDataset(second)])
+    theirs = torch_data.ConcatDataset([torch_data.TensorDataset(torch.tensor(first)),
+                                       torch_data.TensorDataset(torch.tensor(second))])
+    assert len(ours) == len(theirs) == 7
+    assert ours.cumulative_sizes == theirs.cumulative_sizes
+    for index in [*range(7), -1, -7]:
+        np.testing.assert_array_equal(np.asarray(ours[index][0]), theirs[index][0].numpy())
+    batches = [batch[0].numpy() for batch in DataLoader(ours, batch_size=3)]
+    np.testing.assert_array_equal(np.concatenate(batches), np.concatenate([first, second]))
+    with pytest.raises(IndexError, match="out of range"):
+        ours[7]
+    with pytest.raises(ValueError, match="at least one"):
+        ConcatDataset([])
+    with pytest.raises(TypeError, match="data set 1"):
+        ConcatDataset([TensorDataset(first), 5])
