@@ -123,8 +123,8 @@ def run_backward(outputs, grad_outputs, retain_graph: bool, create_graph: bool,
     if inputs is not None:
         wanted_nodes = {t.grad_fn: t for t in inputs if t.grad_fn is not None}
 
-    previous_mode = _GradMode.enabled
-    _GradMode.enabled = create_graph
+    previous_mode = _GradMode.state.enabled
+    _GradMode.state.enabled = create_graph
     try:
         dependencies = _count_dependencies(root_nodes)
         ready = [node for node in dict.fromkeys(root_nodes) if dependencies[node] == 0]
@@ -160,7 +160,7 @@ def run_backward(outputs, grad_outputs, retain_graph: bool, create_graph: bool,
         for leaf, gradient in leaf_gradients.values():
             _deliver_to_leaf(leaf, gradient, wanted_leaves, captured, create_graph)
     finally:
-        _GradMode.enabled = previous_mode
+        _GradMode.state.enabled = previous_mode
 
     if inputs is None:
         return None
