@@ -193,20 +193,24 @@ class Tensor:
     def _wrap(self, array) -> Tensor:
         """A new tensor holding ``array``, an op's result computed on this tensor's device.
 
-        ``_from_array`` for the ops' hot path: the backend and device are this tensor's, so
-        only the dtype is looked up. Making the result tensor is a large part of what a
-        small op costs, hence no other work here.
+        ``_from_array`` for the ops' hot path: the backend and device are this tensor's, and
+        so, most often, is the dtype (numpy's dtype objects of the four dtypes are unique,
+        so ``is`` tells). Making the result tensor is a large part of what a small op costs,
+        hence no other work here.
         """
         if array.__class__ is not _NDARRAY and isinstance(array, np.generic):
             # numpy returns a number (np.float32), not an array, for a 0-d result. A tensor
             # holds an array: in-place ops write into it, views and numpy() share it. (The
             # backend makes it, so that minigrad.compile's recorder sees where it came from.)
             array = self.backend.from_numpy(array)
+        dtype = self.dtype
+        if array.dtype is not dtype.numpy:
+            dtype = _DTYPE_OF.get(array.dtype) or dtypes.from_numpy_dtype(array.dtype)
         tensor = _new_tensor(Tensor)
         tensor._data = array
         tensor.backend = self.backend
         tensor.device = self.device
-        tensor.dtype = _DTYPE_OF.get(array.dtype) or dtypes.from_numpy_dtype(array.dtype)
+        tensor.dtype = dtype
         tensor.requires_grad = False
         tensor.grad = None
         tensor.grad_fn = None

@@ -123,8 +123,8 @@ def run_backward(outputs, grad_outputs, retain_graph: bool, create_graph: bool,
     if inputs is not None:
         wanted_nodes = {t.grad_fn: t for t in inputs if t.grad_fn is not None}
 
-    previous_mode = _GradMode.enabled
-    _GradMode.enabled = create_graph
+    previous_mode = _GradMode.state.enabled
+    _GradMode.state.enabled = create_graph
     try:
         dependencies = _count_dependencies(root_nodes)
         ready = [node for node in dict.fromkeys(root_nodes) if dependencies[node] == 0]
@@ -135,7 +135,21 @@ def run_backward(outputs, grad_outputs, retain_graph: bool, create_graph: bool,
             if gradient is None:  # no gradient reached this node: it sends none either
                 input_gradients = (None,) * (routes[-1][0] + 1)
             else:
-                input_gradients = _run_node(node, gradient, wanted_nodes, captured)
+                # The chain rule at this node: the gradient of its output (after the hooks
+                # registered on that output) times its local derivative, one gradient per
+                # ``forward`` argument, None where none is sent. (Written out here rather
+                # than in a helper: it runs once per node, for every op of the graph.)
+                if node._saved is None:
+                    raise _freed_error(node)
+                if node._output_hooks:
+                    gradient = _run_hooks(node._output_hooks, gradient)
+                if wanted_nodes is not None and node in wanted_nodes:
+                    captured[id(wanted_nodes[node])] = gradient
+                input_gradients = node.backward(node, gradient)
+                if input_gradients.__class__ is not tuple:
+                    input_gradients = (input_gradients,)
+                if len(input_gradients) <= routes[-1][0]:  # routes follow forward's arguments
+                    raise _too_few_gradients_error(node, len(input_gradients))
                 if not retain_graph:
                     node._saved = None  # a finished graph holds no large buffers
             for position, parent, edge in routes:
@@ -160,36 +174,27 @@ def run_backward(outputs, grad_outputs, retain_graph: bool, create_graph: bool,
         for leaf, gradient in leaf_gradients.values():
             _deliver_to_leaf(leaf, gradient, wanted_leaves, captured, create_graph)
     finally:
-        _GradMode.enabled = previous_mode
+        _GradMode.state.enabled = previous_mode
 
     if inputs is None:
         return None
     return tuple(captured.get(id(t)) for t in inputs)
 
 
-def _run_node(node, gradient, wanted_nodes, captured) -> tuple:
-    """Call ``node.backward`` on the gradient of its output (after the hooks registered on
-    that output); one gradient per ``forward`` argument, None where none is sent."""
-    if node._saved is None:  # freed by an earlier backward pass
-        raise RuntimeError(
-            f"Trying to backward through the graph a second time: the {node.name} "
-            "node's buffers were freed by the first backward pass. Call "
-            "backward(retain_graph=True) the first time to backpropagate twice."
-        )
-    if node._output_hooks:
-        gradient = _run_hooks(node._output_hooks, gradient)
-    if wanted_nodes is not None and node in wanted_nodes:
-        captured[id(wanted_nodes[node])] = gradient
-    input_gradients = node.backward(node, gradient)
-    if input_gradients.__class__ is not tuple:
-        input_gradients = (input_gradients,)
-    last_position = node._routes[-1][0]  # routes are in the order of forward's arguments
-    if len(input_gradients) <= last_position:
-        raise RuntimeError(
-            f"{node.name}.backward returned {len(input_gradients)} gradients but forward took "
-            f"at least {last_position + 1} inputs"
-        )
-    return input_gradients
+def _freed_error(node) -> RuntimeError:
+    return RuntimeError(
+        f"Trying to backward through the graph a second time: the {node.name} "
+        "node's buffers were freed by the first backward pass. Call "
+        "backward(retain_graph=True) the first time to backpropagate twice."
+    )
+
+
+def _too_few_gradients_error(node, count: int) -> RuntimeError:
+    last_position = node._routes[-1][0]
+    return RuntimeError(
+        f"{node.name}.backward returned {count} gradients but forward took "
+        f"at least {last_position + 1} inputs"
+    )
 
 
 def _run_hooks(hooks, gradient):

@@ -43,12 +43,12 @@ class _ModuleScope:
         self.module = module
 
     def __enter__(self) -> None:
-        state = _GradMode
+        state = _GradMode.state
         self.previous = state.module_stack
         state.module_stack = (*self.previous, self.module)
 
     def __exit__(self, *exc_info) -> None:
-        _GradMode.module_stack = self.previous
+        _GradMode.state.module_stack = self.previous
 
 
 module_scope = _ModuleScope
@@ -170,12 +170,20 @@ class Function:
                 f"{type(self).__name__}: its saved tensors were freed by an earlier backward "
                 "pass. Call backward(retain_graph=True) the first time to backpropagate twice."
             )
+        for tensor in saved:
+            # A tensor without a counter was never written in place: still at version 0,
+            # as when it was saved. Only if one has a counter are the versions compared.
+            if tensor is not None and tensor._version_counter is not None:
+                self._check_saved_versions()
+                break
+        return saved
+
+    def _check_saved_versions(self) -> None:
+        """Raise if a saved tensor was changed in place after ``save_for_backward``."""
         versions = self._saved_versions
-        for index, tensor in enumerate(saved):
-            # A tensor without a counter was never written in place: still at version 0.
+        for index, tensor in enumerate(self._saved):
             if tensor is not None and tensor._version_counter is not None:
                 check_saved_version(tensor, 0 if versions is None else versions[index])
-        return saved
 
     @property
     def inputs(self) -> tuple:
@@ -234,35 +242,43 @@ class Function:
         arguments notes which inputs need a gradient and where each gradient will go, and
         a node is linked to the output only if one does.
         """
-        state = _GradMode  # this thread's grad mode, looked up once
-        routes = ()  # where each wanted gradient will go: none when recording is off
-        if state.enabled:
-            Tensor = _TENSOR or _tensor_class()
-            needs_input_grad = []
-            routes = []  # read before forward: the nodes that made the inputs' values
-            for position, arg in enumerate(args):
-                if isinstance(arg, Tensor):
-                    view = arg._view
-                    if view is not None and view.base.grad_fn is not view.base_grad_fn:
-                        refresh_view(arg)  # its base was changed in place since
-                    if arg.requires_grad:
-                        needs_input_grad.append(True)
-                        routes.append((position, arg, arg.grad_fn or arg))
-                        continue
-                needs_input_grad.append(False)
-        if not routes:  # nothing to record (ctx.needs_input_grad stays empty)
-            output = cls.forward(cls(), *args, **kwargs)
+        state = _GradMode.state  # this thread's grad mode, looked up once
+        if not state.enabled:  # no_grad, and backward formulas (unless create_graph=True)
+            # (``**kwargs`` only when there are any: passing an empty one builds a dict.)
+            output = cls.forward(cls(), *args, **kwargs) if kwargs else cls.forward(cls(), *args)
             if cls._creates_view:
                 link_view(output, args[0], cls, args[1:])
             return output
 
+        Tensor = _TENSOR or _tensor_class()
+        needs_input_grad = []
+        routes = []  # read before forward: the nodes that made the inputs' values
+        position = 0
+        for arg in args:
+            if isinstance(arg, Tensor):
+                view = arg._view
+                if view is not None and view.base.grad_fn is not view.base_grad_fn:
+                    refresh_view(arg)  # its base was changed in place since
+                if arg.requires_grad:
+                    needs_input_grad.append(True)
+                    routes.append((position, arg, arg.grad_fn or arg))
+                    position += 1
+                    continue
+            needs_input_grad.append(False)
+            position += 1
         ctx = cls()
+        if not routes:  # nothing to record (ctx.needs_input_grad stays empty)
+            output = cls.forward(ctx, *args, **kwargs)
+            if cls._creates_view:
+                link_view(output, args[0], cls, args[1:])
+            return output
+
         # Known before forward, as in PyTorch: forward may save only what the wanted
         # gradients will read.
         ctx.needs_input_grad = tuple(needs_input_grad)
         state.enabled = False  # forward's own tensor ops must not be recorded
         try:
-            output = cls.forward(ctx, *args, **kwargs)
+            output = cls.forward(ctx, *args, **kwargs) if kwargs else cls.forward(ctx, *args)
         finally:
             state.enabled = True
         if not isinstance(output, Tensor):

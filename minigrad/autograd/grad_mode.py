@@ -12,18 +12,40 @@ import functools
 import threading
 
 
-class _ThreadGradMode(threading.local):
-    """Each thread's switch, read by ``Function.apply`` on every op.
+class GradState:
+    """One thread's switches, read by ``Function.apply`` on every op.
 
-    The attributes are class attributes: a thread that never set one reads the default
-    without a per-thread initialisation step. ``module_stack`` (the nn.Modules being called,
-    see ``function.module_scope``) lives here too, so that ``apply`` finds everything
-    per-thread with one lookup.
+    ``module_stack`` (the nn.Modules being called, see ``function.module_scope``) lives here
+    too, so that ``apply`` finds everything per-thread with one lookup. A plain object with
+    slots: reading and writing its attributes costs a few instructions, where every
+    attribute access on a ``threading.local`` first finds the thread's own dict.
     """
 
-    enabled = True
-    inference = False
-    module_stack: tuple = ()
+    __slots__ = ("enabled", "inference", "module_stack")
+
+    def __init__(self) -> None:
+        self.enabled = True
+        self.inference = False
+        self.module_stack: tuple = ()
+
+
+class _ThreadGradMode(threading.local):
+    """Holds each thread's ``GradState`` in ``state``: ``threading.local`` runs ``__init__``
+    once in every thread that reads it, so each thread starts with recording on.
+
+    ``_GradMode.enabled`` reads and writes the thread's switch too, for code outside the hot
+    path (``apply`` and the engine fetch ``state`` once and use it directly)."""
+
+    def __init__(self) -> None:
+        self.state = GradState()
+
+    @property
+    def enabled(self) -> bool:
+        return self.state.enabled
+
+    @enabled.setter
+    def enabled(self, value: bool) -> None:
+        self.state.enabled = value
 
 
 _GradMode = _ThreadGradMode()
@@ -36,7 +58,7 @@ def is_grad_enabled() -> bool:
 
 def is_inference_mode_enabled() -> bool:
     """True inside an ``inference_mode()`` block of this thread."""
-    return _GradMode.inference
+    return _GradMode.state.inference
 
 
 class _SetGradMode:
@@ -48,15 +70,17 @@ class _SetGradMode:
         self._previous: list[tuple[bool, bool]] = []
 
     def _inference(self) -> bool:
-        return _GradMode.inference
+        return _GradMode.state.inference
 
     def __enter__(self) -> None:
-        self._previous.append((_GradMode.enabled, _GradMode.inference))
-        _GradMode.enabled = self._enabled
-        _GradMode.inference = self._inference()
+        state = _GradMode.state
+        self._previous.append((state.enabled, state.inference))
+        state.enabled = self._enabled
+        state.inference = self._inference()
 
     def __exit__(self, *exc_info) -> None:
-        _GradMode.enabled, _GradMode.inference = self._previous.pop()
+        state = _GradMode.state
+        state.enabled, state.inference = self._previous.pop()
 
     def _fresh(self) -> _SetGradMode:
         """A new manager with the same setting (each decorated call gets its own)."""
@@ -100,16 +124,18 @@ class set_grad_enabled(_SetGradMode):  # noqa: N801 - PyTorch's name
         super().__init__(mode)
         # PyTorch's set_grad_enabled switches when it is created, so that the plain call
         # works; ``__enter__`` below then remembers the mode that was active before it.
-        self._before_creation = (_GradMode.enabled, _GradMode.inference)
-        _GradMode.enabled = self._enabled
+        state = _GradMode.state
+        self._before_creation = (state.enabled, state.inference)
+        state.enabled = self._enabled
 
     def __enter__(self) -> None:
         self._previous.append(self._before_creation)
-        _GradMode.enabled = self._enabled
+        _GradMode.state.enabled = self._enabled
 
     def __call__(self, function):
         # As a decorator it must not change the mode of the code that decorates.
-        _GradMode.enabled, _GradMode.inference = self._before_creation
+        state = _GradMode.state
+        state.enabled, state.inference = self._before_creation
         return super().__call__(function)
 
     def _fresh(self) -> _SetGradMode:

@@ -58,12 +58,12 @@ class CopySlices(Function):
 
 
 def _replay_untracked(view, tensor):
-    previous = _GradMode.enabled
-    _GradMode.enabled = False
+    previous = _GradMode.state.enabled
+    _GradMode.state.enabled = False
     try:
         return view.replay(tensor)
     finally:
-        _GradMode.enabled = previous
+        _GradMode.state.enabled = previous
 
 
 def _requires_grad(value) -> bool:
@@ -78,7 +78,7 @@ def apply_inplace(tensor, name: str, compute, others: tuple = (), direct=None):
     op is recorded). ``direct``, if given, writes the new value straight into
     ``tensor._data`` without temporaries; it is used when nothing is recorded.
     """
-    recording = _GradMode.enabled and (
+    recording = _GradMode.state.enabled and (
         tensor.requires_grad or any(_requires_grad(other) for other in others)
     )
     if not recording:

@@ -62,11 +62,11 @@ def refresh_view(view_tensor) -> None:
     """Bring a view's ``grad_fn`` up to date after its base was changed in place."""
     view = view_tensor._view
     base = view.base
-    previous, _GradMode.enabled = _GradMode.enabled, True  # the history is wanted here
+    previous, _GradMode.state.enabled = _GradMode.state.enabled, True  # the history is wanted here
     try:
         regenerated = view.replay(base)
     finally:
-        _GradMode.enabled = previous
+        _GradMode.state.enabled = previous
     view_tensor.grad_fn = regenerated.grad_fn
     view_tensor.requires_grad = regenerated.requires_grad
     view.base_grad_fn = base.grad_fn

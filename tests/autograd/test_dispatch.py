@@ -137,3 +137,121 @@ def test_broadcast_binary_ops_reduce_each_gradient_in_the_engine_and_twice_diffe
         grads[library.__name__] = [t.detach().numpy() for t in (grad_a, grad_b, a.grad, b.grad)]
     for mine, theirs in zip(grads["minigrad"], grads["torch"], strict=True):
         np.testing.assert_allclose(mine, theirs, rtol=1e-10, atol=1e-12)
+
+
+# --- 0-d results, saved versions, the engine's checks, grad mode per thread ---------------------
+
+
+@pytest.mark.parametrize("numpy_returns_arrays", [True, False])
+def test_zero_dimensional_results_are_arrays_that_numpy_and_in_place_ops_share(
+        monkeypatch, numpy_returns_arrays):
+    # With numpy >= 2.3 the backend asks ufuncs for arrays (out=...); with an older numpy
+    # they return scalars (np.float32) and the tensor wraps them. Both must give arrays.
+    if not numpy_returns_arrays:
+        monkeypatch.setattr("minigrad.backend.cpu._ARRAY_RESULT", None)
+    x = minigrad.tensor(1.5, requires_grad=True)
+    scale = minigrad.tensor(2.0)
+    for y in (x * scale, x + scale, x - scale, x / scale, x ** scale,
+              minigrad.maximum(x, scale), minigrad.minimum(x, scale)):
+        assert type(y._data) is np.ndarray and y._data.shape == () and y.dtype is minigrad.float32
+    y = (x * scale).detach()
+    y.numpy()[...] = 7.0  # numpy() shares the tensor's array, as in PyTorch
+    assert y.item() == 7.0
+    y.add_(1.0)
+    assert y.item() == 8.0
+
+
+def test_second_saved_tensor_changed_in_place_is_caught_with_its_own_version():
+    class MulSavingBoth(Function):
+        @staticmethod
+        def forward(ctx, a, b):
+            ctx.save_for_backward(a, b)
+            return a * b
+
+        @staticmethod
+        def backward(ctx, grad):
+            a, b = ctx.saved_tensors
+            return grad * b, grad * a
+
+    a = minigrad.tensor([1.0, 2.0], requires_grad=True)
+    b = minigrad.tensor([3.0, 4.0])
+    b.mul_(1.0)  # version 1 when saved: the check must compare with 1, not 0
+    y = MulSavingBoth.apply(a, b).sum()
+    y.backward(retain_graph=True)
+    np.testing.assert_array_equal(a.grad.numpy(), [3.0, 4.0])
+    b.add_(1.0)  # now version 2
+    with pytest.raises(RuntimeError, match="is at version 2; expected version 1"):
+        y.backward()
+
+
+def test_same_tensor_saved_twice_and_changed_in_place_is_caught():
+    class SquareSavingTwice(Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x, x)
+            return x * x
+
+        @staticmethod
+        def backward(ctx, grad):
+            first, second = ctx.saved_tensors
+            return grad * (first + second)
+
+    x = minigrad.tensor([1.0, 2.0], requires_grad=True)
+    y = SquareSavingTwice.apply(x * 1.0)
+    y.sum().backward(retain_graph=True)
+    np.testing.assert_array_equal(x.grad.numpy(), [2.0, 4.0])
+    x.grad = None
+    z = x * 1.0
+    w = SquareSavingTwice.apply(z)
+    z.mul_(3.0)
+    with pytest.raises(RuntimeError, match="is at version 1; expected version 0"):
+        w.sum().backward()
+
+
+def test_backward_returning_too_few_gradients_names_the_node():
+    class DropsAGradient(Function):
+        @staticmethod
+        def forward(ctx, a, b):
+            return a * b
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad  # two inputs want gradients, one is returned
+
+    a = minigrad.tensor([1.0], requires_grad=True)
+    b = minigrad.tensor([2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="DropsAGradient.backward returned 1 gradients but "
+                                           "forward took at least 2 inputs"):
+        DropsAGradient.apply(a, b).sum().backward()
+
+
+def test_second_backward_through_freed_buffers_names_the_node():
+    x = minigrad.tensor([1.0, 2.0], requires_grad=True)
+    y = x * x
+    y.backward(minigrad.ones(2))
+    with pytest.raises(RuntimeError, match="the Mul node's buffers were freed.*retain_graph=True"):
+        y.backward(minigrad.ones(2))
+
+
+def test_each_thread_starts_recording_whatever_another_thread_switched():
+    import threading
+
+    from minigrad.autograd.grad_mode import _GradMode
+
+    results = {}
+
+    def worker():
+        # a fresh thread: recording on, no modules being called, its own switch
+        results["enabled"] = minigrad.is_grad_enabled()
+        results["stack"] = _GradMode.state.module_stack
+        results["requires_grad"] = (minigrad.tensor([1.0], requires_grad=True) * 2).requires_grad
+        with minigrad.no_grad():
+            results["inner"] = minigrad.is_grad_enabled()
+
+    with minigrad.no_grad():
+        thread = threading.Thread(target=worker)
+        thread.start()
+        thread.join()
+        assert not minigrad.is_grad_enabled()  # the worker's no_grad exit did not touch ours
+    assert results == {"enabled": True, "stack": (), "requires_grad": True, "inner": False}
+    assert minigrad.is_grad_enabled()

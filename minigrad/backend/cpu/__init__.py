@@ -66,6 +66,13 @@ _MAY_WARN = frozenset({"exp", "log", "sqrt", "sigmoid", "sin", "cos", "tan", "as
                        "rsqrt", "reciprocal"})
 
 
+# ``out=...`` (numpy >= 2.3) makes a ufunc return an array also for 0-d operands, where it
+# would otherwise return a numpy scalar (np.float32) that the tensor must wrap in an array
+# again: for a number held in a tensor, that wrapping costs a tenth of the whole op. With
+# an older numpy, ``out=None`` is the default and ``Tensor._wrap`` does the wrapping.
+_ARRAY_RESULT = ... if np.lib.NumpyVersion(np.__version__) >= "2.3.0" else None
+
+
 _KERNEL_MODULES: dict = {}
 
 
@@ -115,29 +122,30 @@ class CPUBackend(Backend):
         np.add(dst, src, out=dst)
 
     # --- elementwise ---------------------------------------------------------------------
+    # ``out=_ARRAY_RESULT``: see its definition above.
     # errstate: inf and nan follow IEEE rules (as in PyTorch) without numpy warnings.
     def add(self, a, b):
-        return np.add(a, b)
+        return np.add(a, b, out=_ARRAY_RESULT)
 
     def sub(self, a, b):
-        return np.subtract(a, b)
+        return np.subtract(a, b, out=_ARRAY_RESULT)
 
     def mul(self, a, b):
-        return np.multiply(a, b)
+        return np.multiply(a, b, out=_ARRAY_RESULT)
 
     def div(self, a, b):
         with np.errstate(divide="ignore", invalid="ignore"):
-            return np.divide(a, b)
+            return np.divide(a, b, out=_ARRAY_RESULT)
 
     def pow(self, a, b):
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            return np.power(a, b)
+            return np.power(a, b, out=_ARRAY_RESULT)
 
     def maximum(self, a, b):
-        return np.maximum(a, b)
+        return np.maximum(a, b, out=_ARRAY_RESULT)
 
     def minimum(self, a, b):
-        return np.minimum(a, b)
+        return np.minimum(a, b, out=_ARRAY_RESULT)
 
     def compare(self, op, a, b):
         return _COMPARISONS[op](a, b)
