@@ -100,7 +100,8 @@ def _args_key(value, plan: Plan):
             return ("carried",)
         return (role, slot)
     if isinstance(value, RandomDraw):
-        return ("draw", value.method, _args_key(value.args, plan), _args_key(value.kwargs, plan))
+        return ("draw", value.method, _args_key(value.args, plan), _args_key(value.kwargs, plan),
+                id(value.source))
     if isinstance(value, tuple | list):
         return tuple(_args_key(item, plan) for item in value)
     if isinstance(value, dict):

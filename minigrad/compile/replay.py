@@ -74,9 +74,11 @@ def _random_draw(call: KernelCall):
     """Fresh numbers from minigrad's generator, made as the eager step makes them."""
     draw, dtype = call.args
     from_numpy = get_backend(call.device).from_numpy
+    source = draw.source
 
     def draw_numbers():
-        values = getattr(minigrad_random.generator(), draw.method)(*draw.args, **draw.kwargs)
+        stream = minigrad_random.numpy_generator(source, "a compiled step")
+        values = getattr(stream, draw.method)(*draw.args, **draw.kwargs)
         return from_numpy(np.asarray(values).astype(dtype))
 
     return draw_numbers

@@ -267,3 +267,34 @@ def test_the_guard_fails_exactly_when_the_model_changes():
     assert guard()
     model[0].bias = nn.Linear(4, 3).bias
     assert not guard()
+
+
+@pytest.mark.parametrize("kind", ["minigrad", "numpy"])
+def test_draws_from_a_user_generator_are_replayed_from_that_generator(kind):
+    """``randn(..., generator=g)`` inside the step draws from ``g`` on every replay, as eager
+    code does (and a ``manual_seed`` between calls restarts it); minigrad's own stream is
+    left alone."""
+    def run(compiled: bool):
+        generator = (minigrad.Generator().manual_seed(7) if kind == "minigrad"
+                     else np.random.default_rng(7))
+        minigrad.manual_seed(0)
+
+        def noisy(x):
+            return x * minigrad.randn(2, 3, generator=generator) + minigrad.rand(2, 3)
+
+        step = minigrad.compile(noisy) if compiled else noisy
+        x = minigrad.ones(2, 3)
+        results = []
+        for call in range(6):
+            if call == 4 and kind == "minigrad":
+                generator.manual_seed(7)
+            results.append(step(x).numpy().copy())
+        return np.array(results), step
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no fallback to eager
+        compiled, step = run(True)
+    eager, _ = run(False)
+    assert step.program is not None
+    np.testing.assert_array_equal(compiled, eager)
+    assert not np.array_equal(compiled[2], compiled[3])
