@@ -41,6 +41,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from minigrad.compile.into_arena import arena_calls
 from minigrad.compile.optimizer_scalars import ScalarRef
 from minigrad.compile.planner import _VIEWS, Plan, lay_out_arena, slots_read
 from minigrad.compile.recorder import KernelCall, SlotRef
@@ -367,19 +368,35 @@ def fuse_plan(plan: Plan) -> dict[int, tuple[FusedStep, list[int]]]:
     plan.deferred_copies = {index: group.indices[0] for group in groups
                             for _, index in copies.get(group.indices[0], {}).values()}
     plan.fused_groups = groups
-    # The arena holds the fused results that are temporaries; escaping ones get fresh memory.
-    lay_out_arena(plan, {slot: group.indices[0] for group in groups for slot in group.outputs
-                         if slot not in kept})
+    # The arena holds the fused results that are temporaries (escaping ones get fresh
+    # memory), and the results of the calls numpy replays with out= (into_arena.py).
+    fused = {index for group in groups for index in group.indices}
+    replacements = arena_calls(plan, fused, kept)
+    starts = {slot: group.indices[0] for group in groups for slot in group.outputs
+              if slot not in kept}
+    starts.update({slot: index for index in replacements
+                   for slot in plan.events[index].outputs})
+    # A gradient copy that a fused update makes runs as a copy at the optimizer step when
+    # the update falls back to Python: its source lives until then.
+    read_later = {plan.events[index].args[0].slot: start
+                  for index, start in plan.deferred_copies.items()}
+    lay_out_arena(plan, starts, read_later)
     arena = np.empty(plan.arena_bytes, dtype=np.uint8)
-    return {group.indices[0]: (fused_step(group, arena_views(plan, group, arena)),
+    # (a result that a kept array views, such as a returned reshape of it, was not placed)
+    plan.arena_calls = {index: (replacement, arena_views(plan, plan.events[index].outputs,
+                                                         arena))
+                        for index, replacement in replacements.items()
+                        if all(slot in plan.arena_offsets
+                               for slot in plan.events[index].outputs)}
+    return {group.indices[0]: (fused_step(group, arena_views(plan, group.outputs, arena)),
                                group.indices) for group in groups}
 
 
-def arena_views(plan: Plan, group: FusedGroup, arena) -> dict:
-    """Each result of ``group`` that lives in the arena, as an array of its shape and dtype
-    over its bytes of ``arena`` (a host or a device byte array)."""
+def arena_views(plan: Plan, slots, arena) -> dict:
+    """Each of ``slots`` that lives in the arena, as an array of its shape and dtype over
+    its bytes of ``arena`` (a host or a device byte array)."""
     views = {}
-    for slot in group.outputs:
+    for slot in slots:
         offset = plan.arena_offsets.get(slot)
         if offset is None:
             continue

@@ -213,8 +213,17 @@ class Program:
     # --- one line per step ---------------------------------------------------------------
     def _kernel(self, call: KernelCall, index: int) -> None:
         source, plan = self._source, self._source.plan
-        function = source.method(call.device, call.method)
         arguments = [source.argument(argument) for argument in call.args]
+        if index in plan.arena_calls:
+            # numpy writing into the results' places in the arena (see into_arena.py)
+            replacement, views = plan.arena_calls[index]
+            outputs = [slot_name(plan, slot) for slot in call.outputs]
+            places = [source.name(views[slot], f"arena{slot}") for slot in call.outputs]
+            source.add(f"{', '.join(outputs)} = {', '.join(places)}")
+            function = source.name(replacement, replacement.__name__)
+            source.add(f"{function}({', '.join(arguments + outputs)})")
+            return
+        function = source.method(call.device, call.method)
         arguments += [f"{key}={source.argument(value)}" for key, value in call.kwargs.items()]
         check = _INDEX_CHECKS.get(call.method)
         if check is not None:
