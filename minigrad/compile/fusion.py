@@ -36,6 +36,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import os
+import re
 import sys
 from collections.abc import Callable
 
@@ -298,6 +299,23 @@ def _load_kernel(source: str) -> Callable:
     module_source = ("import numpy as np\nfrom numba import njit\n" + _HELPERS +
                      "\n\n@njit(cache=True, error_model='numpy')\n" + source)
     return load_generated_kernel(module_source, "fused")
+
+
+def merged_kernel(groups: list[FusedGroup]) -> Callable:
+    """One kernel running the kernels of ``groups`` one after the other (the updates of
+    an optimizer step, one per parameter): each group's parameters and values are renamed
+    ``k<n>_in0``, ``k<n>_t3``, ... so that they cannot meet, and its loops follow the
+    previous group's."""
+    parameters, body = [], []
+    for number, group in enumerate(groups):
+        header, *lines = group.source.splitlines()
+
+        def rename(text: str, number=number) -> str:
+            return re.sub(r"\b(in|s|out|copy|t)(\d+)\b", rf"k{number}_\1\2", text)
+
+        parameters += [rename(name) for name in header[len("def fused("):-2].split(", ")]
+        body += [rename(line) for line in lines]
+    return _load_kernel(f"def fused({', '.join(parameters)}):\n" + "\n".join(body) + "\n")
 
 
 def load_generated_kernel(module_source: str, prefix: str) -> Callable:
