@@ -1,6 +1,6 @@
 """How much does ``minigrad.compile`` save on a training step? Compared with PyTorch eager.
 
-    python benchmarks/compile.py [--rounds 5] [--steps 50]
+    python benchmarks/compile.py [--rounds 5] [--steps 50] [--models moons "batch 256"]
 
 (from a checkout without ``pip install -e .``: ``PYTHONPATH=. python benchmarks/compile.py``)
 
@@ -140,10 +140,21 @@ def torch_step(torch, case):
 
 
 # --- one process per library per round ---------------------------------------------------
-def worker(library: str, steps: int) -> None:
-    """Time every case with one library (the only one this process imports); print JSON."""
+def selected_cases(models: list[str] | None) -> list:
+    """The cases whose name contains one of ``models`` (case-insensitive); all for None."""
+    if not models:
+        return CASES
+    cases = [case for case in CASES if any(m.lower() in case[0].lower() for m in models)]
+    if not cases:
+        raise SystemExit(f"--models {models} matches none of: {[case[0] for case in CASES]}")
+    return cases
+
+
+def worker(library: str, steps: int, models: list[str] | None) -> None:
+    """Time the selected cases with one library (the only one this process imports); print
+    JSON."""
     results = []
-    for case in CASES:
+    for case in selected_cases(models):
         if library == "torch":
             import torch
 
@@ -155,9 +166,10 @@ def worker(library: str, steps: int) -> None:
     print(json.dumps(results))
 
 
-def run_worker(library: str, steps: int) -> list:
+def run_worker(library: str, steps: int, models: list[str] | None) -> list:
     output = subprocess.run([sys.executable, __file__, "--worker", library, "--steps",
-                             str(steps)], capture_output=True, text=True, check=True)
+                             str(steps), *(["--models", *models] if models else [])],
+                            capture_output=True, text=True, check=True)
     return json.loads(output.stdout.strip().splitlines()[-1])
 
 
@@ -165,11 +177,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--steps", type=int, default=50)
+    parser.add_argument("--models", nargs="+", metavar="NAME",
+                        help="only the models whose name contains one of these words")
     parser.add_argument("--worker", choices=("minigrad", "torch"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
-        worker(args.worker, args.steps)
+        worker(args.worker, args.steps, args.models)
         return
+    cases = selected_cases(args.models)
 
     print(f"minigrad.compile vs PyTorch eager: {platform.processor() or platform.machine()}, "
           f"{time.strftime('%Y-%m-%d %H:%M')}, {args.rounds} rounds, each library in its own "
@@ -177,11 +192,11 @@ def main() -> None:
     rounds = []
     for round_index in range(args.rounds):
         order = ("minigrad", "torch") if round_index % 2 == 0 else ("torch", "minigrad")
-        results = {library: run_worker(library, args.steps) for library in order}
+        results = {library: run_worker(library, args.steps, args.models) for library in order}
         rounds.append(results)
     print(f"{'model':<32} {'torch ms':>9} {'eager ms':>9} {'compiled ms':>12} "
           f"{'eager/torch':>12} {'compiled/torch':>15} {'range':>11} {'trace s':>8}")
-    for index, case in enumerate(CASES):
+    for index, case in enumerate(cases):
         torch_times = [r["torch"][index]["torch"] for r in rounds]
         eager = [r["minigrad"][index]["eager"] for r in rounds]
         compiled = [r["minigrad"][index]["compiled"] for r in rounds]

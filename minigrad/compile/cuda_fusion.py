@@ -294,5 +294,5 @@ def fuse_cuda_plan(plan: Plan) -> dict[int, tuple[FusedStep, list[int]]]:
     lay_out_arena(plan, {slot: group.indices[0] for group in groups for slot in group.outputs
                          if slot not in kept})
     arena = cuda.device_array(plan.arena_bytes, dtype=np.uint8) if plan.arena_bytes else None
-    return {group.indices[0]: (cuda_fused_step(group, arena_views(plan, group, arena)),
+    return {group.indices[0]: (cuda_fused_step(group, arena_views(plan, group.outputs, arena)),
                                group.indices) for group in groups}

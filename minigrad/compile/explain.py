@@ -50,8 +50,9 @@ def explain_text(compiled) -> str:
         f"    constants:                           {len(roles.get('constant', []))}",
         f"    temporaries:                         {len(temporaries)}, "
         f"{_bytes(sum(_size(plan, s) for s in temporaries))}",
-        f"  arena: {_bytes(plan.arena_bytes)} holds the {len(plan.arena_offsets)} fused "
-        f"results that are temporaries ({_bytes(plan.temporary_bytes)} without reuse)",
+        f"  arena: {_bytes(plan.arena_bytes)} holds {len(plan.arena_offsets)} temporaries "
+        f"({_bytes(plan.temporary_bytes)} without reuse): results of fused kernels, and of "
+        f"{len(plan.arena_calls)} calls numpy replays with out= (marked *)",
         "",
         f"  {'step':>4}  {'kernel':<34} reads -> writes",
     ]
@@ -64,7 +65,9 @@ def explain_text(compiled) -> str:
             continue
         reads = ", ".join(slot_label(plan, slot).split(" ")[0] for slot in step.reads)
         writes = ", ".join(_written(plan, slot) for slot in step.writes)
-        lines.append(f"  {number:>4}  {step.name:<34} {reads} -> {writes}")
+        name = step.name + (" *" if step.event_indices[0] in plan.arena_calls and
+                            step.kind == "kernel" else "")
+        lines.append(f"  {number:>4}  {name:<34} {reads} -> {writes}")
     lines.append("")
     lines.append("  buffer names: in = input, user = your tensors, grad = written back, "
                  "const = constant, t = temporary, rand = fresh random numbers")

@@ -36,11 +36,13 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import os
+import re
 import sys
 from collections.abc import Callable
 
 import numpy as np
 
+from minigrad.compile.into_arena import arena_calls
 from minigrad.compile.optimizer_scalars import ScalarRef
 from minigrad.compile.planner import _VIEWS, Plan, lay_out_arena, slots_read
 from minigrad.compile.recorder import KernelCall, SlotRef
@@ -299,6 +301,23 @@ def _load_kernel(source: str) -> Callable:
     return load_generated_kernel(module_source, "fused")
 
 
+def merged_kernel(groups: list[FusedGroup]) -> Callable:
+    """One kernel running the kernels of ``groups`` one after the other (the updates of
+    an optimizer step, one per parameter): each group's parameters and values are renamed
+    ``k<n>_in0``, ``k<n>_t3``, ... so that they cannot meet, and its loops follow the
+    previous group's."""
+    parameters, body = [], []
+    for number, group in enumerate(groups):
+        header, *lines = group.source.splitlines()
+
+        def rename(text: str, number=number) -> str:
+            return re.sub(r"\b(in|s|out|copy|t)(\d+)\b", rf"k{number}_\1\2", text)
+
+        parameters += [rename(name) for name in header[len("def fused("):-2].split(", ")]
+        body += [rename(line) for line in lines]
+    return _load_kernel(f"def fused({', '.join(parameters)}):\n" + "\n".join(body) + "\n")
+
+
 def load_generated_kernel(module_source: str, prefix: str) -> Callable:
     """Write a generated module to the cache directory and import it (so that Numba's
     ``cache=True`` finds a source file to key its cache on); its function ``fused``.
@@ -367,19 +386,35 @@ def fuse_plan(plan: Plan) -> dict[int, tuple[FusedStep, list[int]]]:
     plan.deferred_copies = {index: group.indices[0] for group in groups
                             for _, index in copies.get(group.indices[0], {}).values()}
     plan.fused_groups = groups
-    # The arena holds the fused results that are temporaries; escaping ones get fresh memory.
-    lay_out_arena(plan, {slot: group.indices[0] for group in groups for slot in group.outputs
-                         if slot not in kept})
+    # The arena holds the fused results that are temporaries (escaping ones get fresh
+    # memory), and the results of the calls numpy replays with out= (into_arena.py).
+    fused = {index for group in groups for index in group.indices}
+    replacements = arena_calls(plan, fused, kept)
+    starts = {slot: group.indices[0] for group in groups for slot in group.outputs
+              if slot not in kept}
+    starts.update({slot: index for index in replacements
+                   for slot in plan.events[index].outputs})
+    # A gradient copy that a fused update makes runs as a copy at the optimizer step when
+    # the update falls back to Python: its source lives until then.
+    read_later = {plan.events[index].args[0].slot: start
+                  for index, start in plan.deferred_copies.items()}
+    lay_out_arena(plan, starts, read_later)
     arena = np.empty(plan.arena_bytes, dtype=np.uint8)
-    return {group.indices[0]: (fused_step(group, arena_views(plan, group, arena)),
+    # (a result that a kept array views, such as a returned reshape of it, was not placed)
+    plan.arena_calls = {index: (replacement, arena_views(plan, plan.events[index].outputs,
+                                                         arena))
+                        for index, replacement in replacements.items()
+                        if all(slot in plan.arena_offsets
+                               for slot in plan.events[index].outputs)}
+    return {group.indices[0]: (fused_step(group, arena_views(plan, group.outputs, arena)),
                                group.indices) for group in groups}
 
 
-def arena_views(plan: Plan, group: FusedGroup, arena) -> dict:
-    """Each result of ``group`` that lives in the arena, as an array of its shape and dtype
-    over its bytes of ``arena`` (a host or a device byte array)."""
+def arena_views(plan: Plan, slots, arena) -> dict:
+    """Each of ``slots`` that lives in the arena, as an array of its shape and dtype over
+    its bytes of ``arena`` (a host or a device byte array)."""
     views = {}
-    for slot in group.outputs:
+    for slot in slots:
         offset = plan.arena_offsets.get(slot)
         if offset is None:
             continue

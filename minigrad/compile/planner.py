@@ -53,6 +53,9 @@ class Plan:
     arena_bytes: int = 0
     temporary_bytes: int = 0
     fused_groups: list = field(default_factory=list)  # set by the fusion stage
+    # calls replayed by numpy writing into the arena (into_arena.py): index -> (function,
+    # the arena views of its results); set by the fusion stage
+    arena_calls: dict[int, tuple] = field(default_factory=dict)
     dropped_calls: int = 0  # recorded calls whose results nothing reads
     folded_calls: int = 0  # calls of constants only, computed once at plan time
     # copy events (gradients into p.grad) done by a fused update: copy index -> group start
@@ -100,7 +103,8 @@ def _args_key(value, plan: Plan):
             return ("carried",)
         return (role, slot)
     if isinstance(value, RandomDraw):
-        return ("draw", value.method, _args_key(value.args, plan), _args_key(value.kwargs, plan))
+        return ("draw", value.method, _args_key(value.args, plan), _args_key(value.kwargs, plan),
+                id(value.source))
     if isinstance(value, tuple | list):
         return tuple(_args_key(item, plan) for item in value)
     if isinstance(value, dict):
@@ -321,16 +325,19 @@ def lifetimes(plan: Plan) -> dict[int, tuple[int, int]]:
             for index, releases in enumerate(plan.release_after) for slot in releases}
 
 
-def lay_out_arena(plan: Plan, starts: dict[int, int]) -> None:
+def lay_out_arena(plan: Plan, starts: dict[int, int],
+                  read_later: dict[int, int] | None = None) -> None:
     """First-fit placement of temporaries in one arena: a buffer takes the lowest offset
     whose bytes no buffer with an overlapping lifetime uses. Offsets are 64-byte aligned.
 
     ``starts`` maps each slot to place to the event that first writes it (a fused kernel
-    writes all its results when the group starts)."""
+    writes all its results when the group starts); ``read_later`` the slots a step reads
+    later than the trace did to that step."""
+    read_later = read_later or {}
     placed: list[tuple[int, int, int, int]] = []  # (offset, size, first, last)
     total = 0
-    spans = {slot: (starts[slot], last) for slot, (_, last) in lifetimes(plan).items()
-             if slot in starts}
+    spans = {slot: (starts[slot], max(last, read_later.get(slot, last)))
+             for slot, (_, last) in lifetimes(plan).items() if slot in starts}
     for slot, (first, last) in sorted(spans.items(), key=lambda item: item[1]):
         info = plan.slots[slot]
         size = int(np.prod(info.shape, dtype=np.int64)) * np.dtype(info.dtype).itemsize

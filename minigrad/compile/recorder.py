@@ -104,11 +104,16 @@ class HostCall:
 
 @dataclass
 class RandomDraw:
-    """``generator().<method>(*args, **kwargs).astype(dtype)``, moved to the device."""
+    """``generator().<method>(*args, **kwargs).astype(dtype)``, moved to the device.
+
+    ``source`` is the ``generator=`` the step passed (a ``minigrad.Generator`` or a numpy
+    Generator), None for minigrad's own stream. A replay draws from the stream ``source``
+    holds at that moment, so a ``manual_seed`` between calls is seen, as in eager code."""
 
     method: str
     args: tuple
     kwargs: dict
+    source: object = None
 
 
 @dataclass
@@ -147,9 +152,11 @@ class _RecordingGenerator:
 
     _DRAWS = ("random", "standard_normal", "normal", "uniform", "integers")
 
-    def __init__(self, generator: np.random.Generator, recorder: Recorder) -> None:
+    def __init__(self, generator: np.random.Generator, recorder: Recorder,
+                 source=None) -> None:
         self._generator = generator
         self._recorder = recorder
+        self._source = source  # the user's generator= (None: minigrad's own stream)
 
     def __getattr__(self, name: str):
         attribute = getattr(self._generator, name)
@@ -159,7 +166,8 @@ class _RecordingGenerator:
         def draw(*args, **kwargs):
             values = np.asarray(attribute(*args, **kwargs))
             number = len(self._recorder.draws)
-            self._recorder.draws.append((RandomDraw(name, args, kwargs), values))
+            self._recorder.draws.append(
+                (RandomDraw(name, args, kwargs, self._source), values))
             marked = values.view(_Draw)
             marked.draw_number = number
             return marked
@@ -278,7 +286,7 @@ class Recorder:
             result = from_numpy(np.array(plain))
         finally:
             self._depth -= 1
-        call = RandomDraw(spec.method, spec.args, spec.kwargs)
+        call = RandomDraw(spec.method, spec.args, spec.kwargs, spec.source)
         slot = self._new_slot(result, "random", backend.name, (call, plain.dtype))
         self.trace.events.append(
             KernelCall(backend.name, "random", (call, plain.dtype), {}, (slot,), "array")
@@ -374,7 +382,14 @@ class Recorder:
             cls.step = self._host(cls, "step")
         self._saved_generator = minigrad_random._generator
         minigrad_random._generator = _RecordingGenerator(self._saved_generator, self)
+        # Draws with generator=g reach numpy through random.numpy_generator: recorded too.
+        self._saved_numpy_generator = minigrad_random.numpy_generator
+        minigrad_random.numpy_generator = self._recording_numpy_generator
         return self
+
+    def _recording_numpy_generator(self, generator, where: str):
+        stream = self._saved_numpy_generator(generator, where)
+        return stream if generator is None else _RecordingGenerator(stream, self, generator)
 
     def __exit__(self, *exc_info) -> None:
         for backend in _BACKENDS.values():
@@ -384,6 +399,7 @@ class Recorder:
             setattr(cls, name, original)
         if isinstance(minigrad_random._generator, _RecordingGenerator):
             minigrad_random._generator = self._saved_generator
+        minigrad_random.numpy_generator = self._saved_numpy_generator
         if self._draws_used != len(self.draws):
             self.mark_unreplayable(
                 "the step drew random numbers that never reached a tensor, so a replay "

@@ -74,9 +74,11 @@ def _random_draw(call: KernelCall):
     """Fresh numbers from minigrad's generator, made as the eager step makes them."""
     draw, dtype = call.args
     from_numpy = get_backend(call.device).from_numpy
+    source = draw.source
 
     def draw_numbers():
-        values = getattr(minigrad_random.generator(), draw.method)(*draw.args, **draw.kwargs)
+        stream = minigrad_random.numpy_generator(source, "a compiled step")
+        values = getattr(stream, draw.method)(*draw.args, **draw.kwargs)
         return from_numpy(np.asarray(values).astype(dtype))
 
     return draw_numbers
@@ -90,9 +92,32 @@ class _Source:
         self.lines: list[str] = []
         self.indent = ""  # "    " inside an optimizer step replayed as kernels
         self.namespace: dict = {"asarray": np.asarray, "empty": np.empty}
+        # consecutive fused updates of an optimizer step, not yet written: (index, step,
+        # argument names) each; they become one kernel call (see ``flush_updates``)
+        self.updates: list[tuple[int, object, list[str]]] = []
+        self.updates_indent = ""
 
     def add(self, line: str) -> None:
+        self.flush_updates()
         self.lines.append(self.indent + line)
+
+    def flush_updates(self) -> None:
+        """The optimizer's per-parameter fused kernels, run one after the other, as ONE
+        generated kernel (``fusion.merged_kernel``): one Numba call instead of one per
+        parameter, whose dispatch costs more than a tiny parameter's update."""
+        updates, self.updates = self.updates, []
+        indent = self.updates_indent
+        if len(updates) == 1:
+            index, step, arguments = updates[0]
+            kernel = self.name(step.kernel, f"fused{index}")
+            self.lines.append(f"{indent}{kernel}({', '.join(arguments)})")
+        elif updates:
+            from minigrad.compile.fusion import merged_kernel
+
+            kernel = self.name(merged_kernel([step.group for _, step, _ in updates]),
+                               f"fused{updates[0][0]}_to_{updates[-1][0]}")
+            arguments = [name for _, _, names in updates for name in names]
+            self.lines.append(f"{indent}{kernel}({', '.join(arguments)})")
 
     def method(self, device: str, method: str) -> str:
         """The name of a backend kernel (``matmul_cpu``: the same name for every call)."""
@@ -211,8 +236,17 @@ class Program:
     # --- one line per step ---------------------------------------------------------------
     def _kernel(self, call: KernelCall, index: int) -> None:
         source, plan = self._source, self._source.plan
-        function = source.method(call.device, call.method)
         arguments = [source.argument(argument) for argument in call.args]
+        if index in plan.arena_calls:
+            # numpy writing into the results' places in the arena (see into_arena.py)
+            replacement, views = plan.arena_calls[index]
+            outputs = [slot_name(plan, slot) for slot in call.outputs]
+            places = [source.name(views[slot], f"arena{slot}") for slot in call.outputs]
+            source.add(f"{', '.join(outputs)} = {', '.join(places)}")
+            function = source.name(replacement, replacement.__name__)
+            source.add(f"{function}({', '.join(arguments + outputs)})")
+            return
+        function = source.method(call.device, call.method)
         arguments += [f"{key}={source.argument(value)}" for key, value in call.kwargs.items()]
         check = _INDEX_CHECKS.get(call.method)
         if check is not None:
@@ -263,7 +297,14 @@ class Program:
         outputs = [slot_name(plan, slot) for slot in group.outputs]
         scalars = [f"scalar{ref.number}" for ref in group.scalars]
         copies = [slot_name(plan, slot) for slot in group.copies]
-        source.add(f"{kernel}({', '.join(inputs + scalars + outputs + copies)})")
+        arguments = inputs + scalars + outputs + copies
+        if (plan.events[index].host is not None and plan.events[index].device == "cpu"
+                and not group.outputs):
+            if not source.updates:
+                source.updates_indent = source.indent
+            source.updates.append((index, step, arguments))  # (written with the next line)
+        else:
+            source.add(f"{kernel}({', '.join(arguments)})")
         return pending
 
     def _write_back(self, pending: list[int]) -> None:

@@ -207,3 +207,94 @@ def test_zero_grad_outside_the_step_gets_the_gradient_back():
 def test_compile_rejects_non_callables():
     with pytest.raises(TypeError, match="expects a function"):
         minigrad.compile(3)
+
+
+def _momentum_run(compiled: bool, change):
+    """Eight SGD-with-momentum steps; ``change(model, optimizer)`` runs before the sixth
+    (the third call makes the program, the fourth its guard)."""
+    minigrad.manual_seed(0)
+    model = nn.Sequential(nn.Linear(4, 6), nn.ReLU(), nn.Linear(6, 3)).to(
+        dtype=minigrad.float64)
+    optimizer = minigrad.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    step = make_step(model, optimizer) if compiled else make_step(model, optimizer).fn
+    x, y = data()
+    x = x.double()
+    for call in range(8):
+        if call == 5:
+            change(model, optimizer)
+        step(x, y)
+    buffers = [optimizer.state[p]["momentum_buffer"] for p in model.parameters()]
+    return [t.numpy().copy() for t in (*model.parameters(), *buffers)], step
+
+
+def _new_storage(model, optimizer):
+    model[0].weight.data = model[0].weight.data * 0.5
+
+
+def _new_optimizer_state(model, optimizer):
+    optimizer.load_state_dict(optimizer.state_dict())
+
+
+def _eval_then_train(model, optimizer):
+    model.eval()
+    model.train()
+
+
+@pytest.mark.parametrize("change", [_new_storage, _new_optimizer_state, _eval_then_train])
+def test_changes_between_replays_give_the_eager_numbers(change):
+    """After the program is made, the fast check (guard.py) notices what the full cache key
+    would: new storage, a reloaded optimizer state (whose new buffers must be the ones
+    updated); and a change undone is not a change."""
+    eager, _ = _momentum_run(False, change)
+    compiled, step = _momentum_run(True, change)
+    assert step.program is not None
+    for got, expected in zip(compiled, eager, strict=True):
+        np.testing.assert_allclose(got, expected, rtol=1e-12, atol=0)
+
+
+def test_the_guard_fails_exactly_when_the_model_changes():
+    model = nn.Sequential(nn.Linear(4, 3))
+    optimizer = minigrad.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    step = make_step(model, optimizer)
+    x, y = data()
+    for _ in range(4):
+        step(x, y)
+    guard = step._fast[2]
+    assert guard()
+    model.eval()
+    assert not guard()
+    model.train()
+    assert guard()
+    model[0].bias = nn.Linear(4, 3).bias
+    assert not guard()
+
+
+@pytest.mark.parametrize("kind", ["minigrad", "numpy"])
+def test_draws_from_a_user_generator_are_replayed_from_that_generator(kind):
+    """``randn(..., generator=g)`` inside the step draws from ``g`` on every replay, as eager
+    code does (and a ``manual_seed`` between calls restarts it); minigrad's own stream is
+    left alone."""
+    def run(compiled: bool):
+        generator = (minigrad.Generator().manual_seed(7) if kind == "minigrad"
+                     else np.random.default_rng(7))
+        minigrad.manual_seed(0)
+
+        def noisy(x):
+            return x * minigrad.randn(2, 3, generator=generator) + minigrad.rand(2, 3)
+
+        step = minigrad.compile(noisy) if compiled else noisy
+        x = minigrad.ones(2, 3)
+        results = []
+        for call in range(6):
+            if call == 4 and kind == "minigrad":
+                generator.manual_seed(7)
+            results.append(step(x).numpy().copy())
+        return np.array(results), step
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no fallback to eager
+        compiled, step = run(True)
+    eager, _ = run(False)
+    assert step.program is not None
+    np.testing.assert_array_equal(compiled, eager)
+    assert not np.array_equal(compiled[2], compiled[3])
