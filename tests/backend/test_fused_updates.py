@@ -72,11 +72,15 @@ def torch_sgd_trajectory(values, grads, options, steps):
     return [param.numpy() for param in params]
 
 
+# A group is one kernel call, serial below ELEMENTWISE_GRAIN elements in all, else parallel.
+SGD_GROUPS = {"serial": [(3, 4), (5,), (1,)], "parallel": [(3, 4), (ELEMENTWISE_GRAIN + 5,)]}
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("options", SGD_CASES, ids=lambda options: ",".join(options))
-def test_sgd_update_matches_torch(rng, dtype, options):
-    # one parameter above the parallel grain, so both kernel twins run
-    shapes = [(3, 4), (ELEMENTWISE_GRAIN + 5,), (1,)]
+@pytest.mark.parametrize("group", SGD_GROUPS)
+def test_sgd_update_matches_torch(rng, dtype, options, group):
+    shapes = SGD_GROUPS[group]
     values = [rng.standard_normal(shape).astype(dtype) for shape in shapes]
     steps = 3
     grads = [[rng.standard_normal(shape).astype(dtype) for shape in shapes]
@@ -95,6 +99,21 @@ def test_sgd_update_matches_torch(rng, dtype, options):
         np.testing.assert_allclose(ours, theirs, **TOLERANCE[dtype])
 
 
+def test_sgd_update_of_a_group_of_two_dtypes(rng):
+    # one kernel call per dtype; each parameter keeps its own dtype and gets its own update
+    params = [rng.standard_normal((2, 3)), rng.standard_normal(4).astype(np.float32),
+              rng.standard_normal(5)]
+    grads = [rng.standard_normal(param.shape).astype(param.dtype) for param in params]
+    velocities = [np.zeros_like(param) for param in params]
+    expected = torch_sgd_trajectory(params, [grads], dict(lr=0.1, momentum=0.5), 1)
+    optim.sgd_update_(params, grads, velocities, [True] * 3, 0.1, 0.5, 0.0, 0.0, False, False)
+    for ours, theirs in zip(params, expected, strict=True):
+        assert ours.dtype == theirs.dtype
+        np.testing.assert_allclose(ours, theirs, **TOLERANCE[ours.dtype.type])
+    for velocity, grad in zip(velocities, grads, strict=True):
+        np.testing.assert_array_equal(velocity, grad)  # the first velocity is the gradient
+
+
 def test_sgd_update_of_a_strided_parameter_writes_through(rng):
     base = rng.standard_normal((4, 6))
     param = base.T  # not C-contiguous: updated in a copy that is written back
@@ -111,6 +130,8 @@ def test_sgd_update_bad_input(rng):
                           False)
     with pytest.raises(ValueError, match=r"shape \(3,\) but its gradient has shape \(4,\)"):
         optim.sgd_update_([param], [np.ones(4)], [], [], 0.1, 0, 0, 0, False, False)
+    with pytest.raises(ValueError, match="1 parameters but 2 gradients"):
+        optim.sgd_update_([param], [param, param], [], [], 0.1, 0, 0, 0, False, False)
     with pytest.raises(ValueError, match="momentum buffer 0"):
         optim.sgd_update_([param], [param], [np.ones(2)], [False], 0.1, 0.9, 0, 0, False,
                           False)

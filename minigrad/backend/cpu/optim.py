@@ -9,10 +9,11 @@ by operation, in the parameter's dtype (the hyperparameters are converted to tha
 first, as PyTorch does), so the results match ``torch.optim.SGD`` up to the rounding of a
 fused multiply-add. ``adam_update_`` does the same for Adam and AdamW.
 
-Each parameter is one kernel call on its flat (1-D) view; the Python loop over the
-parameters is the only per-parameter cost. The loop inside the kernel is a ``prange``:
-parameters of a million elements and more (``ELEMENTWISE_GRAIN``) are updated on all
-threads.
+SGD updates all parameters of a dtype in one kernel call, on a tuple of their flat (1-D)
+views: for the small parameters of an MLP the Python cost of a call (argument checks,
+Numba's dispatch) is most of the update, so it is paid once per step. Adam makes one kernel
+call per parameter. The loop over a parameter's elements is a ``prange``: groups of a
+million elements and more (``ELEMENTWISE_GRAIN``) are updated on all threads.
 """
 
 from __future__ import annotations
@@ -24,28 +25,37 @@ from minigrad.backend.cpu.threads import ELEMENTWISE_GRAIN, serial_or_parallel
 
 
 @serial_or_parallel(grain=ELEMENTWISE_GRAIN)
-def _sgd_kernel(param, grad, velocity, new_velocity, lr, momentum, one_minus_dampening,
+def _sgd_kernel(params, grads, velocities, new_velocities, lr, momentum, one_minus_dampening,
                 weight_decay, nesterov, maximize):
-    r"""One SGD step for the flat arrays ``param``, ``grad`` and ``velocity``:
+    r"""One SGD step for every parameter of a group: ``params``, ``grads`` and ``velocities``
+    are equally long tuples of flat arrays, ``new_velocities`` a tuple of flags. For each
+    element of each parameter:
 
     g = -grad if maximize else grad;  g += weight_decay * param;
     velocity = g on the first step, else momentum * velocity + (1 - dampening) * g;
     g = g + momentum * velocity if nesterov else velocity   (when momentum != 0);
     param -= lr * g.
+
+    The whole group is one call: Numba compiles the kernel once per number of parameters
+    (a tuple's length is part of its type), and the Python cost of a call, which is what a
+    small parameter's update mostly is, is paid once per step instead of once per tensor.
     """
     use_momentum = momentum != 0
-    for i in prange(param.size):
-        g = -grad[i] if maximize else grad[i]
-        if weight_decay != 0:
-            g = g + weight_decay * param[i]
-        if use_momentum:
-            if new_velocity:
-                v = g  # PyTorch starts the velocity at the first gradient itself
-            else:
-                v = velocity[i] * momentum + g * one_minus_dampening
-            velocity[i] = v
-            g = g + v * momentum if nesterov else v
-        param[i] = param[i] - lr * g
+    for index in range(len(params)):
+        param, grad, velocity = params[index], grads[index], velocities[index]
+        new_velocity = new_velocities[index]
+        for i in prange(param.size):
+            g = -grad[i] if maximize else grad[i]
+            if weight_decay != 0:
+                g = g + weight_decay * param[i]
+            if use_momentum:
+                if new_velocity:
+                    v = g  # PyTorch starts the velocity at the first gradient itself
+                else:
+                    v = velocity[i] * momentum + g * one_minus_dampening
+                velocity[i] = v
+                g = g + v * momentum if nesterov else v
+            param[i] = param[i] - lr * g
 
 
 def _flat(array: np.ndarray) -> np.ndarray:
@@ -68,30 +78,51 @@ def sgd_update_(params, grads, velocities, new_velocities, lr, momentum, dampeni
 
     ``velocities`` holds one momentum buffer per parameter (ignored when ``momentum`` is 0);
     ``new_velocities[i]`` says that buffer ``i`` is new and starts at the gradient.
+    Parameters of one dtype are updated by one kernel call (a group of float32 and float64
+    parameters takes one call per dtype).
     """
+    params, grads = list(params), list(grads)
+    if len(params) != len(grads):
+        raise ValueError(f"sgd_update_: {len(params)} parameters but {len(grads)} gradients")
     for index, (param, grad) in enumerate(zip(params, grads, strict=True)):
         _check_pair(param, grad, index, "sgd_update_")
-        scalar = param.dtype.type
         if momentum != 0:
-            velocity, new_velocity = velocities[index], bool(new_velocities[index])
+            velocity = velocities[index]
             if velocity.shape != param.shape or velocity.dtype != param.dtype:
                 raise ValueError(f"sgd_update_: momentum buffer {index} is {velocity.dtype} "
                                  f"{velocity.shape}; its parameter is {param.dtype} "
                                  f"{param.shape}")
-        else:
-            velocity, new_velocity = np.zeros(0, dtype=param.dtype), False
-        # Parameters and buffers that are not one contiguous block (rare: a view made a
-        # leaf) are updated in a contiguous copy, written back afterwards.
-        param_block = np.ascontiguousarray(param)
-        velocity_block = np.ascontiguousarray(velocity)
-        _sgd_kernel(param.size, _flat(param_block), _flat(np.ascontiguousarray(grad)),
-                    _flat(velocity_block), new_velocity, scalar(lr), scalar(momentum),
-                    scalar(1 - dampening), scalar(weight_decay), bool(nesterov),
-                    bool(maximize))
-        if param_block is not param:
-            np.copyto(param, param_block)
-        if velocity_block is not velocity:
-            np.copyto(velocity, velocity_block)
+    for dtype in {param.dtype for param in params}:
+        indices = [index for index, param in enumerate(params) if param.dtype == dtype]
+        _sgd_update_one_dtype(params, grads, velocities, new_velocities, indices, dtype, lr,
+                              momentum, dampening, weight_decay, nesterov, maximize)
+
+
+def _sgd_update_one_dtype(params, grads, velocities, new_velocities, indices, dtype, lr,
+                          momentum, dampening, weight_decay, nesterov, maximize) -> None:
+    """The kernel call for the parameters at ``indices``, which all have ``dtype``."""
+    scalar = dtype.type
+    # Parameters and buffers that are not one contiguous block (rare: a view made a leaf)
+    # are updated in a contiguous copy, written back afterwards.
+    param_blocks = [np.ascontiguousarray(params[index]) for index in indices]
+    if momentum != 0:
+        velocity_blocks = [np.ascontiguousarray(velocities[index]) for index in indices]
+        new_velocity_flags = tuple(bool(new_velocities[index]) for index in indices)
+    else:
+        # never read without momentum; one empty array keeps the tuple's type uniform
+        velocity_blocks = [np.zeros(0, dtype=dtype)] * len(indices)
+        new_velocity_flags = (False,) * len(indices)
+    _sgd_kernel(sum(block.size for block in param_blocks),
+                tuple(_flat(block) for block in param_blocks),
+                tuple(_flat(np.ascontiguousarray(grads[index])) for index in indices),
+                tuple(_flat(block) for block in velocity_blocks), new_velocity_flags,
+                scalar(lr), scalar(momentum), scalar(1 - dampening), scalar(weight_decay),
+                bool(nesterov), bool(maximize))
+    for position, index in enumerate(indices):
+        if param_blocks[position] is not params[index]:
+            np.copyto(params[index], param_blocks[position])
+        if momentum != 0 and velocity_blocks[position] is not velocities[index]:
+            np.copyto(velocities[index], velocity_blocks[position])
 
 
 @serial_or_parallel(grain=ELEMENTWISE_GRAIN)
