@@ -44,6 +44,7 @@ COURSE_NAMES: dict[str, list[str]] = {
         reshape view view_as flatten transpose t permute squeeze unsqueeze expand expand_as
         gather add_ sub_ mul_ div_ copy_ zero_ fill_ clamp_ uniform_ normal_
         is_floating_point softmax log_softmax split chunk tril triu
+        element_size itemsize nbytes is_cuda is_cpu
         prod cumsum sort argsort topk unique
         to_sparse pin_memory
     """.split(),

@@ -279,6 +279,30 @@ class Tensor:
     def is_floating_point(self) -> bool:
         return self.dtype.is_floating_point
 
+    def element_size(self) -> int:
+        """Bytes per element (4 for float32, 8 for float64 and int64, 1 for bool)."""
+        return self.dtype.numpy.itemsize
+
+    @property
+    def itemsize(self) -> int:
+        """Bytes per element, as ``element_size()``."""
+        return self.dtype.numpy.itemsize
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes the elements take: ``numel() * element_size()``."""
+        return self.numel() * self.dtype.numpy.itemsize
+
+    @property
+    def is_cuda(self) -> bool:
+        """Whether the tensor lives on the GPU (``device == "cuda"``)."""
+        return self.device == "cuda"
+
+    @property
+    def is_cpu(self) -> bool:
+        """Whether the tensor lives in main memory (``device == "cpu"``)."""
+        return self.device == "cpu"
+
     def __len__(self) -> int:
         if self.ndim == 0:
             raise TypeError("len() of a 0-d tensor")

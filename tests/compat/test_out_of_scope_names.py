@@ -1,5 +1,6 @@
 """Out-of-scope PyTorch names explain themselves when used, and look absent to feature
-checks (``hasattr``/``getattr`` with a default), as any missing name does."""
+checks (``hasattr``/``getattr`` with a default), as any missing name does; the size and
+device attributes scripts use for such checks answer as PyTorch's do."""
 
 import pytest
 
@@ -28,3 +29,14 @@ def test_a_feature_check_then_falls_back():
     x = minigrad.ones(2)
     to_half = getattr(x, "half", None)
     assert to_half is None
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "int64", "bool"])
+def test_sizes_in_bytes_and_device_flags_match_torch(dtype):
+    import torch
+
+    ours = minigrad.ones(3, 2, dtype=getattr(minigrad, dtype))[:, 0]
+    theirs = torch.ones(3, 2, dtype=getattr(torch, dtype))[:, 0]
+    for name in ("itemsize", "nbytes", "is_cuda", "is_cpu"):
+        assert getattr(ours, name) == getattr(theirs, name), name
+    assert ours.element_size() == theirs.element_size()
