@@ -25,7 +25,8 @@ class _BatchNorm(Module):
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
                  affine: bool = True, track_running_stats: bool = True,
-                 device: str | None = None, dtype: DType | None = None) -> None:
+                 device: str | None = None, dtype: DType | None = None, *,
+                 bias: bool = True) -> None:
         super().__init__()
         self.num_features = num_features
         self.eps = eps
@@ -34,9 +35,11 @@ class _BatchNorm(Module):
         self.track_running_stats = track_running_stats
         if affine:
             self.weight = empty_parameter((num_features,), dtype, device)
-            self.bias = empty_parameter((num_features,), dtype, device)
         else:
             self.register_parameter("weight", None)
+        if affine and bias:  # bias=False keeps the scale gamma but drops the shift beta
+            self.bias = empty_parameter((num_features,), dtype, device)
+        else:
             self.register_parameter("bias", None)
         if track_running_stats:
             options = {"dtype": dtype or minigrad.float32, "device": device or "cpu"}
@@ -60,8 +63,9 @@ class _BatchNorm(Module):
 
     def reset_parameters(self) -> None:
         self.reset_running_stats()
-        if self.affine:
+        if self.weight is not None:
             init.ones_(self.weight)
+        if self.bias is not None:
             init.zeros_(self.bias)
 
     def _check_input_dim(self, input: Tensor) -> None:
@@ -97,7 +101,8 @@ class _BatchNorm(Module):
 
     def extra_repr(self) -> str:
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
-                f"affine={self.affine}, track_running_stats={self.track_running_stats}")
+                f"affine={self.affine}, bias={self.bias is not None}, "
+                f"track_running_stats={self.track_running_stats}")
 
 
 class BatchNorm1d(_BatchNorm):

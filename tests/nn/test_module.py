@@ -240,7 +240,7 @@ def test_repr_matches_pytorchs_layout():
     assert repr(ours) == repr(theirs)
     assert repr(Net()) == (
         "Net(\n  (block): Block(\n    (fc): Linear(in_features=3, out_features=4, bias=True)\n"
-        "    (norm): BatchNorm1d(4, eps=1e-05, momentum=0.1, affine=True, "
+        "    (norm): BatchNorm1d(4, eps=1e-05, momentum=0.1, affine=True, bias=True, "
         "track_running_stats=True)\n  )\n  (head): Sequential(\n    (0): ReLU()\n"
         "    (1): Linear(in_features=4, out_features=2, bias=True)\n  )\n)")
 

@@ -125,3 +125,16 @@ def test_module_dict_registers_its_modules_like_torch():
     assert len(list(ours.parameters())) == 4
     with pytest.raises(TypeError, match="holds Modules"):
         ours.heads["bad"] = "not a module"
+
+
+@pytest.mark.parametrize("kwargs", [dict(bias=False), dict(affine=False), {}])
+def test_batch_norm_bias_option_matches_torch(kwargs, rng):
+    theirs = torch.nn.BatchNorm2d(3, dtype=torch.float64, **kwargs)
+    with torch.no_grad():
+        for parameter in theirs.parameters():
+            parameter.copy_(torch.from_numpy(rng.standard_normal(tuple(parameter.shape))))
+    ours = nn.BatchNorm2d(3, dtype=minigrad.float64, **kwargs)
+    copy_torch_weights(ours, theirs)
+    compare_module(ours, theirs, rng.standard_normal((4, 3, 2, 2)))
+    assert repr(ours) == repr(theirs)
+    assert list(ours.state_dict()) == list(theirs.state_dict())
