@@ -213,20 +213,31 @@ def cast_mask(mask: Tensor, dtype: DType) -> Tensor:
     return mask.to(dtype=dtype)
 
 
+def check_dropout_probability(p) -> None:
+    if isinstance(p, bool) or not isinstance(p, numbers.Real) or not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout probability must be between 0 and 1, got {p!r}")
+
+
+def _dropout(input: Tensor, p: float, training: bool, inplace: bool, mask_shape: tuple,
+             name: str) -> Tensor:
+    """Inverted dropout with one keep/drop draw per element of ``mask_shape``, broadcast
+    over ``input`` (the shared body of ``dropout`` and ``dropout2d``)."""
+    check_dropout_probability(p)
+    if not training or p == 0.0:
+        return input
+    if p == 1.0:
+        return _maybe_in_place(input, name, lambda x: x * 0.0, inplace)
+    draws = minigrad.rand(mask_shape, dtype=input.dtype, device=input.device)
+    keep = cast_mask(draws >= p, input.dtype)
+    return _maybe_in_place(input, name, lambda x: x * keep * (1.0 / (1.0 - p)), inplace)
+
+
 def dropout(input: Tensor, p: float = 0.5, training: bool = True,
             inplace: bool = False) -> Tensor:
     """Zero each element with probability ``p`` and scale the survivors by 1 / (1 - p)
     ("inverted" dropout: the expected value is unchanged, so evaluation needs no rescaling).
     Identity when ``training`` is False. The mask comes from minigrad's seeded generator."""
-    if isinstance(p, bool) or not isinstance(p, numbers.Real) or not 0.0 <= p <= 1.0:
-        raise ValueError(f"dropout probability must be between 0 and 1, got {p!r}")
-    if not training or p == 0.0:
-        return input
-    if p == 1.0:
-        return _maybe_in_place(input, "dropout_", lambda x: x * 0.0, inplace)
-    draws = minigrad.rand(tuple(input.shape), dtype=input.dtype, device=input.device)
-    keep = cast_mask(draws >= p, input.dtype)
-    return _maybe_in_place(input, "dropout_", lambda x: x * keep * (1.0 / (1.0 - p)), inplace)
+    return _dropout(input, p, training, inplace, tuple(input.shape), "dropout_")
 
 
 def dropout2d(input: Tensor, p: float = 0.5, training: bool = True,
@@ -238,17 +249,7 @@ def dropout2d(input: Tensor, p: float = 0.5, training: bool = True,
     if input.ndim not in (3, 4):
         raise ValueError(f"dropout2d expects input of shape (N, C, H, W) or (C, H, W), "
                          f"got {tuple(input.shape)}")
-    if isinstance(p, bool) or not isinstance(p, numbers.Real) or not 0.0 <= p <= 1.0:
-        raise ValueError(f"dropout probability must be between 0 and 1, got {p!r}")
-    if not training or p == 0.0:
-        return input
-    if p == 1.0:
-        return _maybe_in_place(input, "dropout2d_", lambda x: x * 0.0, inplace)
-    map_shape = (*input.shape[:-2], 1, 1)
-    draws = minigrad.rand(map_shape, dtype=input.dtype, device=input.device)
-    keep = cast_mask(draws >= p, input.dtype)
-    return _maybe_in_place(input, "dropout2d_", lambda x: x * keep * (1.0 / (1.0 - p)),
-                           inplace)
+    return _dropout(input, p, training, inplace, (*input.shape[:-2], 1, 1), "dropout2d_")
 
 
 def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,

@@ -3,9 +3,8 @@ training."""
 
 from __future__ import annotations
 
-import numbers
-
 from minigrad.nn import functional as F
+from minigrad.nn._functional_layers import check_dropout_probability
 from minigrad.nn.module import Module
 from minigrad.tensor import Tensor
 
@@ -16,8 +15,7 @@ class Dropout(Module):
 
     def __init__(self, p: float = 0.5, inplace: bool = False) -> None:
         super().__init__()
-        if isinstance(p, bool) or not isinstance(p, numbers.Real) or not 0.0 <= p <= 1.0:
-            raise ValueError(f"dropout probability must be between 0 and 1, got {p!r}")
+        check_dropout_probability(p)
         self.p = p
         self.inplace = inplace
 
