@@ -36,14 +36,35 @@ def _check_positive_int(scheduler: str, name: str, value) -> None:
         raise ValueError(f"{scheduler}: {name} must be a positive integer, got {value!r}")
 
 
-class LRScheduler:
+def _check_optimizer(scheduler: object, optimizer) -> None:
+    if not isinstance(optimizer, Optimizer):
+        raise TypeError(f"{type(optimizer).__name__} is not an Optimizer: "
+                        f"{type(scheduler).__name__} needs a minigrad.optim optimizer")
+
+
+class _Saveable:
+    """What every scheduler offers: ``get_last_lr`` and ``state_dict``/``load_state_dict``
+    (every attribute but the optimizer)."""
+
+    def get_last_lr(self) -> list[float]:
+        """The learning rates the last ``step()`` set, one per parameter group."""
+        return list(self._last_lr)
+
+    def state_dict(self) -> dict[str, Any]:
+        """Everything but the optimizer (save the optimizer's own state dict beside it)."""
+        return {key: value for key, value in self.__dict__.items() if key != "optimizer"}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore a state saved by ``state_dict()``."""
+        self.__dict__.update(state_dict)
+
+
+class LRScheduler(_Saveable):
     """Base class: keeps the epoch counter ``last_epoch`` and writes ``get_lr()`` into the
     optimizer's groups on every ``step()``. Subclasses implement ``get_lr``."""
 
     def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:
-        if not isinstance(optimizer, Optimizer):
-            raise TypeError(f"{type(optimizer).__name__} is not an Optimizer: "
-                            f"{type(self).__name__} needs a minigrad.optim optimizer")
+        _check_optimizer(self, optimizer)
         if isinstance(last_epoch, bool) or not isinstance(last_epoch, numbers.Integral) or \
                 last_epoch < -1:
             raise ValueError(f"{type(self).__name__}: last_epoch must be an integer >= -1 "
@@ -66,24 +87,12 @@ class LRScheduler:
         """The learning rate of every group at epoch ``last_epoch``."""
         raise NotImplementedError(f"{type(self).__name__} must implement get_lr")
 
-    def get_last_lr(self) -> list[float]:
-        """The learning rates the last ``step()`` set, one per parameter group."""
-        return list(self._last_lr)
-
     def step(self) -> None:
         """Advance one epoch and set each group's ``lr``."""
         self.last_epoch += 1
         for group, lr in zip(self.optimizer.param_groups, self.get_lr(), strict=True):
             group["lr"] = lr
         self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
-
-    def state_dict(self) -> dict[str, Any]:
-        """Everything but the optimizer (save the optimizer's own state dict beside it)."""
-        return {key: value for key, value in self.__dict__.items() if key != "optimizer"}
-
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        """Restore a state saved by ``state_dict()``."""
-        self.__dict__.update(state_dict)
 
 
 class StepLR(LRScheduler):
@@ -167,7 +176,8 @@ class LambdaLR(LRScheduler):
     """
 
     def __init__(self, optimizer: Optimizer, lr_lambda, last_epoch: int = -1) -> None:
-        groups = len(optimizer.param_groups) if isinstance(optimizer, Optimizer) else 0
+        _check_optimizer(self, optimizer)
+        groups = len(optimizer.param_groups)
         lambdas = list(lr_lambda) if isinstance(lr_lambda, list | tuple) else [lr_lambda] * groups
         if len(lambdas) != groups:
             raise ValueError(f"LambdaLR: expected {groups} lr_lambdas (one per parameter "
@@ -199,7 +209,7 @@ class LambdaLR(LRScheduler):
                 vars(function).update(saved)
 
 
-class ReduceLROnPlateau:
+class ReduceLROnPlateau(_Saveable):
     """Divide the learning rate when a metric stops improving: early stopping's gentler
     cousin. Call ``scheduler.step(validation_loss)`` once per epoch.
 
@@ -214,9 +224,7 @@ class ReduceLROnPlateau:
                  patience: int = 10, threshold: float = 1e-4, threshold_mode: str = "rel",
                  cooldown: int = 0, min_lr: float | list[float] = 0.0,
                  eps: float = 1e-8) -> None:
-        if not isinstance(optimizer, Optimizer):
-            raise TypeError(f"{type(optimizer).__name__} is not an Optimizer: "
-                            "ReduceLROnPlateau needs a minigrad.optim optimizer")
+        _check_optimizer(self, optimizer)
         if mode not in ("min", "max"):
             raise ValueError(f"ReduceLROnPlateau: mode must be 'min' or 'max', got {mode!r}")
         if threshold_mode not in ("rel", "abs"):
@@ -275,15 +283,3 @@ class ReduceLROnPlateau:
             self.cooldown_counter = self.cooldown
             self.num_bad_epochs = 0
         self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
-
-    def get_last_lr(self) -> list[float]:
-        """The learning rates after the last ``step()``, one per parameter group."""
-        return list(self._last_lr)
-
-    def state_dict(self) -> dict[str, Any]:
-        """Everything but the optimizer (save the optimizer's own state dict beside it)."""
-        return {key: value for key, value in self.__dict__.items() if key != "optimizer"}
-
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        """Restore a state saved by ``state_dict()``."""
-        self.__dict__.update(state_dict)
