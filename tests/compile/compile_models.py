@@ -9,6 +9,22 @@ import minigrad.nn.functional as F
 from minigrad import nn
 
 
+def cross_entropy_step(model, optimizer, scheduler=None):
+    """The training step every compile test traces: zero the gradients, cross-entropy of
+    the model's output, backward, one optimizer (and scheduler) step; returns the loss."""
+
+    def train_step(x, y):
+        optimizer.zero_grad()
+        loss = F.cross_entropy(model(x), y)
+        loss.backward()
+        optimizer.step()
+        if scheduler is not None:
+            scheduler.step()
+        return loss
+
+    return train_step
+
+
 def mlp() -> nn.Module:
     return nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 12), nn.Tanh(),
                          nn.Linear(12, 4))
@@ -52,15 +68,7 @@ def train(model_name: str, dtype, steps: int, compiled: bool, make_optimizer=Non
         list(model.parameters()))
     scheduler = None if make_scheduler is None else make_scheduler(optimizer)
 
-    def train_step(x, y):
-        optimizer.zero_grad()
-        loss = F.cross_entropy(model(x), y)
-        loss.backward()
-        optimizer.step()
-        if scheduler is not None:
-            scheduler.step()
-        return loss
-
+    train_step = cross_entropy_step(model, optimizer, scheduler)
     step = minigrad.compile(train_step) if compiled else train_step
     minigrad.manual_seed(1)
     losses = [float(step(x, y).item())

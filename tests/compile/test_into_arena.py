@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
+from compile_models import cross_entropy_step
 
 import minigrad
-import minigrad.nn.functional as F
 from minigrad import nn
 from minigrad.backend import get_backend
 
@@ -15,13 +15,7 @@ def _train(compiled: bool, steps: int = 6):
     model = nn.Sequential(nn.Linear(5, 7), nn.ReLU(), nn.Linear(7, 3))
     optimizer = minigrad.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
 
-    def train_step(x, y):
-        optimizer.zero_grad()
-        loss = F.cross_entropy(model(x), y)
-        loss.backward()
-        optimizer.step()
-        return loss
-
+    train_step = cross_entropy_step(model, optimizer)
     step = minigrad.compile(train_step) if compiled else train_step
     rng = np.random.default_rng(1)
     x = minigrad.tensor(rng.standard_normal((6, 5)).astype(np.float32))

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from compile_models import train
+from compile_models import cross_entropy_step, train
 
 import minigrad
-import minigrad.nn.functional as F
 from minigrad import nn
 from minigrad.optim import SGD, Adagrad, Adam, AdamW, RMSprop
 from minigrad.optim.lr_scheduler import StepLR
@@ -63,14 +62,7 @@ def _step_and_model(optimizer_factory):
     model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))
     optimizer = optimizer_factory(model.parameters())
 
-    def train_step(x, y):
-        optimizer.zero_grad()
-        loss = F.cross_entropy(model(x), y)
-        loss.backward()
-        optimizer.step()
-        return loss
-
-    return model, optimizer, train_step
+    return model, optimizer, cross_entropy_step(model, optimizer)
 
 
 def _run_both(optimizer_factory, steps: int, between=None):
