@@ -122,7 +122,6 @@ for _table in _ORDERING_TABLES:  # prod, cumsum, sort, argsort, topk, unique, di
     globals().update(_table)
 
 
-
 def _accepting_out(function):
     """``function`` with PyTorch's ``out=`` keyword: ``minigrad.mul(a, b, out=c)`` writes
     the product into ``c`` and returns ``c`` (rules: ``minigrad.ops.linalg.write_out``)."""
