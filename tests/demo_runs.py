@@ -16,8 +16,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 # The demos that train a Tensor model for many steps: their step is compiled by default.
-COMPILED_DEMOS = ("adversarial", "digits_mlp", "initialization", "learning_rates",
-                  "optimizers", "sine_fit", "xor")
+COMPILED_DEMOS = ("adversarial", "digits_cnn", "digits_mlp", "initialization",
+                  "learning_rates", "mnist_cnn", "optimizers", "sine_fit", "xor")
 
 
 def run_demo(name: str, *arguments: str) -> subprocess.CompletedProcess:
