@@ -1,8 +1,9 @@
 """The CPU conv and max-pool kernels at LeNet-5's shapes, against PyTorch, and their edge cases.
 
 The size rule sends LeNet's conv1 (output rows of 28) to the direct kernels and conv2 (rows
-of 10) to im2col + BLAS; these tests run each layer's exact geometry (at a small batch) so
-that both paths are checked at the sizes the benchmarks time.
+of 10) to the strips kernels (its input gradient to im2col); these tests run each layer's
+exact geometry (at a small batch) so that every path is checked at the sizes the
+benchmarks time.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ TOLERANCE = {np.float32: dict(rtol=1e-4, atol=1e-4), np.float64: dict(rtol=1e-10
 # (input shape, weight shape, padding, expected path under the size rule)
 LENET_LAYERS = [
     ((3, 1, 28, 28), (6, 1, 5, 5), (2, 2), "direct"),
-    ((3, 6, 14, 14), (16, 6, 5, 5), (0, 0), "im2col"),
+    ((3, 6, 14, 14), (16, 6, 5, 5), (0, 0), "strips"),
 ]
 
 
@@ -34,6 +35,8 @@ def test_lenet_convolutions_match_torch(dtype, layer):
     geometry = ((1, 1), padding, (1, 1), 1)
     out = conv.conv2d(x, weight, bias, *geometry)
     assert conv._use_direct((1, 1), w_shape, out.shape[3]) == (path == "direct")
+    if path == "strips":
+        assert conv._use_strips((1, 1), (1, 1), 1)
 
     x_t, w_t = torch.tensor(x, requires_grad=True), torch.tensor(weight, requires_grad=True)
     out_t = TF.conv2d(x_t, w_t, torch.tensor(bias), padding=padding)

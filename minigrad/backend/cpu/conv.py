@@ -44,7 +44,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange, uint64
 
-from minigrad.backend.cpu import conv_direct, dense
+from minigrad.backend.cpu import conv_direct, conv_strips, dense
 from minigrad.backend.cpu.threads import threads_for
 
 #: Which algorithm ``conv2d`` and ``conv2d_backward_weight`` run: ``"auto"`` (the size rule
@@ -205,12 +205,19 @@ def _use_direct(stride, weight_shape, out_w: int) -> bool:
     ``PATH`` forces a path; ``"auto"`` applies the size rule above to the window of the
     weight (O, C/groups, KH, KW) and the output width.
     """
-    if PATH == "im2col" or tuple(stride) != (1, 1):
+    if PATH in ("im2col", "strips") or tuple(stride) != (1, 1):
         return False
     if PATH == "direct":
         return True
     kernel_h, kernel_w = weight_shape[2:]
     return kernel_h * kernel_w >= DIRECT_MIN_TAPS and out_w >= DIRECT_MIN_OUT_W
+
+
+def _use_strips(stride, dilation, groups: int) -> bool:
+    """Whether the forward and the weight gradient run the strips kernels (``conv_strips``:
+    stride and dilation 1 in height, one group) rather than im2col, where the direct
+    kernels do not apply."""
+    return PATH in ("auto", "strips") and stride[0] == 1 and dilation[0] == 1 and groups == 1
 
 
 def _flat_planes(x_padded):
@@ -253,6 +260,9 @@ def conv2d(x, weight, bias, stride, padding, dilation, groups: int):
     out_h, out_w = _geometry(x.shape, weight.shape, stride, padding, dilation, groups, "conv2d")
     if _use_direct(stride, weight.shape, out_w):
         return _conv2d_direct(x, weight, bias, padding, dilation, groups, out_h, out_w)
+    if _use_strips(stride, dilation, groups):
+        return conv_strips.conv2d(_pad(x, padding), weight, bias, stride[1], dilation[1], out_h,
+                                  out_w)
     batch, out_channels = x.shape[0], weight.shape[0]
     cols = _columns(x, weight.shape, stride, padding, dilation, out_h, out_w)
     cols_matrix = cols.reshape(cols.shape[0], -1)
@@ -342,6 +352,9 @@ def conv2d_backward_weight(grad_out, x, weight_shape, stride, padding, dilation,
                 grad_wide.reshape(batch, out_channels, out_h * width), _flat_planes(x_padded),
                 offsets, (out_h - 1) * width + out_w, groups, grad_weight)
         return grad_weight
+    if _use_strips(stride, dilation, groups):
+        return conv_strips.conv2d_backward_weight(grad_out, _pad(x, padding), weight_shape,
+                                                  stride[1], dilation[1])
     cols = _columns(x, weight_shape, stride, padding, dilation, out_h, out_w)
     cols_matrix = cols.reshape(cols.shape[0], -1)
     grad_rows = _grad_rows(grad_out, out_channels)
