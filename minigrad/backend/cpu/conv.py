@@ -214,9 +214,8 @@ def _use_direct(stride, weight_shape, out_w: int) -> bool:
 
 
 def _use_strips(stride, dilation, groups: int) -> bool:
-    """Whether the forward and the weight gradient run the strips kernels (``conv_strips``:
-    stride and dilation 1 in height, one group) rather than im2col, where the direct
-    kernels do not apply."""
+    """Whether to run the strips kernels (``conv_strips``: stride and dilation 1 in height,
+    one group) rather than im2col, where the direct kernels do not apply."""
     return PATH in ("auto", "strips") and stride[0] == 1 and dilation[0] == 1 and groups == 1
 
 
@@ -300,6 +299,13 @@ def conv2d_backward_input(grad_out, weight, input_shape, stride, padding, dilati
                              "conv2d_backward_input")
     batch, out_channels = input_shape[0], weight.shape[0]
     _check_grad_out(grad_out, (batch, out_channels, out_h, out_w), "conv2d_backward_input")
+    batch, channels, height, width = input_shape
+    pad_h, pad_w = padding
+    padded_shape = (batch, channels, height + 2 * pad_h, width + 2 * pad_w)
+    if _use_strips(stride, dilation, groups):
+        grad_x_padded = conv_strips.conv2d_backward_input(grad_out, weight, padded_shape,
+                                                          stride[1], dilation[1])
+        return _crop(grad_x_padded, padding)
     weight_matrix = np.ascontiguousarray(weight).reshape(out_channels, -1)
     grad_rows = _grad_rows(grad_out, out_channels)
     if groups == 1:
@@ -310,16 +316,20 @@ def conv2d_backward_input(grad_out, weight, input_shape, stride, padding, dilati
         for rows, channels in zip(_group_slices(grad_cols.shape[0], groups),
                                   _group_slices(out_channels, groups), strict=True):
             grad_cols[rows] = dense.matmul(weight_matrix[channels].T, grad_rows[channels])
-    batch, channels, height, width = input_shape
-    pad_h, pad_w = padding
-    grad_x_padded = np.zeros((batch, channels, height + 2 * pad_h, width + 2 * pad_w),
-                             dtype=grad_out.dtype)
+    grad_x_padded = np.zeros(padded_shape, dtype=grad_out.dtype)
     with threads_for(grad_cols.size):
         _col2im(grad_cols.reshape(grad_cols.shape[0], batch, out_h * out_w),
                 grad_x_padded.shape[3], weight.shape[2], weight.shape[3], stride[0],
                 stride[1], dilation[0], dilation[1], out_h, out_w, _flat_planes(grad_x_padded))
+    return _crop(grad_x_padded, padding)
+
+
+def _crop(grad_x_padded, padding):
+    """The gradient of the input from that of the zero-padded input: the border dropped."""
+    pad_h, pad_w = padding
     if pad_h == 0 and pad_w == 0:
         return grad_x_padded
+    height, width = grad_x_padded.shape[2] - 2 * pad_h, grad_x_padded.shape[3] - 2 * pad_w
     return np.ascontiguousarray(grad_x_padded[:, :, pad_h:pad_h + height, pad_w:pad_w + width])
 
 

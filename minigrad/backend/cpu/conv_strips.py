@@ -22,6 +22,16 @@ y: exactly im2col's columns for that row. So with the weight as the (O, KH*C*KW)
     out[:, :, y]   = W @ B_y + bias           (one product per output row)
     grad W         = sum_y G_y @ B_y.T
 
+The input gradient works the other way round, one product per *input* row h: the
+gradient of strip row h collects W_i.T @ G_y from every output row y = h - i that read
+it, and with the G_y stacked in row order those are again one contiguous block,
+
+    grad strips[h] = W_flipped[:, rows] @ G[y_first : y_last + 1]      (C*KW, N*OW)
+
+where W_flipped (C*KW, KH*O) holds W_{KH-1}.T ... W_0.T side by side and ``rows`` picks the
+taps i = h - y of the output rows y that exist (fewer near the top and bottom). The
+strips' adjoint then adds each strip back onto the input row it was copied from.
+
 The products come out in (OH, O, N, OW) order; the forward turns them to NCHW while adding
 the bias (one pass), and the weight gradient adds up OH small (O, KH*C*KW) results. The
 rows overlap (B_y and B_{y+1} share KH - 1 input rows), so consecutive products read
@@ -84,6 +94,37 @@ def _rows_to_nchw(products, bias, out):
                 target[start + x] = product[first + x] + bias[o]
 
 
+@serial_or_parallel()
+def _add_strips_back(grad_strips, kernel_w, stride_w, dil_w, out_w, grad_x_padded):
+    """The adjoint of ``_fill_strips``: grad_x_padded[n, c, h, x*sw + j*dw] +=
+    grad_strips[h, (c, j), (n, x)], on flattened arrays: grad_strips (Hp * C*KW, N*OW) and
+    grad_x_padded (N, C, Hp*Wp).
+
+    Parallel over (h, c): each task owns input row h of channel c in every sample; it
+    clears the row and adds the KW strips copied from it, so overlapping windows need no
+    atomics.
+    """
+    batch, channels, plane = grad_x_padded.shape
+    rows = grad_strips.shape[0] // (channels * kernel_w)
+    width = plane // rows
+    step = uint64(stride_w)
+    for task in prange(rows * channels):
+        h = task // channels
+        c = task % channels
+        row_start = uint64(h * width)
+        for n in range(batch):
+            target = grad_x_padded[n, c]
+            for x in range(uint64(width)):
+                target[row_start + x] = 0
+        for j in range(kernel_w):
+            strip = grad_strips[task * kernel_w + j]  # row (h, c, j)
+            first = row_start + uint64(j * dil_w)
+            for n in range(batch):
+                target, start = grad_x_padded[n, c], uint64(n * out_w)
+                for x in range(uint64(out_w)):
+                    target[first + x * step] += strip[start + x]
+
+
 def _strips(x_padded, kernel_w, stride_w, dil_w, out_w):
     """The strips of x_padded (N, C, Hp, Wp) as an (Hp, C*KW, N*OW) array."""
     batch, channels, rows = x_padded.shape[:3]
@@ -135,3 +176,34 @@ def conv2d_backward_weight(grad_out, x_padded, weight_shape, stride_w: int, dil_
     # columns in (i, c, j) order, as in _weight_matrix
     grad_weight = products.sum(axis=0).reshape(out_channels, kernel_h, channels, kernel_w)
     return np.ascontiguousarray(grad_weight.transpose(0, 2, 1, 3))
+
+
+def conv2d_backward_input(grad_out, weight, padded_shape, stride_w: int, dil_w: int):
+    """The gradient of the zero-padded input (N, C, Hp, Wp): the gradient of every strip
+    row h, W_flipped[:, rows] @ G[y_first : y_last + 1], added back onto the input."""
+    batch, out_channels, out_h, out_w = grad_out.shape
+    _, channels, kernel_h, kernel_w = weight.shape
+    rows = padded_shape[2]
+    gradient_rows = np.ascontiguousarray(grad_out.transpose(2, 1, 0, 3)).reshape(
+        out_h * out_channels, batch * out_w)  # G_0, G_1, ... stacked: (OH*O, N*OW)
+    # W_flipped[(c, j), (m, o)] = weight[o, c, KH-1-m, j]: block m is W_{KH-1-m}.T
+    flipped = np.ascontiguousarray(weight[:, :, ::-1, :].transpose(1, 3, 2, 0)).reshape(
+        channels * kernel_w, kernel_h * out_channels)
+    grad_strips = np.empty((rows, channels * kernel_w, batch * out_w), dtype=grad_out.dtype)
+    for h in range(rows):
+        # output rows y = h - i for the taps i = 0 .. KH-1, where 0 <= y < OH
+        y_first, y_last = max(h - kernel_h + 1, 0), min(h, out_h - 1)
+        if y_first > y_last:  # a padding row no window reads
+            grad_strips[h] = 0
+            continue
+        # y ascending is i = h - y descending, block m = KH-1-i ascending
+        m_first = kernel_h - 1 - h + y_first
+        taps = y_last - y_first + 1
+        np.matmul(flipped[:, m_first * out_channels:(m_first + taps) * out_channels],
+                  gradient_rows[y_first * out_channels:(y_last + 1) * out_channels],
+                  out=grad_strips[h])
+    grad_x_padded = np.empty(padded_shape, dtype=grad_out.dtype)
+    _add_strips_back(grad_x_padded.size, grad_strips.reshape(rows * channels * kernel_w, -1),
+                     kernel_w, stride_w, dil_w, out_w,
+                     grad_x_padded.reshape(batch, channels, -1))
+    return grad_x_padded
