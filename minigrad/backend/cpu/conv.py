@@ -44,8 +44,12 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange, uint64
 
-from minigrad.backend.cpu import conv_direct, conv_strips, dense
+from minigrad.backend.cpu import conv_direct, conv_strips, dense, memory
 from minigrad.backend.cpu.threads import threads_for
+
+# A step with convolutions frees and allocates MBs of activations every time: keep that
+# memory in the process instead of page-faulting it back each step (see memory.py).
+memory.keep_freed_memory()
 
 #: Which algorithm ``conv2d`` and ``conv2d_backward_weight`` run: ``"auto"`` (the size rule
 #: of ``_use_direct``), ``"im2col"`` or ``"direct"`` (where it applies, stride 1). Tests set

@@ -134,6 +134,14 @@ def _strips(x_padded, kernel_w, stride_w, dil_w, out_w):
     return strips
 
 
+def _gradient_rows(grad_out):
+    """G_0, G_1, ..., G_{OH-1} stacked: grad_out (N, O, OH, OW) as an (OH*O, N*OW) array in
+    which G_y (O, N*OW) is rows y*O ... y*O + O - 1."""
+    batch, out_channels, out_h, out_w = grad_out.shape
+    rows = np.ascontiguousarray(grad_out.transpose(2, 1, 0, 3))
+    return rows.reshape(out_h * out_channels, batch * out_w)
+
+
 def _row_block(strips, y, kernel_h):
     """B_y: the (KH*C*KW, N*OW) matrix of output row y, a view of the strips."""
     return strips[y:y + kernel_h].reshape(-1, strips.shape[2])
@@ -167,8 +175,7 @@ def conv2d_backward_weight(grad_out, x_padded, weight_shape, stride_w: int, dil_
     batch, _, out_h, out_w = grad_out.shape
     strips = _strips(x_padded, kernel_w, stride_w, dil_w, out_w)
     # (OH, O, N*OW): G_y for every row y, each a contiguous matrix
-    gradient_rows = np.ascontiguousarray(grad_out.transpose(2, 1, 0, 3)).reshape(
-        out_h, out_channels, batch * out_w)
+    gradient_rows = _gradient_rows(grad_out).reshape(out_h, out_channels, batch * out_w)
     products = np.empty((out_h, out_channels, kernel_h * channels * kernel_w),
                         dtype=x_padded.dtype)
     for y in range(out_h):
@@ -184,8 +191,7 @@ def conv2d_backward_input(grad_out, weight, padded_shape, stride_w: int, dil_w: 
     batch, out_channels, out_h, out_w = grad_out.shape
     _, channels, kernel_h, kernel_w = weight.shape
     rows = padded_shape[2]
-    gradient_rows = np.ascontiguousarray(grad_out.transpose(2, 1, 0, 3)).reshape(
-        out_h * out_channels, batch * out_w)  # G_0, G_1, ... stacked: (OH*O, N*OW)
+    gradient_rows = _gradient_rows(grad_out)  # G_0, G_1, ... stacked: (OH*O, N*OW)
     # W_flipped[(c, j), (m, o)] = weight[o, c, KH-1-m, j]: block m is W_{KH-1-m}.T
     flipped = np.ascontiguousarray(weight[:, :, ::-1, :].transpose(1, 3, 2, 0)).reshape(
         channels * kernel_w, kernel_h * out_channels)
