@@ -32,7 +32,9 @@ and the time to fill it, about as long as the product itself for conv2.
 
 For stride 1, big windows and long output rows, where the im2col copy costs more than the
 products, ``conv2d`` and ``conv2d_backward_weight`` instead run the direct kernels of
-``conv_direct`` (see ``PATH`` and the size rule ``DIRECT_*`` below).
+``conv_direct`` (see ``PATH`` and the size rule ``DIRECT_*`` below). Otherwise, with stride
+and dilation 1 in height and one group, all three rules run the strips kernels of
+``conv_strips``: the same products as im2col, row by row, over a copy KH times smaller.
 
 Inputs of any strides are accepted; they are copied to C-contiguous arrays first
 (``np.ascontiguousarray``, a no-op when they already are), so the kernels always stream
@@ -51,9 +53,10 @@ from minigrad.backend.cpu.threads import threads_for
 # memory in the process instead of page-faulting it back each step (see memory.py).
 memory.keep_freed_memory()
 
-#: Which algorithm ``conv2d`` and ``conv2d_backward_weight`` run: ``"auto"`` (the size rule
-#: of ``_use_direct``), ``"im2col"`` or ``"direct"`` (where it applies, stride 1). Tests set
-#: it to check both paths on every case.
+#: Which algorithm the kernels run: ``"auto"`` (the size rule of ``_use_direct``, then
+#: ``_use_strips``), ``"im2col"``, ``"direct"`` (where it applies, stride 1; the input
+#: gradient then runs im2col) or ``"strips"`` (where it applies, stride and dilation 1 in
+#: height, one group). Tests set it to check every path on every case.
 PATH = "auto"
 
 #: The size rule (stride 1 only), measured at batch 64 on 1 thread (fp32, CPU time, 12
