@@ -46,12 +46,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange, uint64
 
-from minigrad.backend.cpu import conv_direct, conv_strips, dense, memory
+from minigrad.backend.cpu import conv_direct, conv_strips, dense
 from minigrad.backend.cpu.threads import threads_for
-
-# A step with convolutions frees and allocates MBs of activations every time: keep that
-# memory in the process instead of page-faulting it back each step (see memory.py).
-memory.keep_freed_memory()
 
 #: Which algorithm the kernels run: ``"auto"`` (the size rule of ``_use_direct``, then
 #: ``_use_strips``), ``"im2col"``, ``"direct"`` (where it applies, stride 1; the input

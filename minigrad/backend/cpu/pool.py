@@ -15,11 +15,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from minigrad.backend.cpu import memory
 from minigrad.backend.cpu.threads import ELEMENTWISE_GRAIN, serial_or_parallel
-
-# (as in conv.py: a step's large activations stay in the process; see memory.py)
-memory.keep_freed_memory()
 
 
 def _output_size(size: int, kernel: int, stride: int, padding: int) -> int:
