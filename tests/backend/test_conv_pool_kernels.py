@@ -1,8 +1,9 @@
 """The CPU conv and max-pool kernels at LeNet-5's shapes, against PyTorch, and their edge cases.
 
 The size rule sends LeNet's conv1 (output rows of 28) to the direct kernels and conv2 (rows
-of 10) to im2col + BLAS; these tests run each layer's exact geometry (at a small batch) so
-that both paths are checked at the sizes the benchmarks time.
+of 10) to the strips kernels (its input gradient to im2col); these tests run each layer's
+exact geometry (at a small batch) so that every path is checked at the sizes the
+benchmarks time.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ TOLERANCE = {np.float32: dict(rtol=1e-4, atol=1e-4), np.float64: dict(rtol=1e-10
 # (input shape, weight shape, padding, expected path under the size rule)
 LENET_LAYERS = [
     ((3, 1, 28, 28), (6, 1, 5, 5), (2, 2), "direct"),
-    ((3, 6, 14, 14), (16, 6, 5, 5), (0, 0), "im2col"),
+    ((3, 6, 14, 14), (16, 6, 5, 5), (0, 0), "strips"),
 ]
 
 
@@ -34,6 +35,8 @@ def test_lenet_convolutions_match_torch(dtype, layer):
     geometry = ((1, 1), padding, (1, 1), 1)
     out = conv.conv2d(x, weight, bias, *geometry)
     assert conv._use_direct((1, 1), w_shape, out.shape[3]) == (path == "direct")
+    if path == "strips":
+        assert conv._use_strips((1, 1), (1, 1), 1)
 
     x_t, w_t = torch.tensor(x, requires_grad=True), torch.tensor(weight, requires_grad=True)
     out_t = TF.conv2d(x_t, w_t, torch.tensor(bias), padding=padding)
@@ -108,3 +111,59 @@ def test_max_pool_nan_inf_and_padding():
     # window (1, 1) covers rows 1-3, cols 1-3: NaNs at (1, 2) and (2, 3), the first wins
     assert np.isnan(out[0, 0, 1, 1]) and argmax[0, 0, 1, 1] == 6
     np.testing.assert_array_equal(out, TF.max_pool2d(torch.tensor(x), 3, 2, 1).numpy())
+
+
+def test_max_pool_2x2_nan_inf_and_ties():
+    # the written-out 2x2 kernel: a window of -inf, ties, a NaN, two NaNs, an odd last
+    # row and column that no window reads
+    x = np.array([[[[-np.inf, -np.inf, 3.0, 3.0, 0.0],
+                    [-np.inf, -np.inf, 1.0, 3.0, 9.0],
+                    [2.0, np.nan, np.nan, 1.0, 9.0],
+                    [np.nan, 5.0, 2.0, np.nan, 9.0],
+                    [9.0, 9.0, 9.0, 9.0, 9.0]]]])
+    out, argmax = pool.max_pool2d(x, (2, 2), (2, 2), (0, 0))
+    assert out[0, 0, 0, 0] == -np.inf and argmax[0, 0, 0, 0] == 0  # all -inf: the first
+    assert out[0, 0, 0, 1] == 3.0 and argmax[0, 0, 0, 1] == 2  # a tie: the first maximum
+    assert np.isnan(out[0, 0, 1, 0]) and argmax[0, 0, 1, 0] == 11  # NaNs: the first wins
+    assert np.isnan(out[0, 0, 1, 1]) and argmax[0, 0, 1, 1] == 12
+    np.testing.assert_array_equal(out, TF.max_pool2d(torch.tensor(x), 2).numpy())
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_max_pool_2x2_kernel_agrees_with_the_general_kernel(dtype):
+    # small integers make ties common; a few NaNs and infinities in some planes
+    rng = np.random.default_rng(4)
+    x = rng.integers(-3, 4, (3, 4, 9, 8)).astype(dtype)
+    x[0, 1, 2, 3] = x[1, 2, 5, 5] = x[1, 2, 4, 4] = np.nan
+    x[2, 0, 0, 0], x[2, 3, 7, 6] = np.inf, -np.inf
+    out, argmax = np.empty((3, 4, 4, 4), dtype), np.empty((3, 4, 4, 4), np.int64)
+    pool._max_pool_2x2_kernel.serial(x, out, argmax)
+    general_out, general_argmax = np.empty_like(out), np.empty_like(argmax)
+    pool._max_pool_kernel.serial(x, 2, 2, 2, 2, 0, 0, general_out, general_argmax)
+    np.testing.assert_array_equal(out, general_out)
+    np.testing.assert_array_equal(argmax, general_argmax)
+    parallel_out, parallel_argmax = np.empty_like(out), np.empty_like(argmax)
+    pool._max_pool_2x2_kernel.parallel(x, parallel_out, parallel_argmax)
+    np.testing.assert_array_equal(parallel_out, out)
+    np.testing.assert_array_equal(parallel_argmax, argmax)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_conv_strips_match_im2col(dtype, monkeypatch):
+    # LeNet's conv2 geometry plus width stride, width dilation and padding: the strips
+    # kernels (stride and dilation 1 in height) against im2col, all three rules
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((2, 3, 11, 13)).astype(dtype)
+    weight = rng.standard_normal((4, 3, 3, 4)).astype(dtype)
+    bias = rng.standard_normal(4).astype(dtype)
+    geometry = ((1, 2), (2, 1), (1, 2), 1)
+    results = {}
+    for path in ("strips", "im2col"):
+        monkeypatch.setattr(conv, "PATH", path)
+        out = conv.conv2d(x, weight, bias, *geometry)
+        grad_out = np.random.default_rng(6).standard_normal(out.shape).astype(dtype)
+        results[path] = (out, conv.conv2d_backward_input(grad_out, weight, x.shape, *geometry),
+                         conv.conv2d_backward_weight(grad_out, x, weight.shape, *geometry))
+    for strips, im2col in zip(results["strips"], results["im2col"], strict=True):
+        assert strips.dtype == dtype and strips.flags.c_contiguous
+        np.testing.assert_allclose(strips, im2col, **TOLERANCE[dtype])

@@ -173,7 +173,7 @@ CONV_CASES = [
 
 #: conv.PATH values: "auto" (the size rule), and each path forced (stride-1 cases run the
 #: direct kernels under "direct"; other strides fall back to im2col).
-CONV_PATHS = ["auto", "im2col", "direct"]
+CONV_PATHS = ["auto", "im2col", "direct", "strips"]
 
 
 @contextmanager

@@ -83,7 +83,7 @@ CONV2D_CASES = [
 ]
 
 
-@pytest.mark.parametrize("path", ["im2col", "direct"])
+@pytest.mark.parametrize("path", ["im2col", "direct", "strips"])
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("case", CONV2D_CASES)
 def test_conv2d(dtype, case, path, monkeypatch):

@@ -32,7 +32,9 @@ and the time to fill it, about as long as the product itself for conv2.
 
 For stride 1, big windows and long output rows, where the im2col copy costs more than the
 products, ``conv2d`` and ``conv2d_backward_weight`` instead run the direct kernels of
-``conv_direct`` (see ``PATH`` and the size rule ``DIRECT_*`` below).
+``conv_direct`` (see ``PATH`` and the size rule ``DIRECT_*`` below). Otherwise, with stride
+and dilation 1 in height and one group, all three rules run the strips kernels of
+``conv_strips``: the same products as im2col, row by row, over a copy KH times smaller.
 
 Inputs of any strides are accepted; they are copied to C-contiguous arrays first
 (``np.ascontiguousarray``, a no-op when they already are), so the kernels always stream
@@ -44,12 +46,13 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange, uint64
 
-from minigrad.backend.cpu import conv_direct, dense
+from minigrad.backend.cpu import conv_direct, conv_strips, dense
 from minigrad.backend.cpu.threads import threads_for
 
-#: Which algorithm ``conv2d`` and ``conv2d_backward_weight`` run: ``"auto"`` (the size rule
-#: of ``_use_direct``), ``"im2col"`` or ``"direct"`` (where it applies, stride 1). Tests set
-#: it to check both paths on every case.
+#: Which algorithm the kernels run: ``"auto"`` (the size rule of ``_use_direct``, then
+#: ``_use_strips``), ``"im2col"``, ``"direct"`` (where it applies, stride 1; the input
+#: gradient then runs im2col) or ``"strips"`` (where it applies, stride and dilation 1 in
+#: height, one group). Tests set it to check every path on every case.
 PATH = "auto"
 
 #: The size rule (stride 1 only), measured at batch 64 on 1 thread (fp32, CPU time, 12
@@ -205,12 +208,18 @@ def _use_direct(stride, weight_shape, out_w: int) -> bool:
     ``PATH`` forces a path; ``"auto"`` applies the size rule above to the window of the
     weight (O, C/groups, KH, KW) and the output width.
     """
-    if PATH == "im2col" or tuple(stride) != (1, 1):
+    if PATH in ("im2col", "strips") or tuple(stride) != (1, 1):
         return False
     if PATH == "direct":
         return True
     kernel_h, kernel_w = weight_shape[2:]
     return kernel_h * kernel_w >= DIRECT_MIN_TAPS and out_w >= DIRECT_MIN_OUT_W
+
+
+def _use_strips(stride, dilation, groups: int) -> bool:
+    """Whether to run the strips kernels (``conv_strips``: stride and dilation 1 in height,
+    one group) rather than im2col, where the direct kernels do not apply."""
+    return PATH in ("auto", "strips") and stride[0] == 1 and dilation[0] == 1 and groups == 1
 
 
 def _flat_planes(x_padded):
@@ -253,6 +262,9 @@ def conv2d(x, weight, bias, stride, padding, dilation, groups: int):
     out_h, out_w = _geometry(x.shape, weight.shape, stride, padding, dilation, groups, "conv2d")
     if _use_direct(stride, weight.shape, out_w):
         return _conv2d_direct(x, weight, bias, padding, dilation, groups, out_h, out_w)
+    if _use_strips(stride, dilation, groups):
+        return conv_strips.conv2d(_pad(x, padding), weight, bias, stride[1], dilation[1], out_h,
+                                  out_w)
     batch, out_channels = x.shape[0], weight.shape[0]
     cols = _columns(x, weight.shape, stride, padding, dilation, out_h, out_w)
     cols_matrix = cols.reshape(cols.shape[0], -1)
@@ -290,6 +302,13 @@ def conv2d_backward_input(grad_out, weight, input_shape, stride, padding, dilati
                              "conv2d_backward_input")
     batch, out_channels = input_shape[0], weight.shape[0]
     _check_grad_out(grad_out, (batch, out_channels, out_h, out_w), "conv2d_backward_input")
+    batch, channels, height, width = input_shape
+    pad_h, pad_w = padding
+    padded_shape = (batch, channels, height + 2 * pad_h, width + 2 * pad_w)
+    if _use_strips(stride, dilation, groups):
+        grad_x_padded = conv_strips.conv2d_backward_input(grad_out, weight, padded_shape,
+                                                          stride[1], dilation[1])
+        return _crop(grad_x_padded, padding)
     weight_matrix = np.ascontiguousarray(weight).reshape(out_channels, -1)
     grad_rows = _grad_rows(grad_out, out_channels)
     if groups == 1:
@@ -300,16 +319,20 @@ def conv2d_backward_input(grad_out, weight, input_shape, stride, padding, dilati
         for rows, channels in zip(_group_slices(grad_cols.shape[0], groups),
                                   _group_slices(out_channels, groups), strict=True):
             grad_cols[rows] = dense.matmul(weight_matrix[channels].T, grad_rows[channels])
-    batch, channels, height, width = input_shape
-    pad_h, pad_w = padding
-    grad_x_padded = np.zeros((batch, channels, height + 2 * pad_h, width + 2 * pad_w),
-                             dtype=grad_out.dtype)
+    grad_x_padded = np.zeros(padded_shape, dtype=grad_out.dtype)
     with threads_for(grad_cols.size):
         _col2im(grad_cols.reshape(grad_cols.shape[0], batch, out_h * out_w),
                 grad_x_padded.shape[3], weight.shape[2], weight.shape[3], stride[0],
                 stride[1], dilation[0], dilation[1], out_h, out_w, _flat_planes(grad_x_padded))
+    return _crop(grad_x_padded, padding)
+
+
+def _crop(grad_x_padded, padding):
+    """The gradient of the input from that of the zero-padded input: the border dropped."""
+    pad_h, pad_w = padding
     if pad_h == 0 and pad_w == 0:
         return grad_x_padded
+    height, width = grad_x_padded.shape[2] - 2 * pad_h, grad_x_padded.shape[3] - 2 * pad_w
     return np.ascontiguousarray(grad_x_padded[:, :, pad_h:pad_h + height, pad_w:pad_w + width])
 
 
@@ -342,6 +365,9 @@ def conv2d_backward_weight(grad_out, x, weight_shape, stride, padding, dilation,
                 grad_wide.reshape(batch, out_channels, out_h * width), _flat_planes(x_padded),
                 offsets, (out_h - 1) * width + out_w, groups, grad_weight)
         return grad_weight
+    if _use_strips(stride, dilation, groups):
+        return conv_strips.conv2d_backward_weight(grad_out, _pad(x, padding), weight_shape,
+                                                  stride[1], dilation[1])
     cols = _columns(x, weight_shape, stride, padding, dilation, out_h, out_w)
     cols_matrix = cols.reshape(cols.shape[0], -1)
     grad_rows = _grad_rows(grad_out, out_channels)
