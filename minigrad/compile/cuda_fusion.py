@@ -90,10 +90,10 @@ else:
         return libdevice.dmul_rn(float64(a), float64(b))
 
 
-# The exactly rounded operations, as in fusion.py; each is the eager kernel's device function.
-# (``relu_backward`` is the backend method of that name: its arguments are (grad, a).)
-_BINARY = ("add", "sub", "div", "maximum", "minimum", "relu_backward")  # and "mul", see
-# multiply_float32
+# The exactly rounded operations, as in fusion.py; each is the eager kernel's device function
+# ("mul" too, see multiply_float32; ``relu_backward`` is the backend method of that name,
+# whose arguments are (grad, a)).
+_BINARY = ("add", "sub", "div", "maximum", "minimum", "relu_backward")
 _UNARY = ("neg", "abs", "sqrt", "relu")
 # The dtypes a generated kernel can round to (the names it imports).
 _DTYPES = ("bool", "float32", "float64")
