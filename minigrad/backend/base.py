@@ -111,6 +111,13 @@ class Backend(ABC):
         neither overflow nor lose the tiny values far out in the tails (sigmoid(-20) is
         2.06e-9 in float32, not 0)."""
 
+    @abstractmethod
+    def relu_backward(self, grad, a):
+        """The gradient of ``unary("relu", a)`` for the upstream ``grad`` (same shape and
+        dtype as ``a``): ``grad`` where ``a > 0``, 0 where ``a <= 0``. Where ``a`` is NaN the
+        gradient passes, and a zeroed position is 0 even if ``grad`` is inf or NaN there
+        (PyTorch's ``threshold_backward``: a selection, not a product with a mask)."""
+
     # --- reductions ----------------------------------------------------------------------
     @abstractmethod
     def sum(self, a, axes: tuple[int, ...], keepdims: bool): ...

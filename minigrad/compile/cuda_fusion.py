@@ -2,23 +2,21 @@
 
 The groups are the ones ``fusion.py`` finds on the CPU (a run of elementwise calls with one
 output shape, only exactly rounded operations); what changes is the kernel written for them.
-Eager CUDA code launches one kernel per call: the ReLU backward ``grad * (x > 0)`` is three
-launches (compare, convert, multiply) and two temporary arrays in device memory. Fused, it
-is one launch, and each thread keeps its intermediate values in registers::
+Eager CUDA code launches one kernel per call: the backward of a residual block
+``relu(x) + x`` is two launches (ReLU's backward, then the sum with the skip path's
+gradient) and a temporary array in device memory. Fused, it is one launch, and each thread
+keeps its intermediate value in registers::
 
     @cuda.jit(cache=True)
-    def fused(in0, in0_offset, in0_strides, in1, in1_offset, in2, in2_offset, in2_strides,
-              out0):
+    def fused(in0, in0_offset, in0_strides, in1, in1_offset, in1_strides, out0):
         for i in range(cuda.grid(1), 32, cuda.gridsize(1)):   # grid-stride loop
             i1 = i % 8                                         # flat index -> (i0, i1)
             i0 = i // 8
-            x0 = in0[in0_offset + i0 * in0_strides[0] + i1 * in0_strides[1]]
-            x1 = in1[in1_offset]                               # a 0-d constant
-            x2 = in2[in2_offset + i0 * in2_strides[0] + i1 * in2_strides[1]]
-            t0 = gt(x0, x1)
-            t1 = float32(t0)
-            t2 = float32(multiply_float32(x2, t1))
-            out0[i] = t2
+            x0 = in0[in0_offset + i0 * in0_strides[0] + i1 * in0_strides[1]]   # gradient
+            x1 = in1[in1_offset + i0 * in1_strides[0] + i1 * in1_strides[1]]   # x
+            t0 = float32(relu_backward(x0, x1))
+            t1 = float32(add(x0, t0))
+            out0[i] = t1
 
 One thread per output element: thread ``t`` of a grid of ``T`` threads handles elements
 ``t, t + T, ...``, so any size runs on a bounded grid. The output shape is fixed by the
@@ -92,8 +90,10 @@ else:
         return libdevice.dmul_rn(float64(a), float64(b))
 
 
-# The exactly rounded operations, as in fusion.py; each is the eager kernel's device function.
-_BINARY = ("add", "sub", "div", "maximum", "minimum")  # and "mul", see multiply_float32
+# The exactly rounded operations, as in fusion.py; each is the eager kernel's device function
+# ("mul" too, see multiply_float32; ``relu_backward`` is the backend method of that name,
+# whose arguments are (grad, a)).
+_BINARY = ("add", "sub", "div", "maximum", "minimum", "relu_backward")
 _UNARY = ("neg", "abs", "sqrt", "relu")
 # The dtypes a generated kernel can round to (the names it imports).
 _DTYPES = ("bool", "float32", "float64")

@@ -1,13 +1,12 @@
 """Stage 3, **fuse**: a run of elementwise kernels becomes one generated Numba kernel.
 
-Eager code computes ``grad * (x > 0)`` as three passes over memory (compare, convert, multiply)
-with two temporary arrays. A fused kernel makes one pass and keeps the intermediate values in
-registers::
+Eager code computes ``(x - mean) * scale`` as two passes over memory (subtract, multiply)
+with a temporary array between them. A fused kernel makes one pass and keeps the
+intermediate value in registers::
 
     for i, j in output:                      # one loop, written for this group
-        t0 = x[i, j] > zero[i, j]
-        t1 = np.float32(t0)
-        out[i, j] = grad[i, j] * t1
+        t0 = x[i, j] - mean[0, j]
+        out[i, j] = t0 * scale[j]
 
 A **group** is a run of consecutive recorded calls that are all elementwise, all on one
 device, all produce the same shape, and whose inputs broadcast to that shape. On the CPU the
@@ -23,9 +22,9 @@ memory; they are placed in the program's static arena, at the offsets the planne
 lifetime.
 
 Only operations that IEEE 754 rounds exactly (``+ - * /``, ``sqrt``, comparisons, max/min,
-``where``, conversions) are fused, so a fused program gives bit-for-bit the numbers of the
-eager one. ``exp``, ``log``, ``tanh`` and ``pow`` stay with numpy, whose implementations can
-differ from LLVM's in the last bit.
+``where``, conversions, ReLU and its backward) are fused, so a fused program gives
+bit-for-bit the numbers of the eager one. ``exp``, ``log``, ``tanh`` and ``pow`` stay with
+numpy, whose implementations can differ from LLVM's in the last bit.
 
 The kernel source is written to a file in minigrad's cache directory and imported from
 there, so Numba's ``cache=True`` can keep the compiled machine code between runs.
@@ -94,6 +93,13 @@ def _expression(call: KernelCall, names: dict[int, str], dtype: np.dtype) -> str
         if None in (condition, a, b):
             return None
         return f"({a} if {condition} else {b})"
+    if method == "relu_backward":
+        # PyTorch's threshold_backward: a selection (0 where a <= 0, also for an inf or nan
+        # gradient there), not grad * mask.
+        grad, a = name(args[0]), name(args[1])
+        if grad is None or a is None:
+            return None
+        return f"(np.{np.dtype(dtype).name}(0) if {a} <= 0 else {grad})"
     if method == "astype" and isinstance(args[0], SlotRef):
         return f"np.{np.dtype(args[1]).name}({name(args[0])})"
     return None

@@ -193,7 +193,31 @@ class Relu(Function):
     @staticmethod
     def backward(ctx, grad):
         (a,) = ctx.saved_tensors
-        return grad * (a > 0).to(dtype=grad.dtype)
+        return ReluBackward.apply(grad, a)
+
+
+class ReluBackward(Function):
+    """g_a = g where a > 0, else 0: ReLU's backward as one kernel (PyTorch's
+    ``threshold_backward``; where a is nan the gradient passes).
+
+    Written as ``g * (a > 0)`` it would be three array operations (compare, convert,
+    multiply) with two temporaries per layer. As its own Function it is one backend call,
+    and it can still be differentiated (``create_graph=True``): it is linear in g, so its
+    gradient with respect to g is the same mask applied to the incoming gradient, and with
+    respect to a it is 0 (the mask is a step function of a)."""
+
+    @staticmethod
+    def forward(ctx, grad, a):
+        if ctx.needs_input_grad:  # recorded: a double backward will read the mask again
+            ctx.save_for_backward(a)
+        return grad._wrap(grad.backend.relu_backward(grad._data, a._data))
+
+    @staticmethod
+    def backward(ctx, grad_grad):
+        (a,) = ctx.saved_tensors
+        needs_grad, needs_a = ctx.needs_input_grad
+        return (ReluBackward.apply(grad_grad, a) if needs_grad else None,
+                a.zeros_like() if needs_a else None)
 
 
 class Sigmoid(Function):

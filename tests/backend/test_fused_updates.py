@@ -51,6 +51,19 @@ def test_linear_backward_bad_input(rng):
         dense.linear_backward(grad, rng.standard_normal((5, 6)), None, (False, True, False))
     with pytest.raises(ValueError, match=r"grad \(N, out\)"):
         dense.linear_backward(grad[0], None, None, (False, False, True))
+    with pytest.raises(ValueError, match=r"needs weight \(out, in\) with out=2; got \(2,\)"):
+        dense.linear_backward(grad, None, rng.standard_normal(2), (True, False, False))
+
+
+@pytest.mark.parametrize("kernel", dense.KERNELS)
+def test_linear_backward_names_mixed_dtypes(rng, kernel):
+    grad = rng.standard_normal((4, 2)).astype(np.float32)
+    with pytest.raises(TypeError, match="got float32 and float64"):
+        dense.linear_backward(grad, None, rng.standard_normal((2, 6)), (True, False, False),
+                              kernel=kernel)
+    with pytest.raises(TypeError, match="got float32 and float64"):
+        dense.linear_backward(grad, rng.standard_normal((4, 6)), None, (False, True, False),
+                              kernel=kernel)
 
 
 # --- sgd_update_ --------------------------------------------------------------------------

@@ -67,8 +67,16 @@ class ScaleShift(nn.Module):
         return x * self.scale + shift
 
 
-def mlp():
-    return nn.Sequential(nn.Linear(6, 8), nn.ReLU(), nn.Linear(8, 3))
+class SkipReLU(nn.Module):
+    """``relu(x) + x``: the gradient reaching x is ReLU's backward plus the skip path's, and
+    the engine adds the two right after the ReLU backward, so the two fuse."""
+
+    def forward(self, x):
+        return x.relu() + x
+
+
+def skip_mlp():
+    return nn.Sequential(nn.Linear(6, 8), SkipReLU(), nn.Linear(8, 3))
 
 
 def scale_shift_batchnorm():
@@ -76,7 +84,8 @@ def scale_shift_batchnorm():
                          nn.Linear(8, 3))
 
 
-MODELS = {"mlp": (mlp, minigrad.float32), "scale_shift": (scale_shift_batchnorm, minigrad.float64)}
+MODELS = {"skip_mlp": (skip_mlp, minigrad.float32),
+          "scale_shift": (scale_shift_batchnorm, minigrad.float64)}
 BATCH = 4
 
 
@@ -166,18 +175,19 @@ def test_fusion_saves_the_launches_of_the_calls_it_replaces(name, cache_dir):
     assert fused_replay == unfused_replay - saved, (name, fused_replay, unfused_replay, saved)
 
 
-def test_relu_backward_is_one_generated_kernel(cache_dir):
-    plan = runs("mlp")["fused"]["step"].program.plan
+def test_relu_backward_and_the_gradient_sum_are_one_generated_kernel(cache_dir):
+    plan = runs("skip_mlp")["fused"]["step"].program.plan
     (group,) = [group for group in plan.fused_groups
-                if group.methods == ["compare", "astype", "mul"]]
+                if group.methods == ["relu_backward", "add"]]
     source = group.source
     assert source.count("@cuda.jit(cache=True)") == 1 and source.count("def fused(") == 1
     lines = [line.strip() for line in source.splitlines()]
-    # 4 x 8 outputs, one thread each in a grid-stride loop; the mask stays in registers.
+    # 4 x 8 outputs, one thread each in a grid-stride loop; the masked gradient stays in a
+    # register until the skip path's gradient (the same incoming one, x0) is added.
     assert "for i in range(cuda.grid(1), 32, cuda.gridsize(1)):" in lines
-    assert lines[-4:] == ["t0 = gt(x0, x1)", "t1 = float32(t0)",
-                          "t2 = float32(multiply_float32(x2, t1))", "out0[i] = t2"]
-    assert "x1 = in1[in1_offset]" in lines  # the 0-d constant 0
+    assert 'relu_backward = BINARY["relu_backward"]' in lines
+    assert lines[-3:] == ["t0 = float32(relu_backward(x0, x1))", "t1 = float32(add(x0, t0))",
+                          "out0[i] = t1"]
     assert len(group.outputs) == 1
     # The kernel was imported from a module in the cache directory holding that source.
     from minigrad.compile.cuda_fusion import load_kernel

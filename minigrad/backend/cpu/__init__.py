@@ -1,9 +1,10 @@
 """The CPU backend: numpy for elementwise, reduction and shape work; Numba kernels for the
-dense, convolution, pooling and fused loss operations and the optimizer updates.
+dense, convolution, pooling and fused loss operations, ReLU's backward and the optimizer
+updates.
 
-The kernel modules (``dense``, ``conv``, ``pool``, ``loss``, ``optim``) import Numba, which takes a
-moment, so they are imported on first use: ``import minigrad`` stays fast and nothing is
-compiled until a kernel is actually called.
+The kernel modules (``dense``, ``conv``, ``pool``, ``loss``, ``optim``, ``activation``)
+import Numba, which takes a moment, so they are imported on first use: ``import minigrad``
+stays fast and nothing is compiled until a kernel is actually called.
 """
 
 from __future__ import annotations
@@ -161,6 +162,9 @@ class CPUBackend(Backend):
             result = _UNARY[op](a)
         # numpy keeps 0-d results as scalars; a backend always hands back arrays.
         return np.asarray(result, dtype=a.dtype)
+
+    def relu_backward(self, grad, a):
+        return _kernels("activation").relu_backward(grad, a)
 
     # --- reductions ----------------------------------------------------------------------
     def sum(self, a, axes, keepdims):

@@ -163,6 +163,11 @@ def _numba_matmul_2d(a: np.ndarray, b: np.ndarray, bias: np.ndarray | None = Non
     return out
 
 
+def _matmul_2d(a: np.ndarray, b: np.ndarray, kernel: str) -> np.ndarray:
+    """a (M, K) @ b (K, N) for arrays already checked, with ``kernel``."""
+    return np.matmul(a, b) if kernel == "blas" else _numba_matmul_2d(a, b)
+
+
 def matmul(a: np.ndarray, b: np.ndarray, kernel: str | None = None) -> np.ndarray:
     """``a @ b`` with numpy's semantics for float32/float64 arrays.
 
@@ -247,22 +252,27 @@ def linear_backward(grad: np.ndarray, x: np.ndarray | None, weight: np.ndarray |
     gradient and ``weight`` only for the input's, so either may be None when not needed.
     ``grad.T`` is a view: BLAS reads it with its transpose flag.
     """
+    kernel = _check_kernel(kernel)
     needs_x, needs_weight, needs_bias = needs_input_grad
     if grad.ndim != 2:
         raise ValueError(f"linear_backward needs grad (N, out); got shape {grad.shape}")
     grad_x = grad_weight = grad_bias = None
+    # Each product is checked here, once, and then handed to the kernel directly rather
+    # than through matmul(), which would check the same shapes and dtypes again.
     if needs_x:
-        if weight is None or weight.shape[0] != grad.shape[1]:
+        if weight is None or weight.ndim != 2 or weight.shape[0] != grad.shape[1]:
             raise ValueError(f"linear_backward: grad {grad.shape} needs weight (out, in) with "
                              f"out={grad.shape[1]}; got {None if weight is None else weight.shape}")
-        grad_x = matmul(grad, weight, kernel)
+        _check_float_pair(grad, weight, "linear_backward")
+        grad_x = _matmul_2d(grad, weight, kernel)
     if needs_weight:
         if x is None or x.ndim != 2 or x.shape[0] != grad.shape[0]:
             raise ValueError(f"linear_backward: grad {grad.shape} needs x (N, in) with "
                              f"N={grad.shape[0]}; got {None if x is None else x.shape}")
-        grad_weight = matmul(grad.T, x, kernel)
+        _check_float_pair(grad, x, "linear_backward")
+        grad_weight = _matmul_2d(grad.T, x, kernel)
     if needs_bias:
-        grad_bias = grad.sum(axis=0)
+        grad_bias = np.add.reduce(grad, axis=0)
     # Only the requested gradients: a tuple without None entries, which the compile
     # recorder can treat like any other multi-output kernel.
     return tuple(gradient for gradient in (grad_x, grad_weight, grad_bias)

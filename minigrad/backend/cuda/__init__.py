@@ -124,6 +124,9 @@ class CUDABackend(Backend):
     def unary(self, op, a):
         return _kernels("elementwise").unary(op, a)
 
+    def relu_backward(self, grad, a):
+        return _kernels("elementwise").relu_backward(grad, a)
+
     # --- reductions ----------------------------------------------------------------------
     def sum(self, a, axes, keepdims):
         return _kernels("reduction").reduce("sum", _contiguous(a), tuple(axes), keepdims)

@@ -161,6 +161,16 @@ def _minimum(a, b):
 
 
 @cuda.jit(device=True)
+def _relu_backward(grad, a):
+    # PyTorch's threshold_backward: 0 where a <= 0, the gradient elsewhere (where a is nan
+    # too, since nan <= 0 is false). A selection, not grad * mask: an inf gradient in a
+    # zeroed place gives 0, not nan. (The literal 0.0 is stored in the output's dtype.)
+    if a <= 0:
+        return 0.0
+    return grad
+
+
+@cuda.jit(device=True)
 def _eq(a, b):
     return a == b
 
@@ -199,6 +209,7 @@ UNARY = {
 BINARY = {
     "add": _add, "sub": _sub, "mul": _mul, "div": _div, "pow": _pow,
     "maximum": _maximum, "minimum": _minimum,
+    "relu_backward": _relu_backward,  # (grad, a): see relu_backward below
 }
 COMPARISONS = {"eq": _eq, "ne": _ne, "lt": _lt, "le": _le, "gt": _gt, "ge": _ge}
 
@@ -375,6 +386,18 @@ def _zip(function, a, b, out_dtype):
 def binary(op: str, a, b):
     """Elementwise ``op`` (a key of BINARY) with numpy broadcasting; result has a's dtype."""
     return _zip(BINARY[op], a, b, a.dtype)
+
+
+def relu_backward(grad, a):
+    """The gradient of relu at ``a`` for the upstream ``grad``: ``grad`` where ``a > 0`` (or
+    ``a`` is nan), else 0; one launch, no mask array."""
+    if tuple(grad.shape) != tuple(a.shape):
+        raise ValueError(f"relu_backward needs grad and input of one shape; got grad "
+                         f"{tuple(grad.shape)} and input {tuple(a.shape)}")
+    if grad.dtype != a.dtype or grad.dtype not in (np.float32, np.float64):
+        raise TypeError(f"relu_backward needs grad and input both float32 or both float64; "
+                        f"got {grad.dtype} and {a.dtype}")
+    return _zip(_relu_backward, grad, a, grad.dtype)
 
 
 def compare(op: str, a, b):
