@@ -139,8 +139,15 @@ def run_backward(outputs, grad_outputs, retain_graph: bool, create_graph: bool,
                 # registered on that output) times its local derivative, one gradient per
                 # ``forward`` argument, None where none is sent. (Written out here rather
                 # than in a helper: it runs once per node, for every op of the graph.)
-                if node._saved is None:
-                    raise _freed_error(node)
+                saved = node.saved_tensors
+                if saved is None:
+                    node.check_saved_tensors()  # raises: freed by an earlier backward
+                for tensor in saved:
+                    # Only a tensor with a version counter can have been written in place
+                    # (most have none): then the versions are compared.
+                    if tensor is not None and tensor._version_counter is not None:
+                        node.check_saved_tensors()
+                        break
                 if node._output_hooks:
                     gradient = _run_hooks(node._output_hooks, gradient)
                 if wanted_nodes is not None and node in wanted_nodes:
@@ -151,7 +158,7 @@ def run_backward(outputs, grad_outputs, retain_graph: bool, create_graph: bool,
                 if len(input_gradients) <= routes[-1][0]:  # routes follow forward's arguments
                     raise _too_few_gradients_error(node, len(input_gradients))
                 if not retain_graph:
-                    node._saved = None  # a finished graph holds no large buffers
+                    node.saved_tensors = None  # a finished graph holds no large buffers
             for position, parent, edge in routes:
                 parent_gradient = input_gradients[position]
                 if parent_gradient is not None:
@@ -179,14 +186,6 @@ def run_backward(outputs, grad_outputs, retain_graph: bool, create_graph: bool,
     if inputs is None:
         return None
     return tuple(captured.get(id(t)) for t in inputs)
-
-
-def _freed_error(node) -> RuntimeError:
-    return RuntimeError(
-        f"Trying to backward through the graph a second time: the {node.name} "
-        "node's buffers were freed by the first backward pass. Call "
-        "backward(retain_graph=True) the first time to backpropagate twice."
-    )
 
 
 def _too_few_gradients_error(node, count: int) -> RuntimeError:
