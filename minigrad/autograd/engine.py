@@ -155,12 +155,13 @@ def run_backward(outputs, grad_outputs, retain_graph: bool, create_graph: bool,
                 input_gradients = node.backward(node, gradient)
                 if input_gradients.__class__ is not tuple:
                     input_gradients = (input_gradients,)
-                if len(input_gradients) <= routes[-1][0]:  # routes follow forward's arguments
-                    raise _too_few_gradients_error(node, len(input_gradients))
                 if not retain_graph:
                     node.saved_tensors = None  # a finished graph holds no large buffers
             for position, parent, edge in routes:
-                parent_gradient = input_gradients[position]
+                try:
+                    parent_gradient = input_gradients[position]
+                except IndexError:  # backward returned fewer gradients than it should
+                    raise _too_few_gradients_error(node, len(input_gradients)) from None
                 if parent_gradient is not None:
                     if (parent_gradient._data.shape != parent._data.shape
                             or parent_gradient.dtype is not parent.dtype):

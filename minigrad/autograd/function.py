@@ -76,6 +76,11 @@ def _tensor_class():
 
 _TENSOR = None
 
+# One ``needs_input_grad`` tuple per pattern, such as (True, False), shared by all nodes:
+# a node keeps as few objects alive as possible, since Python's garbage collector visits
+# every object the graph holds, again and again while the graph lives.
+_SHARED_NEEDS: dict[tuple[bool, ...], tuple[bool, ...]] = {}
+
 # minigrad node classes whose PyTorch name is not "<ClassName>Backward0"
 _PYTORCH_NODE_NAMES = {
     "PowScalar": "PowBackward0", "Pow": "PowBackward1", "MatMul": "MmBackward0",
@@ -275,7 +280,8 @@ class Function:
 
         # Known before forward, as in PyTorch: forward may save only what the wanted
         # gradients will read.
-        ctx.needs_input_grad = tuple(needs_input_grad)
+        needs_input_grad = tuple(needs_input_grad)
+        ctx.needs_input_grad = _SHARED_NEEDS.setdefault(needs_input_grad, needs_input_grad)
         state.enabled = False  # forward's own tensor ops must not be recorded
         try:
             output = cls.forward(ctx, *args)
