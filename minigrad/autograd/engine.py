@@ -231,10 +231,14 @@ def _is_fresh(node, gradient, input_gradients: tuple, result) -> bool:
         return False
     if not type(node).__module__.startswith("minigrad."):
         return False
-    held = (*node._arguments, *(node.saved_tensors or ()))
-    if any(tensor is result for tensor in held):
-        return False
-    return sum(other is result for other in input_gradients) == 1
+    for tensor in (*node._arguments, *(node.saved_tensors or ())):
+        if tensor is result:
+            return False
+    returned = 0  # how many of the node's gradients are this very tensor
+    for other in input_gradients:
+        if other is result:
+            returned += 1
+    return returned == 1
 
 
 def _add_leaf_gradient(leaf_gradients: dict, leaf, gradient, owned: bool) -> None:
