@@ -68,6 +68,12 @@ def _broadcasts_to(shape: tuple, target: tuple) -> bool:
     return all(size in (1, wanted) for size, wanted in zip(shape, trailing, strict=True))
 
 
+# Whether a fresh gradient (see ``_is_fresh``) becomes a leaf's ``.grad`` without a copy.
+# ``minigrad.compile`` turns this off while it traces a step: its plan keeps each ``.grad``
+# in its own storage and each kernel's result in a reusable arena, joined by that copy.
+hand_over_fresh_gradients = True
+
+
 def seed_gradient(output, gradient, what: str):
     """The gradient a user passed for ``output`` (to ``backward`` or as ``grad_outputs``),
     checked: a Tensor (numbers and lists are converted) of the output's shape and device.
@@ -113,7 +119,7 @@ def run_backward(outputs, grad_outputs, retain_graph: bool, create_graph: bool,
     for output, gradient in zip(outputs, grad_outputs, strict=True):
         node = output.grad_fn
         if node is None:
-            _add_leaf_gradient(leaf_gradients, output, gradient)
+            _add_leaf_gradient(leaf_gradients, output, gradient, owned=False)  # the user's
             continue
         root_nodes.append(node)
         existing = node_gradients.get(node)
@@ -139,8 +145,15 @@ def run_backward(outputs, grad_outputs, retain_graph: bool, create_graph: bool,
                 # registered on that output) times its local derivative, one gradient per
                 # ``forward`` argument, None where none is sent. (Written out here rather
                 # than in a helper: it runs once per node, for every op of the graph.)
-                if node._saved is None:
-                    raise _freed_error(node)
+                saved = node.saved_tensors
+                if saved is None:
+                    node.check_saved_tensors()  # raises: freed by an earlier backward
+                for tensor in saved:
+                    # Only a tensor with a version counter can have been written in place
+                    # (most have none): then the versions are compared.
+                    if tensor is not None and tensor._version_counter is not None:
+                        node.check_saved_tensors()
+                        break
                 if node._output_hooks:
                     gradient = _run_hooks(node._output_hooks, gradient)
                 if wanted_nodes is not None and node in wanted_nodes:
@@ -148,18 +161,21 @@ def run_backward(outputs, grad_outputs, retain_graph: bool, create_graph: bool,
                 input_gradients = node.backward(node, gradient)
                 if input_gradients.__class__ is not tuple:
                     input_gradients = (input_gradients,)
-                if len(input_gradients) <= routes[-1][0]:  # routes follow forward's arguments
-                    raise _too_few_gradients_error(node, len(input_gradients))
                 if not retain_graph:
-                    node._saved = None  # a finished graph holds no large buffers
+                    node.saved_tensors = None  # a finished graph holds no large buffers
             for position, parent, edge in routes:
-                parent_gradient = input_gradients[position]
+                try:
+                    parent_gradient = input_gradients[position]
+                except IndexError:  # backward returned fewer gradients than it should
+                    raise _too_few_gradients_error(node, len(input_gradients)) from None
                 if parent_gradient is not None:
                     if (parent_gradient._data.shape != parent._data.shape
                             or parent_gradient.dtype is not parent.dtype):
                         parent_gradient = _fit_gradient(node, position, parent, parent_gradient)
                     if edge is parent:  # a leaf
-                        _add_leaf_gradient(leaf_gradients, parent, parent_gradient)
+                        owned = hand_over_fresh_gradients and _is_fresh(
+                            node, gradient, input_gradients, parent_gradient)
+                        _add_leaf_gradient(leaf_gradients, parent, parent_gradient, owned)
                         continue
                     existing = node_gradients.get(edge)
                     node_gradients[edge] = (
@@ -171,22 +187,14 @@ def run_backward(outputs, grad_outputs, retain_graph: bool, create_graph: bool,
                 dependencies[edge] = remaining
                 if remaining == 0:  # every use of its output has been accounted for
                     ready.append(edge)
-        for leaf, gradient in leaf_gradients.values():
-            _deliver_to_leaf(leaf, gradient, wanted_leaves, captured, create_graph)
+        for leaf, gradient, owned in leaf_gradients.values():
+            _deliver_to_leaf(leaf, gradient, owned, wanted_leaves, captured, create_graph)
     finally:
         _GradMode.state.enabled = previous_mode
 
     if inputs is None:
         return None
     return tuple(captured.get(id(t)) for t in inputs)
-
-
-def _freed_error(node) -> RuntimeError:
-    return RuntimeError(
-        f"Trying to backward through the graph a second time: the {node.name} "
-        "node's buffers were freed by the first backward pass. Call "
-        "backward(retain_graph=True) the first time to backpropagate twice."
-    )
 
 
 def _too_few_gradients_error(node, count: int) -> RuntimeError:
@@ -206,22 +214,56 @@ def _run_hooks(hooks, gradient):
     return gradient
 
 
-def _add_leaf_gradient(leaf_gradients: dict, leaf, gradient) -> None:
+def _is_fresh(node, gradient, input_gradients: tuple, result) -> bool:
+    """Whether ``result``, one of the gradients ``node.backward`` returned, is a new tensor
+    that nothing else holds, so that a leaf may keep it as its ``.grad`` without a copy
+    (PyTorch's engine steals such a buffer too; here it saves a copy of every parameter's
+    gradient in every step).
+
+    Only minigrad's own backward formulas are trusted with this: each returns the incoming
+    ``gradient`` itself (``Add`` sends it to both inputs), a view of it, or a tensor it has
+    just computed. So a result is fresh unless it is the incoming gradient, a view or a
+    tensor sharing its storage (both have a version counter: ``views.py``, ``detach``), one
+    of the node's inputs or saved tensors, or returned for two inputs at once. A user's
+    Function may return a tensor it keeps elsewhere: its results are always copied.
+    """
+    if result is gradient or result._view is not None or result._version_counter is not None:
+        return False
+    if not type(node).__module__.startswith("minigrad."):
+        return False
+    for tensor in (*node._arguments, *(node.saved_tensors or ())):
+        if tensor is result:
+            return False
+    returned = 0  # how many of the node's gradients are this very tensor
+    for other in input_gradients:
+        if other is result:
+            returned += 1
+    return returned == 1
+
+
+def _add_leaf_gradient(leaf_gradients: dict, leaf, gradient, owned: bool) -> None:
+    """Note a gradient for ``leaf``; a leaf used several times gets the sum, made here
+    (a new tensor: owned by the engine). ``owned`` says whether the gradient is a tensor
+    that nothing else holds (see ``_is_fresh``)."""
     if not leaf.requires_grad:
         return
     entry = leaf_gradients.get(id(leaf))
     if entry is None:
-        leaf_gradients[id(leaf)] = [leaf, gradient]
+        leaf_gradients[id(leaf)] = [leaf, gradient, owned]
     else:
         entry[1] = entry[1] + gradient
+        entry[2] = True
 
 
-def _deliver_to_leaf(leaf, gradient, wanted_leaves, captured, create_graph: bool) -> None:
+def _deliver_to_leaf(leaf, gradient, owned: bool, wanted_leaves, captured,
+                     create_graph: bool) -> None:
     """A gradient reached a leaf: run its hooks, then store it (backward) or capture it
     (grad, where ``wanted_leaves`` holds the ids of the leaves asked for)."""
     if not leaf.requires_grad:
         return
-    gradient = _run_hooks(leaf._hooks, gradient)
+    if leaf._hooks:
+        gradient = _run_hooks(leaf._hooks, gradient)
+        owned = False  # a hook may have kept the tensor it was given, or returned another
     if wanted_leaves is not None:
         key = id(leaf)
         if key in wanted_leaves:
@@ -229,7 +271,9 @@ def _deliver_to_leaf(leaf, gradient, wanted_leaves, captured, create_graph: bool
         return
     if leaf.grad is not None:
         leaf.grad = leaf.grad + gradient
-    elif create_graph:
+    elif create_graph or owned:
+        # With create_graph the gradient is part of a graph and is stored as it is; a
+        # gradient the engine owns is handed over: no other tensor holds its storage.
         leaf.grad = gradient
     else:
         # A copy: the same gradient tensor may reach several leaves (a + b sends one tensor

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from minigrad.autograd.grad_mode import _GradMode
 from minigrad.autograd.version_counter import check_saved_version, version_of
-from minigrad.autograd.views import link_view, refresh_view
+from minigrad.autograd.views import link_view, refresh_if_stale
 
 
 class _ModuleScope:
@@ -76,6 +76,11 @@ def _tensor_class():
 
 _TENSOR = None
 
+# One ``needs_input_grad`` tuple per pattern, such as (True, False), shared by all nodes:
+# a node keeps as few objects alive as possible, since Python's garbage collector visits
+# every object the graph holds, again and again while the graph lives.
+_SHARED_NEEDS: dict[tuple[bool, ...], tuple[bool, ...]] = {}
+
 # minigrad node classes whose PyTorch name is not "<ClassName>Backward0"
 _PYTORCH_NODE_NAMES = {
     "PowScalar": "PowBackward0", "Pow": "PowBackward1", "MatMul": "MmBackward0",
@@ -118,8 +123,12 @@ class Function:
       itself for a leaf. (A later in-place op gives the input tensor a new ``grad_fn``; this
       node's gradient must still reach the node that made the value it used.) The engine
       walks only these, so an input that needs no gradient costs nothing in backward;
+    - ``saved_tensors``: what ``forward`` kept with ``save_for_backward`` (None once a
+      backward pass has freed them; the engine checks, before it calls ``backward``, that
+      none was freed or changed in place since);
     - ``module_stack``: the nn.Modules that were being called when the node was made;
-    - whatever ``forward`` stored with ``save_for_backward`` or as attributes.
+    - whatever else ``forward`` stored as attributes.
+
     """
 
     # Defaults live on the class: creating a node must be cheap, it happens on every op.
@@ -127,8 +136,10 @@ class Function:
     needs_input_grad: tuple[bool, ...] = ()
     module_stack: tuple = ()
     _routes: tuple = ()
-    # What save_for_backward kept; None once a backward pass has freed it.
-    _saved: tuple | None = ()
+    # A plain attribute rather than a property, as backward reads it on every node: the
+    # checks a property would make (freed? changed in place?) are made by the engine
+    # before it calls backward (see ``check_saved_tensors``).
+    saved_tensors: tuple | None = ()
     # The saved tensors' versions; None when each was at version 0 (never written in place,
     # the usual case: then saving builds no tuple of versions).
     _saved_versions: tuple[int, ...] | None = None
@@ -138,7 +149,7 @@ class Function:
     _output_hooks: tuple | list = ()
 
     @staticmethod
-    def forward(ctx, *args, **kwargs):
+    def forward(ctx, *args):
         raise NotImplementedError("a Function subclass must define forward(ctx, *inputs)")
 
     @staticmethod
@@ -147,8 +158,8 @@ class Function:
 
     def save_for_backward(self, *tensors) -> None:
         """Keep tensors that ``backward`` needs; freed after the backward pass. Their
-        versions are noted, so that ``saved_tensors`` can refuse ones changed in place."""
-        self._saved = tensors
+        versions are noted, so that backward can refuse ones changed in place."""
+        self.saved_tensors = tensors
         if not self.needs_input_grad:  # not recorded: no backward will read them
             return
         try:
@@ -162,26 +173,20 @@ class Function:
         except AttributeError:
             raise _not_a_tensor_error(tensors) from None
 
-    @property
-    def saved_tensors(self) -> tuple:
-        saved = self._saved
+    def check_saved_tensors(self) -> None:
+        """Raise if the saved tensors were freed by an earlier backward pass, or if one was
+        changed in place after ``save_for_backward`` (its gradient would be silently
+        wrong). The engine calls this before ``backward`` when a saved tensor has a
+        version counter, or when they were freed."""
+        saved = self.saved_tensors
         if saved is None:
             raise RuntimeError(
-                f"{type(self).__name__}: its saved tensors were freed by an earlier backward "
-                "pass. Call backward(retain_graph=True) the first time to backpropagate twice."
+                f"Trying to backward through the graph a second time: the {self.name} "
+                "node's buffers were freed by the first backward pass. Call "
+                "backward(retain_graph=True) the first time to backpropagate twice."
             )
-        for tensor in saved:
-            # A tensor without a counter was never written in place: still at version 0,
-            # as when it was saved. Only if one has a counter are the versions compared.
-            if tensor is not None and tensor._version_counter is not None:
-                self._check_saved_versions()
-                break
-        return saved
-
-    def _check_saved_versions(self) -> None:
-        """Raise if a saved tensor was changed in place after ``save_for_backward``."""
         versions = self._saved_versions
-        for index, tensor in enumerate(self._saved):
+        for index, tensor in enumerate(saved):
             if tensor is not None and tensor._version_counter is not None:
                 check_saved_version(tensor, 0 if versions is None else versions[index])
 
@@ -234,18 +239,19 @@ class Function:
         return f"<{self.pytorch_name} object at {id(self):#x}>"
 
     @classmethod
-    def apply(cls, *args, **kwargs):
+    def apply(cls, *args):
         """Run ``forward`` and, if any input requires a gradient, record the node.
 
         This runs for every op, also inside backward formulas, so it does only what is
         needed: with recording off it just calls ``forward``; otherwise one pass over the
         arguments notes which inputs need a gradient and where each gradient will go, and
-        a node is linked to the output only if one does.
+        a node is linked to the output only if one does. (Arguments are positional only, as
+        in PyTorch's ``Function.apply``: a ``**kwargs`` parameter would build a dict on
+        every call.)
         """
         state = _GradMode.state  # this thread's grad mode, looked up once
         if not state.enabled:  # no_grad, and backward formulas (unless create_graph=True)
-            # (``**kwargs`` only when there are any: passing an empty one builds a dict.)
-            output = cls.forward(cls(), *args, **kwargs) if kwargs else cls.forward(cls(), *args)
+            output = cls.forward(cls(), *args)
             if cls._creates_view:
                 link_view(output, args[0], cls, args[1:])
             return output
@@ -256,9 +262,8 @@ class Function:
         position = 0
         for arg in args:
             if isinstance(arg, Tensor):
-                view = arg._view
-                if view is not None and view.base.grad_fn is not view.base_grad_fn:
-                    refresh_view(arg)  # its base was changed in place since
+                if arg._view is not None:
+                    refresh_if_stale(arg)  # its base may have been changed in place since
                 if arg.requires_grad:
                     needs_input_grad.append(True)
                     routes.append((position, arg, arg.grad_fn or arg))
@@ -268,17 +273,18 @@ class Function:
             position += 1
         ctx = cls()
         if not routes:  # nothing to record (ctx.needs_input_grad stays empty)
-            output = cls.forward(ctx, *args, **kwargs)
+            output = cls.forward(ctx, *args)
             if cls._creates_view:
                 link_view(output, args[0], cls, args[1:])
             return output
 
         # Known before forward, as in PyTorch: forward may save only what the wanted
         # gradients will read.
-        ctx.needs_input_grad = tuple(needs_input_grad)
+        needs_input_grad = tuple(needs_input_grad)
+        ctx.needs_input_grad = _SHARED_NEEDS.setdefault(needs_input_grad, needs_input_grad)
         state.enabled = False  # forward's own tensor ops must not be recorded
         try:
-            output = cls.forward(ctx, *args, **kwargs) if kwargs else cls.forward(ctx, *args)
+            output = cls.forward(ctx, *args)
         finally:
             state.enabled = True
         if not isinstance(output, Tensor):

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from minigrad.autograd import engine
 from minigrad.autograd.grad_mode import _GradMode
 from minigrad.compile.guard import make_guard
 from minigrad.compile.planner import Plan, make_plan
@@ -101,11 +102,13 @@ class CompiledFunction:
             device = "cpu" if isinstance(array, np.ndarray) else "cuda"
             recorder.add_input(array, device, position)
         _tracing[0] = True
+        engine.hand_over_fresh_gradients = False  # each gradient's copy into .grad is traced
         try:
             with recorder:
                 result = self.fn(*args, **kwargs)
         finally:
             _tracing[0] = False
+            engine.hand_over_fresh_gradients = True
         trace = recorder.trace
         outputs = _output_template(result, recorder, trace)
         detached = _detach(result)
