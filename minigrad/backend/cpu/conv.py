@@ -32,9 +32,11 @@ and the time to fill it, about as long as the product itself for conv2.
 
 For stride 1, big windows and long output rows, where the im2col copy costs more than the
 products, ``conv2d`` and ``conv2d_backward_weight`` instead run the direct kernels of
-``conv_direct`` (see ``PATH`` and the size rule ``DIRECT_*`` below). Otherwise, with stride
-and dilation 1 in height and one group, all three rules run the strips kernels of
-``conv_strips``: the same products as im2col, row by row, over a copy KH times smaller.
+``conv_direct`` (see ``PATH`` and the size rule ``DIRECT_*`` below). ``PATH = "strips"``
+runs the strips kernels of ``conv_strips`` instead of im2col where they apply (stride and
+dilation 1 in height, one group): the same products, row by row, over a copy KH times
+smaller. They are faster kernel by kernel but not the default: without im2col's large
+buffer, an eager LeNet-5 step page-faults about 1,650 times per step (docs/kernels.md).
 
 Inputs of any strides are accepted; they are copied to C-contiguous arrays first
 (``np.ascontiguousarray``, a no-op when they already are), so the kernels always stream
@@ -49,8 +51,8 @@ from numba import njit, prange, uint64
 from minigrad.backend.cpu import conv_direct, conv_strips, dense
 from minigrad.backend.cpu.threads import threads_for
 
-#: Which algorithm the kernels run: ``"auto"`` (the size rule of ``_use_direct``, then
-#: ``_use_strips``), ``"im2col"``, ``"direct"`` (where it applies, stride 1; the input
+#: Which algorithm the kernels run: ``"auto"`` (the size rule of ``_use_direct``, else
+#: im2col), ``"im2col"``, ``"direct"`` (where it applies, stride 1; the input
 #: gradient then runs im2col) or ``"strips"`` (where it applies, stride and dilation 1 in
 #: height, one group). Tests set it to check every path on every case.
 PATH = "auto"
@@ -218,8 +220,8 @@ def _use_direct(stride, weight_shape, out_w: int) -> bool:
 
 def _use_strips(stride, dilation, groups: int) -> bool:
     """Whether to run the strips kernels (``conv_strips``: stride and dilation 1 in height,
-    one group) rather than im2col, where the direct kernels do not apply."""
-    return PATH in ("auto", "strips") and stride[0] == 1 and dilation[0] == 1 and groups == 1
+    one group) rather than im2col: only when ``PATH`` asks for them."""
+    return PATH == "strips" and stride[0] == 1 and dilation[0] == 1 and groups == 1
 
 
 def _flat_planes(x_padded):
