@@ -102,13 +102,14 @@ class CompiledFunction:
             device = "cpu" if isinstance(array, np.ndarray) else "cuda"
             recorder.add_input(array, device, position)
         _tracing[0] = True
+        handing_over = engine.hand_over_fresh_gradients
         engine.hand_over_fresh_gradients = False  # each gradient's copy into .grad is traced
         try:
             with recorder:
                 result = self.fn(*args, **kwargs)
         finally:
             _tracing[0] = False
-            engine.hand_over_fresh_gradients = True
+            engine.hand_over_fresh_gradients = handing_over
         trace = recorder.trace
         outputs = _output_template(result, recorder, trace)
         detached = _detach(result)

@@ -208,8 +208,7 @@ class ReluBackward(Function):
 
     @staticmethod
     def forward(ctx, grad, a):
-        if ctx.needs_input_grad:  # recorded: a double backward will read the mask again
-            ctx.save_for_backward(a)
+        ctx.save_for_backward(a)  # for a double backward (kept only when recorded)
         return grad._wrap(grad.backend.relu_backward(grad._data, a._data))
 
     @staticmethod
