@@ -20,6 +20,7 @@ from collections.abc import Callable
 import numpy as np
 
 from minigrad.backend import get_backend
+from minigrad.backend.cpu import _kernels as cpu_kernels
 from minigrad.compile.planner import Plan
 from minigrad.compile.recorder import KernelCall, SlotRef
 
@@ -52,9 +53,9 @@ def matmul_into(a, b, out) -> None:
 
 
 def relu_into(op, a, out) -> None:
-    """``unary("relu", a)``: max(a, 0) (only ReLU: exp, log, ... keep their backend kernel,
-    which silences numpy's overflow warnings)."""
-    np.maximum(a, 0, out=out)
+    """``unary("relu", a)``: the backend's own ReLU kernel, writing into ``out`` (only ReLU:
+    exp, log, ... keep their backend kernel, which silences numpy's overflow warnings)."""
+    cpu_kernels("activation").relu(a, out)
 
 
 def add_into(a, b, out) -> None:

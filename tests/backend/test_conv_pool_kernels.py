@@ -13,7 +13,7 @@ import pytest
 import torch
 import torch.nn.functional as TF
 
-from minigrad.backend.cpu import conv, pool
+from minigrad.backend.cpu import conv, conv_direct, pool
 
 TOLERANCE = {np.float32: dict(rtol=1e-4, atol=1e-4), np.float64: dict(rtol=1e-10, atol=1e-10)}
 
@@ -75,6 +75,33 @@ def test_col2im_is_the_adjoint_of_im2col():
     grad_out = rng.standard_normal(out.shape)
     grad_x = conv.conv2d_backward_input(grad_out, weight, x.shape, *geometry)
     np.testing.assert_allclose(np.sum(out * grad_out), np.sum(x * grad_x), rtol=1e-12)
+
+
+def _conv_results(x, weight, bias, geometry):
+    out = conv.conv2d(x, weight, bias, *geometry)
+    grad_out = np.linspace(-1, 1, out.size).reshape(out.shape).astype(x.dtype)
+    return (out, conv.conv2d_backward_input(grad_out, weight, x.shape, *geometry),
+            conv.conv2d_backward_weight(grad_out, x, weight.shape, *geometry))
+
+
+@pytest.mark.parametrize("layer", LENET_LAYERS)
+def test_parallel_conv_kernels_give_the_serial_bits(layer, monkeypatch):
+    # Small work runs the serial twins; with a grain of 0 every call runs the parallel one,
+    # and each task's arithmetic is the same, so the results must agree bit for bit.
+    x_shape, w_shape, padding, _ = layer
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal(x_shape).astype(np.float32)
+    weight = rng.standard_normal(w_shape).astype(np.float32)
+    bias = rng.standard_normal(w_shape[0]).astype(np.float32)
+    geometry = ((1, 1), padding, (1, 1), 1)
+    serial = _conv_results(x, weight, bias, geometry)
+    kernels = [conv._im2col, conv._col2im, conv_direct.direct_conv,
+               conv_direct.direct_weight_grad]
+    for kernel in kernels:
+        monkeypatch.setattr(kernel, "grain", 0)
+    for serial_result, parallel_result in zip(serial, _conv_results(x, weight, bias, geometry),
+                                              strict=True):
+        np.testing.assert_array_equal(parallel_result, serial_result)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])

@@ -418,18 +418,28 @@ def test_softmax_cross_entropy_bad_input(rng):
         loss.softmax_cross_entropy(logits[0], np.array([0]))
 
 
-# --- sizes above the parallel grain, so the kernels run on several threads ----------------
-def test_kernels_above_parallel_grain(rng):
-    from minigrad.backend.cpu.threads import PARALLEL_GRAIN
+# --- the parallel twins, on several threads ------------------------------------------------
+@pytest.fixture
+def parallel_kernels(monkeypatch):
+    """Every ``serial_or_parallel`` kernel of the CPU backend runs its parallel twin, at any
+    size (the grains keep test-sized work on one thread otherwise)."""
+    from minigrad.backend.cpu import activation, conv_direct, optim
+    from minigrad.backend.cpu.threads import SerialOrParallelKernel
 
+    kernels = [kernel for module in (activation, conv, conv_direct, dense, loss, optim, pool)
+               for kernel in vars(module).values() if isinstance(kernel, SerialOrParallelKernel)]
+    assert len(kernels) >= 12
+    for kernel in kernels:
+        monkeypatch.setattr(kernel, "grain", 0)
+
+
+def test_parallel_kernels(rng, parallel_kernels):
     a, b = rng.standard_normal((150, 70)), rng.standard_normal((70, 260))
-    assert a.shape[0] * b.size >= PARALLEL_GRAIN
     np.testing.assert_allclose(dense.matmul(a, b, kernel="numba"), a @ b, rtol=1e-10)
 
     x, w = rng.standard_normal((8, 3, 30, 31)), rng.standard_normal((16, 3, 3, 3))
     args = ((2, 1), (1, 2), (1, 2), 1)
     out = conv.conv2d(x, w, None, *args)
-    assert out.size >= PARALLEL_GRAIN
     np.testing.assert_allclose(out, reference_conv2d(x, w, None, *args), rtol=1e-10, atol=1e-10)
     go = rng.standard_normal(out.shape)
     gx_ref, gw_ref = reference_conv2d_backward(go, x, w, *args)

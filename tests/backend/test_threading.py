@@ -14,8 +14,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 
-# A LeNet-sized convolution: large enough to run its Numba kernels in parallel.
-RUN_PARALLEL_KERNEL = """
+# The parallel twin of im2col at any size (test-sized work runs on one thread otherwise).
+FORCE_PARALLEL = """
+from minigrad.backend.cpu import conv
+conv._im2col.grain = conv._col2im.grain = 0
+"""
+
+# A LeNet-sized convolution, its im2col kernels run in parallel.
+RUN_PARALLEL_KERNEL = FORCE_PARALLEL + """
 import numpy as np
 x = minigrad.tensor(np.ones((64, 6, 14, 14), np.float32), requires_grad=True)
 w = minigrad.tensor(np.ones((16, 6, 5, 5), np.float32), requires_grad=True)
@@ -58,8 +64,7 @@ def test_kernels_called_from_several_python_threads_at_once_all_finish():
     # Numba's workqueue pool ends the process on concurrent launches; minigrad serialises
     # its kernel calls, so every thread finishes with the right answer.
     result = run_python(
-        "import json, threading, numpy as np\n"
-        "from minigrad.backend.cpu import conv\n"
+        "import json, threading, numpy as np\n" + FORCE_PARALLEL +
         "x = np.ones((64, 6, 14, 14), np.float32)\n"
         "w = np.ones((16, 6, 5, 5), np.float32)\n"
         "def work(results, slot):\n"

@@ -41,6 +41,8 @@ def _log_sigmoid(a: np.ndarray) -> np.ndarray:
 
 
 def _relu(a: np.ndarray) -> np.ndarray:
+    if a.dtype in (np.float32, np.float64):
+        return _kernels("activation").relu(a)  # one vectorised pass (see activation.py)
     return np.maximum(a, 0)
 
 

@@ -46,10 +46,10 @@ through memory in order. float32 and float64 arrays work; both operands must mat
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange, uint64
+from numba import prange, uint64
 
 from minigrad.backend.cpu import conv_direct, conv_strips, dense
-from minigrad.backend.cpu.threads import threads_for
+from minigrad.backend.cpu.threads import ELEMENTWISE_GRAIN, serial_or_parallel
 
 #: Which algorithm the kernels run: ``"auto"`` (the size rule of ``_use_direct``, else
 #: im2col), ``"im2col"``, ``"direct"`` (where it applies, stride 1; the input
@@ -75,19 +75,20 @@ def output_size(size: int, kernel: int, stride: int, padding: int, dilation: int
     return (size + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1
 
 
-@njit(parallel=True, cache=True)
+@serial_or_parallel(grain=ELEMENTWISE_GRAIN)
 def _im2col(x_flat, width, kernel_h, kernel_w, stride_h, stride_w, dil_h, dil_w, out_h,
             out_w, cols):
     """Fill cols (C*KH*KW, N, OH*OW) from the zero-padded input, planes flattened:
     x_flat (N, C, Hp*Wp) with rows of ``width`` = Wp values.
 
-    Parallel over (row of cols, sample) pairs, one (channel, i, j) and one n each: every
-    task writes one contiguous run of OH*OW values and reads the image row by row. Because
-    the input was padded beforehand, every index is in range and the copy loop has no
-    branch. The indices are unsigned (``uint64``) on purpose: Numba lets a signed index be
-    negative (``a[-1]``, counted from the end) and tests its sign on every access, and that
-    test keeps LLVM from turning these short row copies (10 values for LeNet's conv2) into
-    vector moves; with unsigned indices the copy measured 1.5x faster.
+    A copy, memory-bound: parallel (over (row of cols, sample) pairs, one (channel, i, j)
+    and one n each) only for large ``cols`` (see ``threads.py``). Every task writes one
+    contiguous run of OH*OW values and reads the image row by row. Because the input was
+    padded beforehand, every index is in range and the copy loop has no branch. The
+    indices are unsigned (``uint64``) on purpose: Numba lets a signed index be negative
+    (``a[-1]``, counted from the end) and tests its sign on every access, and that test
+    keeps LLVM from turning these short row copies (10 values for LeNet's conv2) into vector
+    moves; with unsigned indices the copy measured 1.5x faster.
     """
     batch, channels = x_flat.shape[:2]
     window = kernel_h * kernel_w
@@ -106,15 +107,15 @@ def _im2col(x_flat, width, kernel_h, kernel_w, stride_h, stride_w, dil_h, dil_w,
                 column[base + ox] = image[start + ox * step]
 
 
-@njit(parallel=True, cache=True)
+@serial_or_parallel(grain=ELEMENTWISE_GRAIN)
 def _col2im(grad_cols, width, kernel_h, kernel_w, stride_h, stride_w, dil_h, dil_w, out_h,
             out_w, grad_x_flat):
     """The adjoint of im2col: add every entry of grad_cols (C*KH*KW, N, OH*OW) back onto the
     (padded, flattened) input value it came from, in grad_x_flat (N, C, Hp*Wp).
 
-    Parallel over (n, c) planes: all rows of ``grad_cols`` that touch one plane are handled
-    by one thread, so overlapping windows add up without races or atomics. Unsigned indices
-    as in ``_im2col``.
+    A loop over (n, c) planes (parallel for large ``grad_cols``): all rows of ``grad_cols``
+    that touch one plane are handled by one thread, so overlapping windows add up without
+    races or atomics. Unsigned indices as in ``_im2col``.
     """
     batch, channels = grad_x_flat.shape[:2]
     window = kernel_h * kernel_w
@@ -193,9 +194,8 @@ def _columns(x, weight_shape, stride, padding, dilation, out_h, out_w):
     kernel_h, kernel_w = weight_shape[2:]
     x_padded = _pad(x, padding)
     cols = np.empty((channels * kernel_h * kernel_w, batch, out_h * out_w), dtype=x.dtype)
-    with threads_for(cols.size):
-        _im2col(_flat_planes(x_padded), x_padded.shape[3], kernel_h, kernel_w, stride[0],
-                stride[1], dilation[0], dilation[1], out_h, out_w, cols)
+    _im2col(cols.size, _flat_planes(x_padded), x_padded.shape[3], kernel_h, kernel_w,
+            stride[0], stride[1], dilation[0], dilation[1], out_h, out_w, cols)
     return cols
 
 
@@ -239,10 +239,9 @@ def _conv2d_direct(x, weight, bias, padding, dilation, groups, out_h, out_w):
     bias = (np.zeros(out_channels, dtype=x.dtype) if bias is None
             else np.ascontiguousarray(bias, dtype=x.dtype))
     out = np.empty((batch, out_channels, out_h, out_w), dtype=x.dtype)
-    with threads_for(batch * out_channels * out_h * width * group_channels * kernel_h
-                     * kernel_w):
-        conv_direct.direct_conv(_flat_planes(x_padded), np.ascontiguousarray(weight), bias,
-                                offsets, width, groups, out)
+    work = batch * out_channels * out_h * width * group_channels * kernel_h * kernel_w
+    conv_direct.direct_conv(work, _flat_planes(x_padded), np.ascontiguousarray(weight), bias,
+                            offsets, width, groups, out)
     return out
 
 
@@ -322,10 +321,9 @@ def conv2d_backward_input(grad_out, weight, input_shape, stride, padding, dilati
                                   _group_slices(out_channels, groups), strict=True):
             grad_cols[rows] = dense.matmul(weight_matrix[channels].T, grad_rows[channels])
     grad_x_padded = np.zeros(padded_shape, dtype=grad_out.dtype)
-    with threads_for(grad_cols.size):
-        _col2im(grad_cols.reshape(grad_cols.shape[0], batch, out_h * out_w),
-                grad_x_padded.shape[3], weight.shape[2], weight.shape[3], stride[0],
-                stride[1], dilation[0], dilation[1], out_h, out_w, _flat_planes(grad_x_padded))
+    _col2im(grad_cols.size, grad_cols.reshape(grad_cols.shape[0], batch, out_h * out_w),
+            grad_x_padded.shape[3], weight.shape[2], weight.shape[3], stride[0], stride[1],
+            dilation[0], dilation[1], out_h, out_w, _flat_planes(grad_x_padded))
     return _crop(grad_x_padded, padding)
 
 
@@ -362,10 +360,10 @@ def conv2d_backward_weight(grad_out, x, weight_shape, stride, padding, dilation,
         kernel_h, kernel_w = weight_shape[2:]
         offsets = conv_direct.tap_offsets(kernel_h, kernel_w, dilation[0], dilation[1], width)
         grad_weight = np.empty(weight_shape, dtype=x.dtype)
-        with threads_for(grad_wide.size * weight_shape[1] * kernel_h * kernel_w):
-            conv_direct.direct_weight_grad(
-                grad_wide.reshape(batch, out_channels, out_h * width), _flat_planes(x_padded),
-                offsets, (out_h - 1) * width + out_w, groups, grad_weight)
+        conv_direct.direct_weight_grad(
+            grad_wide.size * weight_shape[1] * kernel_h * kernel_w,
+            grad_wide.reshape(batch, out_channels, out_h * width), _flat_planes(x_padded),
+            offsets, (out_h - 1) * width + out_w, groups, grad_weight)
         return grad_weight
     if _use_strips(stride, dilation, groups):
         return conv_strips.conv2d_backward_weight(grad_out, _pad(x, padding), weight_shape,

@@ -41,6 +41,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from minigrad.backend.cpu.threads import serial_or_parallel
+
 #: Reassociation lets LLVM vectorise the dot-product reductions (partial sums in several
 #: SIMD lanes, added up at the end) and sum four taps in one expression; "contract" allows
 #: fused multiply-adds. No flag that assumes the absence of NaN or infinity, so those still
@@ -108,13 +110,14 @@ def _window_dots(g, plane, offsets, length, sums):
         t += 1
 
 
-@njit(parallel=True, cache=True)
+@serial_or_parallel()
 def direct_conv(x_flat, weight, bias, offsets, width, groups, out):
     """out (N, O, OH, OW) = bias + conv of x_flat (N, C, H*W) with weight (O, C/groups, KH, KW).
 
     ``x_flat`` is the padded input with each plane flattened (row length ``width``),
     ``offsets`` the tap offsets (``tap_offsets``), ``bias`` has O entries (zeros for none).
-    Parallel over (sample, output channel) pairs. Each task accumulates its wide plane of
+    A loop over (sample, output channel) pairs, parallel from ``PARALLEL_GRAIN``
+    multiply-adds (see ``threads.py``). Each task accumulates its wide plane of
     L = (OH-1)*W + OW values in a private buffer (a few hundred values: it stays in L1
     cache), starting from the bias, over input channels and taps; then it copies the valid
     OW columns of each wide row out.
@@ -135,13 +138,13 @@ def direct_conv(x_flat, weight, bias, offsets, width, groups, out):
             out[n, o, y, :] = acc[y * width:y * width + out_w]
 
 
-@njit(parallel=True, cache=True)
+@serial_or_parallel()
 def direct_weight_grad(grad_wide, x_flat, offsets, length, groups, grad_weight):
     """grad_weight (O, C/groups, KH, KW) from grad_wide (N, O, OH*W) and x_flat (N, C, H*W).
 
     ``grad_wide[n, o]`` is the output gradient on wide rows, zero in the wrap-around columns.
-    Parallel over (output channel, input channel) pairs; each task sums, over the batch, the
-    dot products of its KH*KW taps.
+    A loop over (output channel, input channel) pairs (parallel from ``PARALLEL_GRAIN``
+    multiply-adds); each task sums, over the batch, the dot products of its KH*KW taps.
     """
     batch = x_flat.shape[0]
     out_channels, group_channels = grad_weight.shape[:2]

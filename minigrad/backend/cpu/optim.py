@@ -12,8 +12,8 @@ fused multiply-add. ``adam_update_`` does the same for Adam and AdamW.
 SGD updates all parameters of a dtype in one kernel call, on a tuple of their flat (1-D)
 views: for the small parameters of an MLP the Python cost of a call (argument checks,
 Numba's dispatch) is most of the update, so it is paid once per step. Adam makes one kernel
-call per parameter. The loop over a parameter's elements is a ``prange``: groups of a
-million elements and more (``ELEMENTWISE_GRAIN``) are updated on all threads.
+call per parameter. The loop over a parameter's elements is a ``prange``: groups of
+four million elements and more (``ELEMENTWISE_GRAIN``) are updated on all threads.
 """
 
 from __future__ import annotations

@@ -2,7 +2,8 @@
 
 Pooling has no reuse to exploit (each input value is read by at most a few windows and there
 is nothing to multiply), so these are direct loop nests: ``prange`` over the N*C independent
-(H, W) planes, and inside a plane the windows in row-major order, reading the input row by
+(H, W) planes (memory-bound, so on one thread below ``ELEMENTWISE_GRAIN`` window reads, see
+``threads.py``), and inside a plane the windows in row-major order, reading the input row by
 row. Every plane is written by exactly one thread, so the backward passes can add into
 overlapping windows without atomics.
 
@@ -75,7 +76,7 @@ def _first_nan(image, y_start, y_stop, x_start, x_stop, best, best_index):
     return best, best_index
 
 
-@serial_or_parallel()
+@serial_or_parallel(grain=ELEMENTWISE_GRAIN)
 def _max_pool_kernel(x, kernel_h, kernel_w, stride_h, stride_w, pad_h, pad_w, out, argmax):
     """out = max of every window of x, argmax = flat index iy * W + ix of the winner.
 
@@ -118,7 +119,7 @@ def _max_pool_kernel(x, kernel_h, kernel_w, stride_h, stride_w, pad_h, pad_w, ou
                 argmax[n, c, oy, ox] = best_index
 
 
-@serial_or_parallel()
+@serial_or_parallel(grain=ELEMENTWISE_GRAIN)
 def _max_pool_2x2_kernel(x, out, argmax):
     """``_max_pool_kernel`` for the most common pooling, 2x2 windows with stride 2 and no
     padding (LeNet, VGG, ...), written out: the four comparisons are straight-line code.
@@ -192,7 +193,7 @@ def _divisor(y0, x0, kernel_h, kernel_w, height, width, count_include_pad):
     return rows * cols
 
 
-@serial_or_parallel()
+@serial_or_parallel(grain=ELEMENTWISE_GRAIN)
 def _avg_pool_kernel(x, kernel_h, kernel_w, stride_h, stride_w, pad_h, pad_w,
                      count_include_pad, out):
     batch, channels, height, width = x.shape
@@ -212,7 +213,7 @@ def _avg_pool_kernel(x, kernel_h, kernel_w, stride_h, stride_w, pad_h, pad_w,
                                                      width, count_include_pad)
 
 
-@serial_or_parallel()
+@serial_or_parallel(grain=ELEMENTWISE_GRAIN)
 def _avg_pool_backward_kernel(grad_out, kernel_h, kernel_w, stride_h, stride_w, pad_h, pad_w,
                               count_include_pad, grad_x):
     batch, channels, height, width = grad_x.shape

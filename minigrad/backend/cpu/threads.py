@@ -5,33 +5,50 @@ Numba's parallel kernels run on Numba's own ``workqueue`` thread pool (chosen in
 matrix products on OpenBLAS's pool. A parallel loop costs more than its arithmetic: the
 calling thread hands the work to the pool's threads and sleeps until the last of them is
 done. Even at one thread the workqueue layer runs the loop on a pool thread, not on the
-caller, so the hand-over (two context switches, tens of microseconds; on a machine whose
-other cores are busy, a whole scheduler time slice) is paid on every call. For small work
-that is more than the work itself.
+caller, so the hand-over (waking a sleeping thread and being woken again; on a machine
+whose other cores are busy, a whole scheduler time slice) is paid on every call. For small
+work that is more than the work itself.
 
 So a kernel whose outer loop is ``prange`` is compiled twice, by ``serial_or_parallel``:
 once with ``parallel=True`` and once without (where ``prange`` is a plain ``range`` and the
 loop runs on the calling thread, with no pool involved). The call passes the amount of work
-and gets the serial version below ``PARALLEL_GRAIN`` elementary steps (PyTorch's
-``at::parallel_for`` uses the same rule with a grain of 32768).
+and gets the serial version below a grain of elementary steps.
 
-``threads_for(work)`` is the older form of the same rule for kernels compiled only with
-``parallel=True``: below the grain it sets Numba's thread count to one for its block, which
-avoids the second thread but not the hand-over.
+How big is "small"? The hand-over is the price of waking a sleeping thread, and that price
+depends on the machine. On a 2-vCPU virtual machine (2026-12-02) an empty parallel loop
+took 90-550 us (median 140-200 us), and measured kernel by kernel the serial twin won at
+every LeNet-5 size: max-pool of 64x6x28x28 0.17-0.25 ms serial against 0.37-0.95 ms
+parallel, conv2's forward 1.28 against 1.86 ms, conv1's direct forward (8.6 million
+multiply-adds) 0.81 against 0.93 ms. Memory-bound loops gained nothing from a second
+thread even at millions of elements (an im2col of 7.2 million values: 18.8 ms serial, 21.3
+ms parallel; a max-pool over 12.8 million inputs: a tie), because one core already streams
+as fast as memory allows; a compute-bound one did (a direct convolution of 92 million
+multiply-adds: 10.3 against 7.7 ms). Hence two grains, set so that a parallel loop's
+serial time is several hand-overs long even on such a machine:
+
+- ``PARALLEL_GRAIN`` for compute-bound loops (multiply-adds): 2**24, about 2 ms of work;
+- ``ELEMENTWISE_GRAIN`` for memory-bound loops (elements moved: copies, pooling, ReLU's
+  backward, optimizer updates): 2**22.
+
+On a desktop whose idle cores wake in tens of microseconds, smaller work would gain from a
+second thread, but a small model's step is made of many calls of a millisecond or less,
+and there a wrong guess the other way (paying a few hundred microseconds per call) costs far
+more than a missed halving. PyTorch's ``at::parallel_for`` uses a grain of 32768; its
+OpenMP threads spin for a while before they sleep, so its hand-over is cheap while a step
+runs, at the price of CPU time burnt by the spinning.
 
 The workqueue pool serves one caller at a time: Numba ends the process if two Python
 threads launch parallel kernels at once. Parallel launches therefore hold
 ``KERNEL_LAUNCH_LOCK``, so a second thread using minigrad waits for the first instead.
 
-Nothing here changes an environment variable or another library's threads:
-``numba.set_num_threads`` applies to Numba's pool in the calling thread only.
+Nothing here changes an environment variable, a thread count or another library's
+threads.
 """
 
 from __future__ import annotations
 
 import threading
 import types
-from contextlib import contextmanager
 
 import numba
 
@@ -39,35 +56,15 @@ from minigrad.backend import compile_notice  # noqa: E402
 
 compile_notice.install()  # every CPU kernel module imports this one before compiling
 
-#: Below this many elementary steps (elements copied, multiply-adds, ...) a kernel runs on
-#: one thread.
-PARALLEL_GRAIN = 32768
+#: Below this many multiply-adds a compute-bound kernel runs on the calling thread.
+PARALLEL_GRAIN = 1 << 24
 
-#: The grain of memory-bound elementwise kernels (an optimizer update: a few flops per
-#: element loaded). One thread streams about 100 million elements a second, so below a
-#: million elements the hand-over to the pool costs about as much as a second thread saves
-#: (measured: a 100,352-element SGD update takes 17 us serial, 84 us parallel; at a million
-#: elements 150 us and 540 us - on a busy machine, where the pool's threads wait for a core).
-ELEMENTWISE_GRAIN = 1 << 20
+#: Below this many elements a memory-bound kernel (a copy, a pooling window scan, an
+#: optimizer update: a few flops per element loaded) runs on the calling thread.
+ELEMENTWISE_GRAIN = 1 << 22
 
 # Re-entrant, so that a kernel wrapper may call another one inside its block.
 KERNEL_LAUNCH_LOCK = threading.RLock()
-
-
-@contextmanager
-def threads_for(work: int):
-    """Run the block's Numba kernels on one thread when ``work`` is small, else on all; one
-    Python thread at a time."""
-    with KERNEL_LAUNCH_LOCK:
-        if work >= PARALLEL_GRAIN:
-            yield
-            return
-        previous = numba.get_num_threads()
-        numba.set_num_threads(1)
-        try:
-            yield
-        finally:
-            numba.set_num_threads(previous)
 
 
 class SerialOrParallelKernel:
