@@ -7,8 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from minigrad.backend.cpu import CPUBackend
-from minigrad.backend.cpu import activation
+from minigrad.backend.cpu import CPUBackend, activation
 from minigrad.backend.cpu.activation import _relu_backward_kernel, _relu_kernel
 
 BACKEND = CPUBackend()

@@ -20,11 +20,12 @@ took 90-550 us (median 140-200 us), and measured kernel by kernel the serial twi
 every LeNet-5 size: max-pool of 64x6x28x28 0.17-0.25 ms serial against 0.37-0.95 ms
 parallel, conv2's forward 1.28 against 1.86 ms, conv1's direct forward (8.6 million
 multiply-adds) 0.81 against 0.93 ms. Memory-bound loops gained nothing from a second
-thread even at millions of elements (an im2col of 7.2 million values: 18.8 ms serial, 21.3
-ms parallel; a max-pool over 12.8 million inputs: a tie), because one core already streams
-as fast as memory allows; a compute-bound one did (a direct convolution of 92 million
-multiply-adds: 10.3 against 7.7 ms). Hence two grains, set so that a parallel loop's
-serial time is several hand-overs long even on such a machine:
+thread even at millions of elements, because one core already streams as fast as memory
+allows (a 3x3 convolution whose im2col copies 7.2 million values: 18.8 ms serial, 21.3 ms
+parallel for the whole forward; a max-pool over 3.2 million inputs: a tie); a
+compute-bound loop did (a direct convolution of 92 million multiply-adds: 10.3 against
+7.7 ms). Hence two grains, set so that a parallel loop's serial time is several
+hand-overs long even on such a machine:
 
 - ``PARALLEL_GRAIN`` for compute-bound loops (multiply-adds): 2**24, about 2 ms of work;
 - ``ELEMENTWISE_GRAIN`` for memory-bound loops (elements moved: copies, pooling, ReLU's
