@@ -254,3 +254,18 @@ class Backend(ABC):
         every array in ``params``, in place, one pass per parameter. The moment buffers
         (``max_exp_avg_sqs`` only with ``amsgrad``, else empty) are updated in place;
         ``steps[i]`` is parameter i's step number, this step included."""
+
+    @abstractmethod
+    def rmsprop_update_(self, params, grads, square_avgs, grad_avgs, momentum_buffers,
+                        lr: float, alpha: float, eps: float, weight_decay: float,
+                        momentum: float, centered: bool, maximize: bool) -> None:
+        """``torch.optim.RMSprop``'s update of every array in ``params``, in place, one pass
+        per parameter. ``square_avgs`` are updated in place, and so are ``grad_avgs`` with
+        ``centered`` and ``momentum_buffers`` with ``momentum > 0`` (else they are empty)."""
+
+    @abstractmethod
+    def adagrad_update_(self, params, grads, sums, steps, lr: float, lr_decay: float,
+                        eps: float, weight_decay: float, maximize: bool) -> None:
+        """``torch.optim.Adagrad``'s update of every array in ``params`` and its sum of
+        squared gradients, in place; ``steps[i]`` is parameter i's step number, this step
+        included (the decayed learning rate depends on it)."""

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import minigrad
-from minigrad.optim.optimizer import Optimizer, check_hyperparameter
+from minigrad.autograd.version_counter import bump_version
+from minigrad.optim.optimizer import Optimizer, check_hyperparameter, fusable_group
 
 
 class Adagrad(Optimizer):
@@ -33,11 +34,36 @@ class Adagrad(Optimizer):
                                       initial_accumulator_value=initial_accumulator_value,
                                       eps=eps, maximize=maximize))
 
-    def _update(self, param, grad, state, group) -> None:
+    @staticmethod
+    def _start_state(param, state: dict, group: dict) -> None:
+        """The sum at ``initial_accumulator_value`` and step 0 for a parameter's first step."""
         if not state:
             state["step"] = 0
             state["sum"] = minigrad.zeros_like(param)
             state["sum"].fill_(group["initial_accumulator_value"])
+
+    def _update_group(self, params, group) -> None:
+        """All parameters of the group in one backend call (``adagrad_update_``), unless
+        they mix devices or dtypes (then one at a time, with ``_update``)."""
+        if not fusable_group(params):
+            super()._update_group(params, group)
+            return
+        states = [self._state_of(param) for param in params]
+        for param, state in zip(params, states, strict=True):
+            self._start_state(param, state, group)
+            state["step"] += 1
+        sums = [state["sum"] for state in states]
+        params[0].backend.adagrad_update_(
+            [param._data for param in params], [param.grad._data for param in params],
+            [total._data for total in sums], [state["step"] for state in states],
+            group["lr"], group["lr_decay"], group["eps"], group["weight_decay"],
+            group["maximize"])
+        # in-place writes, counted like any other (a graph that saved them will refuse)
+        for written in (*params, *sums):
+            bump_version(written)
+
+    def _update(self, param, grad, state, group) -> None:
+        self._start_state(param, state, group)
         state["step"] += 1
         step = state["step"]
         if group["weight_decay"] != 0:

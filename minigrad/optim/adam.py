@@ -60,8 +60,15 @@ def adam_update(param, grad, state, group, decoupled_weight_decay: bool) -> None
             # Adam: L2 penalty added to the gradient, then scaled like any gradient.
             grad = grad + param * weight_decay
     exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
-    # m + (1 - beta1) (g - m) is PyTorch's lerp_, equal to beta1 m + (1 - beta1) g.
-    exp_avg.add_(grad - exp_avg, alpha=1 - beta1)
+    # PyTorch's exp_avg.lerp_(grad, 1 - beta1), equal to beta1 m + (1 - beta1) g: the weight
+    # rounded to the dtype, then one of lerp's two formulas (each exact at its end).
+    # (alpha=1 - beta1 is rounded to the dtype by add_ itself; minigrad.compile matches the
+    # Python number against the optimizer's, see compile/optimizer_scalars.py)
+    weight = param.dtype.numpy.type(1 - beta1)
+    if weight < 0.5:
+        exp_avg.add_(grad - exp_avg, alpha=1 - beta1)
+    else:  # 1 - weight is exact here (Sterbenz), so the factor is the kernel's
+        exp_avg.copy_(grad - (grad - exp_avg) * float(1 - weight))
     exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
     bias_correction1 = 1 - beta1**step
     bias_correction2 = 1 - beta2**step

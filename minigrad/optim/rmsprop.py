@@ -5,7 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import minigrad
-from minigrad.optim.optimizer import Optimizer, check_hyperparameter
+from minigrad.autograd.version_counter import bump_version
+from minigrad.optim.optimizer import Optimizer, check_hyperparameter, fusable_group
+
+# The state buffers of a parameter, each only when its group uses it.
+_BUFFERS = ("square_avg", "grad_avg", "momentum_buffer")
 
 
 class RMSprop(Optimizer):
@@ -39,7 +43,9 @@ class RMSprop(Optimizer):
                                       momentum=momentum, centered=centered,
                                       maximize=maximize))
 
-    def _update(self, param, grad, state, group) -> None:
+    @staticmethod
+    def _start_state(param, state: dict, group: dict) -> None:
+        """Zero buffers and step 0 for a parameter's first step (an empty ``state``)."""
         if not state:
             state["step"] = 0
             state["square_avg"] = minigrad.zeros_like(param)
@@ -47,6 +53,30 @@ class RMSprop(Optimizer):
                 state["momentum_buffer"] = minigrad.zeros_like(param)
             if group["centered"]:
                 state["grad_avg"] = minigrad.zeros_like(param)
+
+    def _update_group(self, params, group) -> None:
+        """All parameters of the group in one backend call (``rmsprop_update_``), unless
+        they mix devices or dtypes (then one at a time, with ``_update``)."""
+        if not fusable_group(params):
+            super()._update_group(params, group)
+            return
+        states = [self._state_of(param) for param in params]
+        for param, state in zip(params, states, strict=True):
+            self._start_state(param, state, group)
+            state["step"] += 1
+        buffers = {name: [state[name] for state in states] for name in _BUFFERS
+                   if name in states[0]}
+        params[0].backend.rmsprop_update_(
+            [param._data for param in params], [param.grad._data for param in params],
+            *([buffer._data for buffer in buffers.get(name, ())] for name in _BUFFERS),
+            group["lr"], group["alpha"], group["eps"], group["weight_decay"],
+            group["momentum"], group["centered"], group["maximize"])
+        # in-place writes, counted like any other (a graph that saved them will refuse)
+        for written in (*params, *(buffer for named in buffers.values() for buffer in named)):
+            bump_version(written)
+
+    def _update(self, param, grad, state, group) -> None:
+        self._start_state(param, state, group)
         state["step"] += 1
         alpha = group["alpha"]
         if group["weight_decay"] != 0:

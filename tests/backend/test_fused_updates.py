@@ -214,3 +214,49 @@ def test_adam_update_matches_torch(rng, dtype, reference, options):
     for ours, theirs in zip(params, torch_params, strict=True):
         assert ours.dtype == dtype
         np.testing.assert_allclose(ours, theirs.numpy(), **tolerance)
+
+
+@pytest.mark.parametrize("amsgrad", [False, True])
+def test_adam_update_of_a_mixed_group_equals_one_parameter_at_a_time(rng, amsgrad):
+    # One call per dtype, each parameter with its own step count; a strided parameter and
+    # buffer are updated in a copy and written back.
+    shapes_dtypes = [((3, 4), np.float32), ((5,), np.float64), ((2, 6), np.float32),
+                     ((4, 3), np.float64)]
+
+    def state():
+        params = [rng.standard_normal(shape).astype(dtype) for shape, dtype in shapes_dtypes]
+        params[2] = np.asfortranarray(params[2])
+        buffers = [[np.abs(rng.standard_normal(p.shape)).astype(p.dtype) for p in params]
+                   for _ in range(3)]
+        buffers[1][3] = np.asfortranarray(buffers[1][3])
+        return params, buffers
+
+    state_rng = rng.bit_generator.state
+    params, buffers = state()
+    rng.bit_generator.state = state_rng
+    alone_params, alone_buffers = state()
+    grads = [rng.standard_normal(p.shape).astype(p.dtype) for p in params]
+    steps = [1, 4, 2, 7]
+    settings = (0.01, 0.9, 0.99, 1e-8, 0.1, amsgrad, False, True)
+    before = [param.copy() for param in params]
+    optim.adam_update_(params, grads, *buffers, steps, *settings)
+    for index in range(len(params)):
+        optim.adam_update_([alone_params[index]], [grads[index]],
+                           *([buffer[index]] for buffer in alone_buffers), [steps[index]],
+                           *settings)
+    for ours, alone in zip(params + sum(buffers, []), alone_params + sum(alone_buffers, []),
+                           strict=True):
+        np.testing.assert_array_equal(ours, alone)
+    assert not any(np.array_equal(p, old) for p, old in zip(params, before, strict=True))
+
+
+def test_adam_update_divides_by_zero_as_torch_does():
+    # eps=0 and a zero gradient on the first step: 0 / 0 is NaN in PyTorch, not an error
+    param, grad = np.array([1.0, 2.0], np.float32), np.array([0.0, 1.0], np.float32)
+    optim.adam_update_([param], [grad], *([np.zeros(2, np.float32)] for _ in range(3)), [1],
+                       0.1, 0.9, 0.999, 0.0, 0.0, False, False, False)
+    reference = torch.tensor([1.0, 2.0], requires_grad=True)
+    reference.grad = torch.tensor([0.0, 1.0])
+    torch.optim.Adam([reference], lr=0.1, eps=0.0, foreach=False).step()
+    np.testing.assert_array_equal(param, reference.detach().numpy())
+    assert np.isnan(param[0])

@@ -1,5 +1,6 @@
-"""linear's one-call backward and the multi-tensor SGD update on the device, against the
-CPU backend (itself checked against PyTorch in tests/backend/test_fused_updates.py)."""
+"""linear's one-call backward and the optimizer updates on the device, against the CPU
+backend (itself checked against PyTorch in tests/backend/test_fused_updates.py and, through
+the optimizers, tests/optim)."""
 
 import numpy as np
 import pytest
@@ -68,3 +69,65 @@ def test_adam_update_matches_cpu(backend, to_device, to_host, rng, options):
     for mine, reference in zip(device_params + sum(device_moments, []),
                                params + sum(moments, []), strict=True):
         np.testing.assert_allclose(to_host(mine), reference, rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize("options", [dict(momentum=0.0, centered=False, maximize=False),
+                                     dict(momentum=0.9, centered=True, maximize=True)])
+def test_rmsprop_update_matches_cpu(backend, to_device, to_host, rng, options):
+    shapes = [(3, 4), (5,)]
+    params = [rng.standard_normal(shape).astype(np.float32) for shape in shapes]
+    buffers = [[np.zeros_like(param) for param in params] for _ in range(3)]
+    device_params = [to_device(param) for param in params]
+    device_buffers = [[to_device(buffer) for buffer in group] for group in buffers]
+    for _ in range(3):
+        grads = [rng.standard_normal(shape).astype(np.float32) for shape in shapes]
+        arguments = (0.01, 0.9, 1e-6, 0.05, options["momentum"], options["centered"],
+                     options["maximize"])
+        optim.rmsprop_update_(params, grads, *buffers, *arguments)
+        backend.rmsprop_update_(device_params, [to_device(grad) for grad in grads],
+                                *device_buffers, *arguments)
+    for mine, reference in zip(device_params + sum(device_buffers, []),
+                               params + sum(buffers, []), strict=True):
+        np.testing.assert_allclose(to_host(mine), reference, rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize("maximize", [False, True])
+def test_adagrad_update_matches_cpu(backend, to_device, to_host, rng, maximize):
+    shapes = [(3, 4), (5,)]
+    params = [rng.standard_normal(shape).astype(np.float32) for shape in shapes]
+    sums = [np.full_like(param, 0.1) for param in params]
+    device_params = [to_device(param) for param in params]
+    device_sums = [to_device(total) for total in sums]
+    for step in range(1, 4):
+        grads = [rng.standard_normal(shape).astype(np.float32) for shape in shapes]
+        arguments = ([step, step + 2], 0.1, 0.05, 1e-10, 0.01, maximize)
+        optim.adagrad_update_(params, grads, sums, *arguments)
+        backend.adagrad_update_(device_params, [to_device(grad) for grad in grads],
+                                device_sums, *arguments)
+    for mine, reference in zip(device_params + device_sums, params + sums, strict=True):
+        np.testing.assert_allclose(to_host(mine), reference, rtol=1e-5, atol=1e-7)
+
+
+OPTIMIZERS = {"RMSprop": dict(lr=0.01, momentum=0.5, centered=True, weight_decay=0.1),
+              "Adagrad": dict(lr=0.1, lr_decay=0.01)}
+
+
+@pytest.mark.parametrize("name", list(OPTIMIZERS))
+def test_optimizer_step_on_the_device_matches_the_cpu(rng, name):
+    # The optimizer's one-call group update, with state buffers it creates on the device.
+    import minigrad
+
+    values = [rng.standard_normal(shape).astype(np.float32) for shape in ((3, 4), (4,))]
+    results = {}
+    for device in ("cpu", "cuda"):
+        params = [minigrad.tensor(value, device=device, requires_grad=True) for value in values]
+        optimizer = getattr(minigrad.optim, name)(params, **OPTIMIZERS[name])
+        for step in range(3):
+            optimizer.zero_grad()
+            loss = sum(((param * (step + 1.0)) ** 2).sum() for param in params)
+            loss.backward()
+            optimizer.step()
+        results[device] = [param.detach().cpu().numpy() for param in params]
+    for on_device, on_cpu in zip(results["cuda"], results["cpu"], strict=True):
+        np.testing.assert_allclose(on_device, on_cpu, rtol=1e-5, atol=1e-6)
+    assert not np.allclose(results["cpu"][0], values[0])

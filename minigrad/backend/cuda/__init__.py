@@ -244,6 +244,17 @@ class CUDABackend(Backend):
                                        steps, lr, beta1, beta2, eps, weight_decay, amsgrad,
                                        maximize, decoupled_weight_decay)
 
+    def rmsprop_update_(self, params, grads, square_avgs, grad_avgs, momentum_buffers, lr,
+                        alpha, eps, weight_decay, momentum, centered, maximize):
+        _kernels("optim").rmsprop_update_(params, grads, square_avgs, grad_avgs,
+                                          momentum_buffers, lr, alpha, eps, weight_decay,
+                                          momentum, centered, maximize)
+
+    def adagrad_update_(self, params, grads, sums, steps, lr, lr_decay, eps, weight_decay,
+                        maximize):
+        _kernels("optim").adagrad_update_(params, grads, sums, steps, lr, lr_decay, eps,
+                                          weight_decay, maximize)
+
     def softmax_cross_entropy(self, logits, target):
         return _kernels("loss").softmax_cross_entropy(_contiguous(logits), _contiguous(target))
 

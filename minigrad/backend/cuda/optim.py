@@ -2,10 +2,9 @@
 
 The same one-pass update as ``minigrad/backend/cpu/optim.py`` (read there for the why):
 each thread takes elements of the flat parameter, gradient and state buffers in a
-grid-stride loop, applies the whole SGD or Adam rule in registers and writes the results
-back. One launch per
-parameter; the hyperparameters are converted to the parameter's dtype first, as PyTorch
-does.
+grid-stride loop, applies the whole SGD, Adam, RMSprop or Adagrad rule in registers and
+writes the results back. One launch per parameter; the hyperparameters are converted to
+the parameter's dtype first, as PyTorch does.
 """
 
 from __future__ import annotations
@@ -123,3 +122,88 @@ def adam_update_(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, steps, l
         for block, array in zip(blocks, (param, *buffers), strict=True):
             if block is not array:
                 copy_into(view_of(array), view_of(block))
+
+
+@cuda.jit
+def _rmsprop_kernel(param, grad, square_avg, grad_avg, buffer, alpha, one_minus_alpha, eps,
+                    weight_decay, momentum, minus_lr, centered, maximize):
+    use_momentum = momentum > 0
+    for i in range(cuda.grid(1), param.size, cuda.gridsize(1)):
+        g = -grad[i] if maximize else grad[i]
+        if weight_decay != 0:
+            g = g + param[i] * weight_decay
+        v = square_avg[i] * alpha
+        v = v + one_minus_alpha * g * g
+        square_avg[i] = v
+        if centered:
+            m = grad_avg[i] + (g - grad_avg[i]) * one_minus_alpha
+            grad_avg[i] = m
+            v = v - m * m
+        denominator = math.sqrt(v) + eps
+        if use_momentum:
+            b = buffer[i] * momentum + g / denominator
+            buffer[i] = b
+            param[i] = param[i] + b * minus_lr
+        else:
+            param[i] = param[i] + minus_lr * g / denominator
+
+
+def rmsprop_update_(params, grads, square_avgs, grad_avgs, momentum_buffers, lr, alpha, eps,
+                    weight_decay, momentum, centered, maximize) -> None:
+    """RMSprop step for every parameter and its buffers in place; see the CPU version."""
+    for index, (param, grad) in enumerate(zip(params, grads, strict=True)):
+        _check_gradient("rmsprop_update_", index, param, grad)
+        if param.size == 0:
+            continue
+        spare = empty((1,), param.dtype)
+        buffers = [square_avgs[index], grad_avgs[index] if centered else spare,
+                   momentum_buffers[index] if momentum > 0 else spare]
+        scalar = np.dtype(param.dtype).type
+        blocks = [contiguous(array) for array in (param, *buffers)]
+        blocks_count, threads = launch_1d(param.size)
+        _rmsprop_kernel[blocks_count, threads](
+            flat(blocks[0]), flat(contiguous(grad)), *(flat(block) for block in blocks[1:]),
+            scalar(alpha), scalar(1 - alpha), scalar(eps), scalar(weight_decay),
+            scalar(momentum), scalar(-lr), bool(centered), bool(maximize))
+        _write_back(blocks, (param, *buffers))
+
+
+@cuda.jit
+def _adagrad_kernel(param, grad, total, minus_decayed_lr, eps, weight_decay, maximize):
+    for i in range(cuda.grid(1), param.size, cuda.gridsize(1)):
+        g = -grad[i] if maximize else grad[i]
+        if weight_decay != 0:
+            g = g + param[i] * weight_decay
+        s = total[i] + g * g
+        total[i] = s
+        param[i] = param[i] + minus_decayed_lr * g / (math.sqrt(s) + eps)
+
+
+def adagrad_update_(params, grads, sums, steps, lr, lr_decay, eps, weight_decay,
+                    maximize) -> None:
+    """Adagrad step for every parameter and its sum in place; see the CPU version."""
+    for index, (param, grad) in enumerate(zip(params, grads, strict=True)):
+        _check_gradient("adagrad_update_", index, param, grad)
+        if param.size == 0:
+            continue
+        scalar = np.dtype(param.dtype).type
+        minus_decayed_lr = scalar(-(lr / (1 + (steps[index] - 1) * lr_decay)))
+        blocks = [contiguous(param), contiguous(sums[index])]
+        blocks_count, threads = launch_1d(param.size)
+        _adagrad_kernel[blocks_count, threads](
+            flat(blocks[0]), flat(contiguous(grad)), flat(blocks[1]), minus_decayed_lr,
+            scalar(eps), scalar(weight_decay), bool(maximize))
+        _write_back(blocks, (param, sums[index]))
+
+
+def _check_gradient(what: str, index: int, param, grad) -> None:
+    if grad.dtype != param.dtype or tuple(grad.shape) != tuple(param.shape):
+        raise ValueError(f"{what}: parameter {index} is {param.dtype} {tuple(param.shape)} "
+                         f"but its gradient is {grad.dtype} {tuple(grad.shape)}")
+
+
+def _write_back(blocks, arrays) -> None:
+    """Copy each contiguous copy a kernel updated back into its strided original."""
+    for block, array in zip(blocks, arrays, strict=True):
+        if block is not array:
+            copy_into(view_of(array), view_of(block))
