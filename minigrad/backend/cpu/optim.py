@@ -189,46 +189,22 @@ def adam_update_(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, steps, l
     included (the bias corrections depend on it). Parameters of one dtype are updated by
     one kernel call.
     """
-    params, grads = list(params), list(grads)
-    if len(params) != len(grads):
-        raise ValueError(f"adam_update_: {len(params)} parameters but {len(grads)} gradients")
-    for index, (param, grad) in enumerate(zip(params, grads, strict=True)):
-        _check_pair(param, grad, index, "adam_update_")
-        buffers = [exp_avgs[index], exp_avg_sqs[index]]
-        if amsgrad:
-            buffers.append(max_exp_avg_sqs[index])
-        for buffer in buffers:
-            if buffer.shape != param.shape or buffer.dtype != param.dtype:
-                raise ValueError(f"adam_update_: a state buffer of parameter {index} is "
-                                 f"{buffer.dtype} {buffer.shape}; the parameter is "
-                                 f"{param.dtype} {param.shape}")
-    for dtype in {param.dtype for param in params}:
-        indices = [index for index, param in enumerate(params) if param.dtype == dtype]
+    buffer_lists = [exp_avgs, exp_avg_sqs] + ([max_exp_avg_sqs] if amsgrad else [])
+    _check_group("adam_update_", params, grads, buffer_lists)
+    for dtype, indices, blocks, flat_grads in _dtype_groups(params, grads, buffer_lists):
         scalar = dtype.type
         # per parameter, from its step count: computed in Python floats and rounded once to
         # the dtype, as PyTorch does
         step_sizes = tuple(scalar(lr / (1 - beta1 ** steps[index])) for index in indices)
         corrections = tuple(scalar((1 - beta2 ** steps[index]) ** 0.5) for index in indices)
-        arrays = [params, exp_avgs, exp_avg_sqs] + ([max_exp_avg_sqs] if amsgrad else [])
-        # Arrays that are not one contiguous block (rare: a view made a leaf) are updated
-        # in a contiguous copy, written back afterwards.
-        blocks = [[np.ascontiguousarray(group[index]) for index in indices] for group in arrays]
-        maxima = blocks[3] if amsgrad else [np.zeros(0, dtype)] * len(indices)
+        maxima = blocks[3] if amsgrad else tuple(np.zeros(0, dtype) for _ in indices)
         lerp_weight = scalar(1 - beta1)  # PyTorch's exp_avg.lerp_(grad, 1 - beta1)
-        _adam_kernel(sum(block.size for block in blocks[0]),
-                     tuple(_flat(block) for block in blocks[0]),
-                     tuple(_flat(np.ascontiguousarray(grads[index])) for index in indices),
-                     tuple(_flat(block) for block in blocks[1]),
-                     tuple(_flat(block) for block in blocks[2]),
-                     tuple(_flat(block) for block in maxima), step_sizes, corrections,
-                     lerp_weight, scalar(1) - lerp_weight, scalar(beta2), scalar(1 - beta2),
-                     scalar(eps), scalar(weight_decay), scalar(1 - lr * weight_decay),
-                     bool(amsgrad), bool(maximize), bool(decoupled_weight_decay))
-        for group, group_blocks in zip(arrays, blocks, strict=True):
-            for index, block in zip(indices, group_blocks, strict=True):
-                if block is not group[index]:
-                    np.copyto(group[index], block)
-
+        _adam_kernel(sum(block.size for block in blocks[0]), blocks[0], flat_grads, blocks[1],
+                     blocks[2], maxima, step_sizes, corrections, lerp_weight,
+                     scalar(1) - lerp_weight, scalar(beta2), scalar(1 - beta2), scalar(eps),
+                     scalar(weight_decay), scalar(1 - lr * weight_decay), bool(amsgrad),
+                     bool(maximize), bool(decoupled_weight_decay))
+        _write_back(indices, [params, *buffer_lists], blocks)
 
 @serial_or_parallel(grain=ELEMENTWISE_GRAIN, error_model="numpy")
 def _rmsprop_kernel(params, grads, square_avgs, grad_avgs, momentum_buffers, alpha,
@@ -326,7 +302,7 @@ def adagrad_update_(params, grads, sums, steps, lr, lr_decay, eps, weight_decay,
         _write_back(indices, [params, sums], blocks)
 
 
-# --- shared by the RMSprop and Adagrad wrappers ---------------------------------------------
+# --- shared by the Adam, RMSprop and Adagrad wrappers ----------------------------------------
 def _check_group(what: str, params, grads, buffer_lists) -> None:
     """Every parameter has a gradient and buffers of its own dtype and shape."""
     if len(params) != len(grads):
