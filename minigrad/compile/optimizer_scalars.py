@@ -41,7 +41,11 @@ def _adam(group: dict, state: dict, decoupled: bool) -> dict:
     lr, weight_decay, step = group["lr"], group["weight_decay"], state["step"]
     bias_correction1 = 1 - beta1**step
     bias_correction2 = 1 - beta2**step
-    numbers = {"1 - beta1": 1 - beta1, "beta2": beta2, "1 - beta2": 1 - beta2,
+    # lerp's second formula (weights 1 - beta1 of 0.5 and more) scales by 1 - weight, the
+    # weight rounded to the parameter's dtype first (see adam_update)
+    second_lerp = {f"1 - (1 - beta1) in {dtype.__name__}": float(1 - dtype(1 - beta1))
+                   for dtype in (np.float32, np.float64)}
+    numbers = {"1 - beta1": 1 - beta1, **second_lerp, "beta2": beta2, "1 - beta2": 1 - beta2,
                "sqrt(bias_correction2)": bias_correction2**0.5, "eps": group["eps"],
                "-lr / bias_correction1": -(lr / bias_correction1)}
     if decoupled:

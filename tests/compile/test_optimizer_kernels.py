@@ -25,6 +25,7 @@ OPTIMIZERS = {
     "adam": lambda p: Adam(p, lr=0.01),
     "adam_amsgrad": lambda p: Adam(p, lr=0.01, amsgrad=True, weight_decay=1e-2),
     "adamw": lambda p: AdamW(p, lr=0.01),
+    "adamw_small_beta1": lambda p: AdamW(p, lr=0.01, betas=(0.3, 0.99)),  # lerp's 2nd formula
 }
 
 
