@@ -1,5 +1,7 @@
 """minigrad.compile on the "cuda" device: replayed steps equal eager steps."""
 
+import os
+
 import numpy as np
 import pytest
 
@@ -46,12 +48,16 @@ def train(model_name, dtype, compiled, steps):
     return losses, [p.numpy() for p in model.parameters()], step
 
 
-# The simulator runs kernels in Python: few, small steps (the CPU tests run 100).
+# The simulator runs kernels in Python, 4-6 s per step of these models: there a few steps;
+# on a real GPU (MINIGRAD_CUDA_TESTS=gpu) the 100 of the CPU tests.
+REAL_GPU = os.environ.get("MINIGRAD_CUDA_TESTS") == "gpu"
+
+
 @pytest.mark.parametrize("model_name, dtype_name, rtol", [
     ("mlp", "float64", 1e-12), ("mlp", "float32", 1e-6), ("cnn", "float64", 1e-12)])
 def test_compiled_steps_match_eager_on_cuda(model_name, dtype_name, rtol):
     dtype = getattr(minigrad, dtype_name)
-    steps = 3 if model_name == "cnn" else 4
+    steps = 100 if REAL_GPU else 3 if model_name == "cnn" else 4
     eager_losses, eager_params, _ = train(model_name, dtype, False, steps)
     compiled_losses, compiled_params, step = train(model_name, dtype, True, steps)
     assert step.program is not None, step.eager_reason
