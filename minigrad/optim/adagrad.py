@@ -5,8 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import minigrad
-from minigrad.autograd.version_counter import bump_version
-from minigrad.optim.optimizer import Optimizer, check_hyperparameter, fusable_group
+from minigrad.optim.optimizer import (
+    Optimizer,
+    advance_states,
+    check_hyperparameter,
+    fusable_group,
+    mark_written,
+)
 
 
 class Adagrad(Optimizer):
@@ -48,19 +53,14 @@ class Adagrad(Optimizer):
         if not fusable_group(params):
             super()._update_group(params, group)
             return
-        states = [self._state_of(param) for param in params]
-        for param, state in zip(params, states, strict=True):
-            self._start_state(param, state, group)
-            state["step"] += 1
+        states = advance_states(self, params, group, self._start_state)
         sums = [state["sum"] for state in states]
         params[0].backend.adagrad_update_(
             [param._data for param in params], [param.grad._data for param in params],
             [total._data for total in sums], [state["step"] for state in states],
             group["lr"], group["lr_decay"], group["eps"], group["weight_decay"],
             group["maximize"])
-        # in-place writes, counted like any other (a graph that saved them will refuse)
-        for written in (*params, *sums):
-            bump_version(written)
+        mark_written(params, sums)
 
     def _update(self, param, grad, state, group) -> None:
         self._start_state(param, state, group)

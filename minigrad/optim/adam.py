@@ -6,8 +6,13 @@ import numbers
 from collections.abc import Iterable
 
 import minigrad
-from minigrad.autograd.version_counter import bump_version
-from minigrad.optim.optimizer import Optimizer, check_hyperparameter, fusable_group
+from minigrad.optim.optimizer import (
+    Optimizer,
+    advance_states,
+    check_hyperparameter,
+    fusable_group,
+    mark_written,
+)
 
 
 def check_betas(betas: tuple[float, float]) -> None:
@@ -113,10 +118,7 @@ class Adam(Optimizer):
         if not fusable_group(params):
             super()._update_group(params, group)
             return
-        states = [self._state_of(param) for param in params]
-        for param, state in zip(params, states, strict=True):
-            start_state(param, state, group)
-            state["step"] += 1
+        states = advance_states(self, params, group, start_state)
         amsgrad = group["amsgrad"]
         buffers = {name: [state[name] for state in states]
                    for name in ("exp_avg", "exp_avg_sq", "max_exp_avg_sq")
@@ -128,10 +130,7 @@ class Adam(Optimizer):
               for name in ("exp_avg", "exp_avg_sq", "max_exp_avg_sq")),
             [state["step"] for state in states], group["lr"], beta1, beta2, group["eps"],
             group["weight_decay"], amsgrad, group["maximize"], self.decoupled_weight_decay)
-        # in-place writes, counted like any other (a graph that saved them will refuse)
-        for written in (*params, *(buffer for group_buffers in buffers.values()
-                                   for buffer in group_buffers)):
-            bump_version(written)
+        mark_written(params, *buffers.values())
 
     def _update(self, param, grad, state, group) -> None:
         adam_update(param, grad, state, group, self.decoupled_weight_decay)

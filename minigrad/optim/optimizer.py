@@ -24,6 +24,7 @@ import numpy as np
 
 import minigrad
 from minigrad.autograd.inplace import _check_writable as check_writable
+from minigrad.autograd.version_counter import bump_version
 
 
 def check_hyperparameter(label: str, value) -> None:
@@ -239,6 +240,24 @@ def _load_value(value, param, where: str):
                              f"parameter's shape {tuple(param.shape)}")
         return minigrad.tensor(np.array(array, dtype=param.dtype.numpy), device=param.device)
     return copy.deepcopy(value)
+
+
+def advance_states(optimizer, params: list, group: dict, start_state) -> list[dict]:
+    """The state of each parameter for this step of a group update: started on its first
+    step by ``start_state(param, state, group)``, its step count advanced."""
+    states = [optimizer._state_of(param) for param in params]
+    for param, state in zip(params, states, strict=True):
+        start_state(param, state, group)
+        state["step"] += 1
+    return states
+
+
+def mark_written(*tensor_lists) -> None:
+    """Bump the version counter of every tensor a group update wrote in place, as an
+    in-place Tensor op would (a graph that saved one of them then refuses to backward)."""
+    for tensors in tensor_lists:
+        for tensor in tensors:
+            bump_version(tensor)
 
 
 def fusable_group(params: list) -> bool:

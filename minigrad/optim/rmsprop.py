@@ -5,8 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import minigrad
-from minigrad.autograd.version_counter import bump_version
-from minigrad.optim.optimizer import Optimizer, check_hyperparameter, fusable_group
+from minigrad.optim.optimizer import (
+    Optimizer,
+    advance_states,
+    check_hyperparameter,
+    fusable_group,
+    mark_written,
+)
 
 # The state buffers of a parameter, each only when its group uses it.
 _BUFFERS = ("square_avg", "grad_avg", "momentum_buffer")
@@ -60,10 +65,7 @@ class RMSprop(Optimizer):
         if not fusable_group(params):
             super()._update_group(params, group)
             return
-        states = [self._state_of(param) for param in params]
-        for param, state in zip(params, states, strict=True):
-            self._start_state(param, state, group)
-            state["step"] += 1
+        states = advance_states(self, params, group, self._start_state)
         buffers = {name: [state[name] for state in states] for name in _BUFFERS
                    if name in states[0]}
         params[0].backend.rmsprop_update_(
@@ -71,9 +73,7 @@ class RMSprop(Optimizer):
             *([buffer._data for buffer in buffers.get(name, ())] for name in _BUFFERS),
             group["lr"], group["alpha"], group["eps"], group["weight_decay"],
             group["momentum"], group["centered"], group["maximize"])
-        # in-place writes, counted like any other (a graph that saved them will refuse)
-        for written in (*params, *(buffer for named in buffers.values() for buffer in named)):
-            bump_version(written)
+        mark_written(params, *buffers.values())
 
     def _update(self, param, grad, state, group) -> None:
         self._start_state(param, state, group)

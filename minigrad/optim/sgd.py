@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import minigrad
-from minigrad.autograd.version_counter import bump_version
-from minigrad.optim.optimizer import Optimizer, check_hyperparameter, fusable_group
+from minigrad.optim.optimizer import Optimizer, check_hyperparameter, fusable_group, mark_written
 
 
 class SGD(Optimizer):
@@ -60,9 +59,7 @@ class SGD(Optimizer):
             [velocity._data for velocity in velocities], new_velocities, group["lr"],
             momentum, group["dampening"], group["weight_decay"], group["nesterov"],
             group["maximize"])
-        # in-place writes, counted like any other (a graph that saved them will refuse)
-        for written in (*params, *velocities):
-            bump_version(written)
+        mark_written(params, velocities)
 
     def _update(self, param, grad, state, group) -> None:
         if group["weight_decay"] != 0:
