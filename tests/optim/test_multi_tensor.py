@@ -66,15 +66,26 @@ def test_a_group_mixing_dtypes_is_updated_one_parameter_at_a_time():
         np.testing.assert_allclose(mine.numpy(), reference.detach().numpy(), rtol=1e-6)
 
 
-def test_the_update_counts_as_an_in_place_write():
+# each optimizer's group update, a state buffer it writes in place and that buffer's version
+# after the first step (Adagrad's sum was filled in place once before)
+WRITERS = [(SGD, dict(lr=0.1, momentum=0.9), "momentum_buffer", 1),
+           (minigrad.optim.Adam, dict(lr=0.1), "exp_avg", 1),
+           (minigrad.optim.RMSprop, dict(lr=0.1), "square_avg", 1),
+           (minigrad.optim.Adagrad, dict(lr=0.1), "sum", 2)]
+
+
+@pytest.mark.parametrize("optimizer_class, options, buffer, buffer_version", WRITERS,
+                         ids=[writer[0].__name__ for writer in WRITERS])
+def test_the_update_counts_as_an_in_place_write(optimizer_class, options, buffer,
+                                                buffer_version):
     weight = minigrad.tensor(np.ones((2, 2), np.float32), requires_grad=True)
-    optimizer = SGD([weight], lr=0.1, momentum=0.9)
+    optimizer = optimizer_class([weight], **options)
     (weight * weight).sum().backward()
     saved_by_graph = (weight * weight).sum()  # saves weight at its current version
     version = weight._version
     optimizer.step()
     assert weight._version == version + 1
-    assert optimizer.state[weight]["momentum_buffer"]._version == 1
+    assert optimizer.state[weight][buffer]._version == buffer_version
     with pytest.raises(RuntimeError, match="modified by an inplace operation"):
         saved_by_graph.backward()
 
