@@ -40,10 +40,7 @@ def sgd_update_(params, grads, velocities, new_velocities, lr, momentum, dampeni
                 weight_decay, nesterov, maximize) -> None:
     """SGD step for every parameter (and its velocity) in place; see the CPU version."""
     for index, (param, grad) in enumerate(zip(params, grads, strict=True)):
-        if grad.dtype != param.dtype or tuple(grad.shape) != tuple(param.shape):
-            raise ValueError(f"sgd_update_: parameter {index} is {param.dtype} "
-                             f"{tuple(param.shape)} but its gradient is {grad.dtype} "
-                             f"{tuple(grad.shape)}")
+        _check_gradient("sgd_update_", index, param, grad)
         if param.size == 0:
             continue
         scalar = np.dtype(param.dtype).type
@@ -59,10 +56,7 @@ def sgd_update_(params, grads, velocities, new_velocities, lr, momentum, dampeni
             flat(param_block), flat(contiguous(grad)), flat(velocity_block), new_velocity,
             scalar(lr), scalar(momentum), scalar(1 - dampening), scalar(weight_decay),
             bool(nesterov), bool(maximize))
-        if param_block is not param:
-            copy_into(view_of(param), view_of(param_block))
-        if velocity_block is not velocity:
-            copy_into(view_of(velocity), view_of(velocity_block))
+        _write_back((param_block, velocity_block), (param, velocity))
 
 
 @cuda.jit
@@ -98,10 +92,7 @@ def adam_update_(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, steps, l
     """Adam (AdamW) step for every parameter and its moment buffers in place; see the CPU
     version for the arithmetic."""
     for index, (param, grad) in enumerate(zip(params, grads, strict=True)):
-        if grad.dtype != param.dtype or tuple(grad.shape) != tuple(param.shape):
-            raise ValueError(f"adam_update_: parameter {index} is {param.dtype} "
-                             f"{tuple(param.shape)} but its gradient is {grad.dtype} "
-                             f"{tuple(grad.shape)}")
+        _check_gradient("adam_update_", index, param, grad)
         if param.size == 0:
             continue
         buffers = [exp_avgs[index], exp_avg_sqs[index]]
@@ -119,9 +110,7 @@ def adam_update_(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, steps, l
             scalar(eps), scalar(weight_decay), scalar(1 - lr * weight_decay),
             scalar(lr / bias_correction1), scalar(bias_correction2_sqrt), bool(amsgrad),
             bool(maximize), bool(decoupled_weight_decay))
-        for block, array in zip(blocks, (param, *buffers), strict=True):
-            if block is not array:
-                copy_into(view_of(array), view_of(block))
+        _write_back(blocks, (param, *buffers))
 
 
 @cuda.jit
