@@ -22,10 +22,16 @@ How it measures, and why:
   step over the blocks, and the best block (the one least disturbed by other work on the
   machine: on a busy machine the medians measure the load as much as the code, and the
   best-block ratios are the steadier comparison).
-- **The mixed case** (unless ``--no-mixed``): in each round two more processes import both
-  libraries. One uses PyTorch first (all workloads), then minigrad; the other the other way
-  round. Reported separately: minigrad's time after PyTorch over its time alone, and
-  PyTorch's time after minigrad over its time alone.
+- **The mixed case** (unless ``--no-mixed``): does a library slow down once the other one
+  has been loaded and used in the same process? Two more processes per round answer it
+  directly: one times minigrad, then loads PyTorch and times it, then times minigrad again;
+  the other does the same the other way round. Ratio = the second time / the first time,
+  both in one process, seconds apart. A third process per round is the control: it times
+  minigrad twice with nothing in between, to show what a second timing in the same process
+  gives without the other library (warmer caches, the machine's drift). The same runs also
+  give each library's time after the other over its own fresh process alone (different
+  processes, tens of seconds apart: on a shared virtual machine that comparison carries
+  the machine's changing load as well, so it is the noisier of the two).
 """
 
 from __future__ import annotations
@@ -92,13 +98,12 @@ def time_library(library_name: str, workload_names: list[str]) -> dict:
     return results
 
 
-def worker(order: list[str], workload_names: list[str]) -> dict:
-    """Runs in a child process: import every library in ``order`` first, then time each
-    library's workloads in that order."""
-    for library_name in order:
-        load(library_name)
-    report = {name: time_library(name, workload_names) for name in order}
-    if "minigrad" in order:
+def worker(sequence: list[str], workload_names: list[str]) -> dict:
+    """Runs in a child process: time each library of ``sequence`` in turn, importing it just
+    before its first timing; a library named twice is timed twice (``minigrad torch
+    minigrad``: minigrad alone, then PyTorch, then minigrad with PyTorch loaded and used)."""
+    report = {"timings": [time_library(name, workload_names) for name in sequence]}
+    if "minigrad" in sequence:
         import numba
 
         try:
@@ -106,15 +111,15 @@ def worker(order: list[str], workload_names: list[str]) -> dict:
         except ValueError:  # no parallel kernel ran, so no layer was chosen
             layer = "none loaded"
         report["numba"] = {"threading_layer": layer, "threads": numba.get_num_threads()}
-    if "torch" in order:
+    if "torch" in sequence:
         import torch
 
         report["torch_threads"] = torch.get_num_threads()
     return report
 
 
-def run_worker(order: list[str], workload_names: list[str]) -> dict:
-    command = [sys.executable, __file__, "--worker", *order, "--workloads", *workload_names]
+def run_worker(sequence: list[str], workload_names: list[str]) -> dict:
+    command = [sys.executable, __file__, "--worker", *sequence, "--workloads", *workload_names]
     output = subprocess.run(command, capture_output=True, text=True, check=True,
                             cwd=ROOT).stdout
     return json.loads(output.strip().splitlines()[-1])
@@ -164,6 +169,23 @@ def ratio_rows(numerators: list[dict], denominators: list[dict], workloads: list
     return rows
 
 
+def paired_rows(pairs: list[tuple[dict, dict]], controls: list[tuple[dict, dict]],
+                workloads: list[str], key: str) -> list[tuple]:
+    """Per workload, from (first, second) timings in one process: (description, median first
+    ms, median second ms, median of the second/first ratios, their range, the same median
+    and range for the control processes)."""
+    rows = []
+    for workload in workloads:
+        with_other, control = ([second[workload][key] / first[workload][key]
+                                for first, second in runs] for runs in (pairs, controls))
+        rows.append((WORKLOADS[workload][0],
+                     1e3 * statistics.median(first[workload][key] for first, _ in pairs),
+                     1e3 * statistics.median(second[workload][key] for _, second in pairs),
+                     statistics.median(with_other), spread(with_other),
+                     statistics.median(control), spread(control)))
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
@@ -179,19 +201,24 @@ def main() -> None:
     print(describe_machine())
     load_before = os.getloadavg()[0]
     alone = {name: [] for name in LIBRARIES}
-    mixed = {name: [] for name in LIBRARIES}  # each library's times when used second
+    # each library's (first, second) timings in one process, the other library in between
+    # or (control) nothing in between
+    paired = {name: [] for name in LIBRARIES}
+    control = {name: [] for name in LIBRARIES}
     details = {}
     for round_number in range(args.rounds):
         order = LIBRARIES if round_number % 2 == 0 else LIBRARIES[::-1]
         for name in order:
             report = run_worker([name], args.workloads)
-            alone[name].append(report[name])
+            alone[name].append(report["timings"][0])
             details.update({key: report[key] for key in ("numba", "torch_threads")
                             if key in report})
         if not args.no_mixed:
             for first, second in (order, order[::-1]):
-                report = run_worker([first, second], args.workloads)
-                mixed[second].append(report[second])
+                timings = run_worker([first, second, first], args.workloads)["timings"]
+                paired[first].append((timings[0], timings[2]))
+                timings = run_worker([first, first], args.workloads)["timings"]
+                control[first].append((timings[0], timings[1]))
         print(f"round {round_number + 1}/{args.rounds} done", file=sys.stderr)
 
     print(f"{args.rounds} rounds, alternating which library goes first; load average "
@@ -213,11 +240,20 @@ def main() -> None:
 
     for name, other in (("minigrad", "PyTorch"), ("torch", "minigrad")):
         for key, label in (("seconds", "median"), ("best_seconds", "best")):
-            print_table(f"{name} in one process after {other} ran, {label} blocks "
-                        "(ratio = time there / time alone, same round)",
-                        ratio_rows(mixed[name], alone[name], args.workloads, key),
-                        columns=("in one process ms", "alone ms"))
-
+            print(f"\n{name} in one process: timed, then {other} loaded and run, then {name} "
+                  f"timed again, {label} blocks (ratio = second / first; control: a process "
+                  f"that times {name} twice with nothing in between)")
+            print("| work | first ms | second ms | ratio (median) | ratio range "
+                  "| control ratio (median) | control range |")
+            print("|---|---:|---:|---:|---:|---:|---:|")
+            for row in paired_rows(paired[name], control[name], args.workloads, key):
+                print("| {} | {:.3f} | {:.3f} | {:.2f} | {} | {:.2f} | {} |".format(*row))
+    for name, other in (("minigrad", "PyTorch"), ("torch", "minigrad")):
+        print_table(f"{name} after {other} ran, over {name} alone in its own process, median "
+                    "blocks (different processes of one round)",
+                    ratio_rows([second for _, second in paired[name]], alone[name],
+                               args.workloads, "seconds"),
+                    columns=("after ms", "alone ms"))
 
 if __name__ == "__main__":
     main()
