@@ -48,7 +48,7 @@ from __future__ import annotations
 import numpy as np
 from numba import prange, uint64
 
-from minigrad.backend.cpu import conv_direct, conv_strips, dense
+from minigrad.backend.cpu import conv_direct, conv_strips, dense, workspace
 from minigrad.backend.cpu.threads import ELEMENTWISE_GRAIN, serial_or_parallel
 
 #: Which algorithm the kernels run: ``"auto"`` (the size rule of ``_use_direct``, else
@@ -189,11 +189,12 @@ def _pad(x, padding):
 
 def _columns(x, weight_shape, stride, padding, dilation, out_h, out_w):
     """im2col of x: the (C*KH*KW, N*OH*OW) matrix whose column (n, y, x) is window (y, x)
-    of sample n (returned as (C*KH*KW, N, OH*OW))."""
+    of sample n (returned as (C*KH*KW, N, OH*OW)), in this thread's scratch memory (valid
+    until the caller returns, see ``workspace.py``)."""
     batch, channels = x.shape[:2]
     kernel_h, kernel_w = weight_shape[2:]
     x_padded = _pad(x, padding)
-    cols = np.empty((channels * kernel_h * kernel_w, batch, out_h * out_w), dtype=x.dtype)
+    cols = workspace.scratch((channels * kernel_h * kernel_w, batch, out_h * out_w), x.dtype)
     _im2col(cols.size, _flat_planes(x_padded), x_padded.shape[3], kernel_h, kernel_w,
             stride[0], stride[1], dilation[0], dilation[1], out_h, out_w, cols)
     return cols
@@ -312,14 +313,11 @@ def conv2d_backward_input(grad_out, weight, input_shape, stride, padding, dilati
         return _crop(grad_x_padded, padding)
     weight_matrix = np.ascontiguousarray(weight).reshape(out_channels, -1)
     grad_rows = _grad_rows(grad_out, out_channels)
-    if groups == 1:
-        grad_cols = dense.matmul(weight_matrix.T, grad_rows)
-    else:
-        grad_cols = np.empty((weight_matrix.shape[1] * groups, grad_rows.shape[1]),
-                             dtype=grad_out.dtype)
-        for rows, channels in zip(_group_slices(grad_cols.shape[0], groups),
-                                  _group_slices(out_channels, groups), strict=True):
-            grad_cols[rows] = dense.matmul(weight_matrix[channels].T, grad_rows[channels])
+    grad_cols = workspace.scratch((weight_matrix.shape[1] * groups, grad_rows.shape[1]),
+                                  grad_out.dtype)
+    for rows, channels in zip(_group_slices(grad_cols.shape[0], groups),
+                              _group_slices(out_channels, groups), strict=True):
+        dense.matmul(weight_matrix[channels].T, grad_rows[channels], out=grad_cols[rows])
     grad_x_padded = np.zeros(padded_shape, dtype=grad_out.dtype)
     _col2im(grad_cols.size, grad_cols.reshape(grad_cols.shape[0], batch, out_h * out_w),
             grad_x_padded.shape[3], weight.shape[2], weight.shape[3], stride[0], stride[1],

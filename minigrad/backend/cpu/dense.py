@@ -168,8 +168,10 @@ def _matmul_2d(a: np.ndarray, b: np.ndarray, kernel: str) -> np.ndarray:
     return np.matmul(a, b) if kernel == "blas" else _numba_matmul_2d(a, b)
 
 
-def matmul(a: np.ndarray, b: np.ndarray, kernel: str | None = None) -> np.ndarray:
-    """``a @ b`` with numpy's semantics for float32/float64 arrays.
+def matmul(a: np.ndarray, b: np.ndarray, kernel: str | None = None,
+           out: np.ndarray | None = None) -> np.ndarray:
+    """``a @ b`` with numpy's semantics for float32/float64 arrays, written into ``out`` when
+    given (an array of the result's shape and dtype), as ``np.matmul(a, b, out=out)``.
 
     1-D operands are promoted (a vector on the left is a row, on the right a column) and the
     added dimension is removed again; leading batch dimensions broadcast. With the Numba
@@ -189,7 +191,7 @@ def matmul(a: np.ndarray, b: np.ndarray, kernel: str | None = None) -> np.ndarra
             f"{'only' if b.ndim == 1 else 'second-to-last'} dimension of the second"
         )
     if kernel == "blas":
-        return np.matmul(a, b)
+        return np.matmul(a, b, out=out)
 
     a2 = a[None, :] if a.ndim == 1 else a
     b2 = b[:, None] if b.ndim == 1 else b
@@ -197,18 +199,21 @@ def matmul(a: np.ndarray, b: np.ndarray, kernel: str | None = None) -> np.ndarra
     rows, depth, cols = a2.shape[-2], a2.shape[-1], b2.shape[-1]
     if b2.ndim == 2:
         tall = a2.reshape(int(np.prod(a2.shape[:-1])), depth)
-        out = _numba_matmul_2d(tall, b2).reshape(*batch, rows, cols)
+        result = _numba_matmul_2d(tall, b2).reshape(*batch, rows, cols)
     else:
         a_batched = np.broadcast_to(a2, (*batch, rows, depth)).reshape(-1, rows, depth)
         b_batched = np.broadcast_to(b2, (*batch, depth, cols)).reshape(-1, depth, cols)
-        out = np.empty((a_batched.shape[0], rows, cols), dtype=a.dtype)
+        result = np.empty((a_batched.shape[0], rows, cols), dtype=a.dtype)
         for index in range(a_batched.shape[0]):
-            out[index] = _numba_matmul_2d(a_batched[index], b_batched[index])
-        out = out.reshape(*batch, rows, cols)
+            result[index] = _numba_matmul_2d(a_batched[index], b_batched[index])
+        result = result.reshape(*batch, rows, cols)
     if a.ndim == 1:
-        out = out[..., 0, :]
+        result = result[..., 0, :]
     if b.ndim == 1:
-        out = out[..., 0]
+        result = result[..., 0]
+    if out is None:
+        return result
+    out[...] = result
     return out
 
 
