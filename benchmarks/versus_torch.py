@@ -26,12 +26,12 @@ How it measures, and why:
   has been loaded and used in the same process? Two more processes per round answer it
   directly: one times minigrad, then loads PyTorch and times it, then times minigrad again;
   the other does the same the other way round. Ratio = the second time / the first time,
-  both in one process, seconds apart. A third process per round is the control: it times
-  minigrad twice with nothing in between, to show what a second timing in the same process
-  gives without the other library (warmer caches, the machine's drift). The same runs also
-  give each library's time after the other over its own fresh process alone (different
-  processes, tens of seconds apart: on a shared virtual machine that comparison carries
-  the machine's changing load as well, so it is the noisier of the two).
+  both in one process, seconds apart. Two more processes per round are the control: each
+  times one library twice with nothing in between, to show what a second timing in the
+  same process gives without the other library (warmer caches, the machine's drift). The
+  same runs also give each library's time after the other over its own fresh process alone
+  (different processes, tens of seconds apart: on a shared virtual machine that comparison
+  carries the machine's changing load as well, so it is the noisier of the two).
 """
 
 from __future__ import annotations
@@ -254,6 +254,7 @@ def main() -> None:
                     ratio_rows([second for _, second in paired[name]], alone[name],
                                args.workloads, "seconds"),
                     columns=("after ms", "alone ms"))
+
 
 if __name__ == "__main__":
     main()

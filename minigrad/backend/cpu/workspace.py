@@ -33,6 +33,7 @@ minigrad, then PyTorch training, then minigrad again:
   about 2,000 times per step without the buffer, 1 of 5 with it. The raise only works when
   the freed block had pages of its own, which a heap left full of holes by the compiler
   may not give it; this case is not solved.
+
 Alternatives not taken: ``mallopt`` would set glibc's thresholds for every library in the
 process, PyTorch's included; a cache of arrays by shape would hold more memory for the same
 gain.
@@ -66,8 +67,7 @@ def scratch(shape: tuple[int, ...], dtype) -> np.ndarray:
         return np.empty(shape, dtype)
     buffer = getattr(_LOCAL, "buffer", None)
     if buffer is None or buffer.size < nbytes:
-        _LOCAL.buffer = None  # a smaller buffer is freed first
-        del buffer
+        _LOCAL.buffer = buffer = None  # the smaller buffer is freed first
         # Allocated and freed once, to raise glibc's thresholds to this size (see above);
         # the buffer that is kept then comes from the heap.
         np.empty(nbytes, np.uint8)
@@ -76,5 +76,5 @@ def scratch(shape: tuple[int, ...], dtype) -> np.ndarray:
 
 
 def kept_buffer() -> np.ndarray | None:
-    """This thread's buffer (None before its first use): for tests and memory accounting."""
+    """This thread's buffer (None before its first use), for the tests."""
     return getattr(_LOCAL, "buffer", None)
