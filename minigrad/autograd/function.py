@@ -305,3 +305,50 @@ class Function:
         if cls._creates_view:
             link_view(output, args[0], cls, args[1:])
         return output
+
+
+# The ``needs_input_grad`` patterns of a node with two inputs, shared as above.
+_FIRST_ONLY = _SHARED_NEEDS.setdefault((True, False), (True, False))
+_SECOND_ONLY = _SHARED_NEEDS.setdefault((False, True), (False, True))
+_BOTH = _SHARED_NEEDS.setdefault((True, True), (True, True))
+
+
+def apply_binary(function: type[Function], a, b):
+    """``function.apply(a, b)`` for two tensors, written out for the arithmetic operators.
+
+    ``x * y``, ``x + y``, ... run this on every call, also inside backward formulas, so it
+    does what ``Function.apply`` does for exactly two tensors without the loop over the
+    arguments. The result is the same node: the same ``needs_input_grad``, routes and
+    ``_arguments``. It relies on two facts about the ops that use it (``Add``, ``Sub``,
+    ``Mul``, ``Div``, ``Pow``), which ``tests/autograd/test_dispatch.py`` checks: their
+    ``forward`` only calls the backend (so recording need not be switched off around it),
+    and it returns a new floating-point tensor whenever an input requires a gradient
+    (never an input or a view of one).
+    """
+    ctx = function()
+    state = _GradMode.state
+    if not state.enabled:  # no_grad, and backward formulas
+        return function.forward(ctx, a, b)
+    if a._view is not None:
+        refresh_if_stale(a)  # its base may have been changed in place since
+    if b._view is not None:
+        refresh_if_stale(b)
+    if a.requires_grad:
+        if b.requires_grad:
+            ctx.needs_input_grad = _BOTH
+            ctx._routes = ((0, a, a.grad_fn or a), (1, b, b.grad_fn or b))
+        else:
+            ctx.needs_input_grad = _FIRST_ONLY
+            ctx._routes = ((0, a, a.grad_fn or a),)
+    elif b.requires_grad:
+        ctx.needs_input_grad = _SECOND_ONLY
+        ctx._routes = ((1, b, b.grad_fn or b),)
+    else:  # nothing to record
+        return function.forward(ctx, a, b)
+    output = function.forward(ctx, a, b)
+    ctx._arguments = (a, b)
+    if state.module_stack:
+        ctx.module_stack = state.module_stack
+    output.grad_fn = ctx
+    output.requires_grad = True
+    return output

@@ -9,7 +9,7 @@ PyTorch's engine does.
 
 from __future__ import annotations
 
-from minigrad.autograd.function import Function
+from minigrad.autograd.function import Function, apply_binary
 from minigrad.ops.common import as_operand, broadcast_shape, promote_pair
 
 
@@ -306,14 +306,13 @@ def _binary(function, op_name: str):
     """The function ``op_name(a, b)`` that prepares two operands, when they need it, and
     applies ``function`` to them. The operators (``x * y`` is ``mul(x, y)``) call it
     directly: it runs for every op, also inside backward formulas."""
-    apply = function.apply
 
     def binary_op(a, b):
         # Two tensors of one class, device, dtype and shape (most calls) need no preparation.
         if (b.__class__ is not a.__class__ or b.device is not a.device or b.dtype is not a.dtype
                 or b._data.shape != a._data.shape):
             a, b = _operands(a, b, op_name)
-        return apply(a, b)
+        return apply_binary(function, a, b)
 
     binary_op.__name__ = binary_op.__qualname__ = op_name
     binary_op.__doc__ = f"``{op_name}`` of two tensors (or a tensor and a number), broadcast."

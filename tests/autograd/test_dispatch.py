@@ -255,3 +255,82 @@ def test_each_thread_starts_recording_whatever_another_thread_switched():
         assert not minigrad.is_grad_enabled()  # the worker's no_grad exit did not touch ours
     assert results == {"enabled": True, "stack": (), "requires_grad": True, "inner": False}
     assert minigrad.is_grad_enabled()
+
+
+# The arithmetic operators record their node through ``apply_binary``, a two-tensor form of
+# ``Function.apply``; it must make the same node and rely only on what these ops guarantee.
+BINARY_OPS = {"add": "Add", "sub": "Sub", "mul": "Mul", "div": "Div", "pow": "Pow"}
+
+
+@pytest.mark.parametrize("op", sorted(BINARY_OPS))
+@pytest.mark.parametrize("needs", [(True, True), (True, False), (False, True), (False, False)])
+def test_operator_records_the_node_that_function_apply_records(op, needs):
+    from minigrad.autograd.function import module_scope
+    from minigrad.ops import elementwise
+
+    function = getattr(elementwise, BINARY_OPS[op])
+    rng = np.random.default_rng(5)
+    a = minigrad.tensor(rng.uniform(0.5, 2.0, (2, 3)), dtype=minigrad.float64,
+                        requires_grad=needs[0])
+    b = minigrad.tensor(rng.uniform(0.5, 2.0, (2, 3)), dtype=minigrad.float64,
+                        requires_grad=needs[1])
+    a = a * 1.0 if needs[0] else a  # an input made by a node: its route leads to that node
+    module = object()
+    with module_scope(module):
+        by_operator = getattr(elementwise, op)(a, b)
+        by_apply = function.apply(a, b)
+    np.testing.assert_array_equal(by_operator.numpy(), by_apply.numpy())
+    assert by_operator.requires_grad == by_apply.requires_grad == any(needs)
+    if not any(needs):
+        assert by_operator.grad_fn is None and by_apply.grad_fn is None
+        return
+    node, reference = by_operator.grad_fn, by_apply.grad_fn
+    assert type(node) is function
+    assert node.needs_input_grad is reference.needs_input_grad  # the shared tuple
+    assert [route[0] for route in node._routes] == [route[0] for route in reference._routes]
+    assert all(x is y for route, other in zip(node._routes, reference._routes, strict=True)
+               for x, y in zip(route[1:], other[1:], strict=True))
+    assert node._arguments == reference._arguments == (a, b)
+    assert node.module_stack == reference.module_stack == (module,)
+    assert [t is None for t in node.saved_tensors] == [
+        t is None for t in reference.saved_tensors]
+
+
+@pytest.mark.parametrize("op", sorted(BINARY_OPS))
+def test_binary_forward_records_nothing_and_returns_a_new_tensor(op):
+    """What ``apply_binary`` relies on: these forwards only call the backend, so nothing
+    inside them is recorded even with recording on, and the result is a new tensor that
+    shares no memory with an input."""
+    from minigrad.ops import elementwise
+
+    function = getattr(elementwise, BINARY_OPS[op])
+    a = minigrad.tensor([[1.5, 2.0]], dtype=minigrad.float64, requires_grad=True)
+    b = minigrad.tensor([[0.5], [3.0]], dtype=minigrad.float64, requires_grad=True)
+    ctx = function()
+    ctx.needs_input_grad = (True, True)
+    output = function.forward(ctx, a, b)
+    assert minigrad.is_grad_enabled()
+    assert output.grad_fn is None and not output.requires_grad
+    assert output is not a and output is not b and output._view is None
+    assert not np.shares_memory(output.numpy(), a.numpy())
+    assert not np.shares_memory(output.numpy(), b.numpy())
+    assert output.dtype is minigrad.float64
+
+
+@pytest.mark.parametrize("op", sorted(BINARY_OPS))
+def test_operator_on_a_view_of_a_base_changed_in_place_matches_pytorch(op):
+    """An operand that is a view sees its base's in-place history: the gradient reaches the
+    tensor written into the base after the view was taken."""
+    grads = {}
+    for library in (torch, minigrad):
+        weight = library.tensor([0.5, 1.5, 2.5], dtype=library.float64, requires_grad=True)
+        other = library.tensor([1.25, 0.75], dtype=library.float64, requires_grad=True)
+        base = library.ones(3, dtype=library.float64)
+        view = base[1:]
+        base.mul_(weight)  # the view now depends on weight
+        result = getattr(library, op)(view, other)
+        result.sum().backward()
+        grads[library.__name__] = (result.detach().numpy(), weight.grad.numpy(),
+                                   other.grad.numpy())
+    for mine, theirs in zip(grads["minigrad"], grads["torch"], strict=True):
+        np.testing.assert_allclose(mine, theirs, rtol=1e-12)
