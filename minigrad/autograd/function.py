@@ -307,7 +307,8 @@ class Function:
         return output
 
 
-# The ``needs_input_grad`` patterns of a node with two inputs, shared as above.
+# The ``needs_input_grad`` patterns of a node with one or two inputs, shared as above.
+_ONLY = _SHARED_NEEDS.setdefault((True,), (True,))
 _FIRST_ONLY = _SHARED_NEEDS.setdefault((True, False), (True, False))
 _SECOND_ONLY = _SHARED_NEEDS.setdefault((False, True), (False, True))
 _BOTH = _SHARED_NEEDS.setdefault((True, True), (True, True))
@@ -322,8 +323,7 @@ def apply_binary(function: type[Function], a, b):
     ``_arguments``. It relies on two facts about the ops that use it (``Add``, ``Sub``,
     ``Mul``, ``Div``, ``Pow``), which ``tests/autograd/test_dispatch.py`` checks: their
     ``forward`` only calls the backend (so recording need not be switched off around it),
-    and it returns a new floating-point tensor whenever an input requires a gradient
-    (never an input or a view of one).
+    and it returns a new tensor (never an input or a view of one).
     """
     ctx = function()
     state = _GradMode.state
@@ -346,7 +346,33 @@ def apply_binary(function: type[Function], a, b):
     else:  # nothing to record
         return function.forward(ctx, a, b)
     output = function.forward(ctx, a, b)
+    if not output.dtype.is_floating_point:
+        return output  # integer results never require grad, as in Function.apply
     ctx._arguments = (a, b)
+    if state.module_stack:
+        ctx.module_stack = state.module_stack
+    output.grad_fn = ctx
+    output.requires_grad = True
+    return output
+
+
+def apply_unary(function: type[Function], a):
+    """``function.apply(a)`` for one tensor, written out for the elementwise functions
+    (``relu``, ``tanh``, ``exp``, ...): the steps of ``apply_binary`` for a single input,
+    relying on the same two facts about these ops' ``forward``, which
+    ``tests/autograd/test_dispatch.py`` checks for each of them."""
+    ctx = function()
+    state = _GradMode.state
+    if not state.enabled:  # no_grad, and backward formulas
+        return function.forward(ctx, a)
+    if a._view is not None:
+        refresh_if_stale(a)  # its base may have been changed in place since
+    if not a.requires_grad:  # nothing to record
+        return function.forward(ctx, a)
+    ctx.needs_input_grad = _ONLY
+    ctx._routes = ((0, a, a.grad_fn or a),)
+    output = function.forward(ctx, a)
+    ctx._arguments = (a,)
     if state.module_stack:
         ctx.module_stack = state.module_stack
     output.grad_fn = ctx

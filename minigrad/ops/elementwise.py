@@ -9,7 +9,7 @@ PyTorch's engine does.
 
 from __future__ import annotations
 
-from minigrad.autograd.function import Function, apply_binary
+from minigrad.autograd.function import Function, apply_binary, apply_unary
 from minigrad.ops.common import as_operand, broadcast_shape, promote_pair
 
 
@@ -441,9 +441,11 @@ def compare(op: str, a, b):
 
 
 def unary(function, a):
+    """``function`` (one of the elementwise functions without parameters, such as ``Tanh``)
+    applied to ``a``; an integer tensor is converted to float first, as in PyTorch."""
     if not a.dtype.is_floating_point:
         a = a.float()
-    return function.apply(a)
+    return apply_unary(function, a)
 
 
 def sign(a):

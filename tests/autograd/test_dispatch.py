@@ -334,3 +334,72 @@ def test_operator_on_a_view_of_a_base_changed_in_place_matches_pytorch(op):
                                    other.grad.numpy())
     for mine, theirs in zip(grads["minigrad"], grads["torch"], strict=True):
         np.testing.assert_allclose(mine, theirs, rtol=1e-12)
+
+
+# ... and the elementwise functions through ``apply_unary``, its one-tensor form.
+UNARY_OPS = {"neg": "Neg", "exp": "Exp", "log": "Log", "sqrt": "Sqrt", "abs": "Abs",
+             "relu": "Relu", "sigmoid": "Sigmoid", "tanh": "Tanh"}
+
+
+def _unary_function(op):
+    from minigrad.ops import elementwise
+
+    return getattr(elementwise, UNARY_OPS[op])
+
+
+@pytest.mark.parametrize("op", sorted(UNARY_OPS))
+@pytest.mark.parametrize("needs", [True, False])
+def test_elementwise_function_records_the_node_that_function_apply_records(op, needs):
+    from minigrad.autograd.function import module_scope
+
+    function = _unary_function(op)
+    a = minigrad.tensor(np.random.default_rng(6).uniform(0.5, 2.0, (2, 3)),
+                        dtype=minigrad.float64, requires_grad=needs)
+    a = a * 1.0 if needs else a
+    module = object()
+    with module_scope(module):
+        by_method = getattr(a, op)()
+        by_apply = function.apply(a)
+    np.testing.assert_array_equal(by_method.numpy(), by_apply.numpy())
+    assert by_method.requires_grad == by_apply.requires_grad == needs
+    if not needs:
+        assert by_method.grad_fn is None and by_apply.grad_fn is None
+        return
+    node, reference = by_method.grad_fn, by_apply.grad_fn
+    assert type(node) is function
+    assert node.needs_input_grad is reference.needs_input_grad == (True,)
+    assert len(node._routes) == 1 and node._routes[0][0] == 0
+    assert node._routes[0][1] is a and node._routes[0][2] is a.grad_fn
+    assert node._arguments == reference._arguments == (a,)
+    assert node.module_stack == reference.module_stack == (module,)
+
+
+@pytest.mark.parametrize("name", sorted({*UNARY_OPS.values(), "LogSigmoid"}))
+def test_elementwise_forward_records_nothing_and_returns_a_new_tensor(name):
+    from minigrad.ops import elementwise
+
+    function = getattr(elementwise, name)
+    a = minigrad.tensor([[1.5, 2.0]], dtype=minigrad.float64, requires_grad=True)
+    ctx = function()
+    ctx.needs_input_grad = (True,)
+    output = function.forward(ctx, a)
+    assert minigrad.is_grad_enabled()
+    assert output.grad_fn is None and not output.requires_grad
+    assert output is not a and output._view is None
+    assert not np.shares_memory(output.numpy(), a.numpy())
+    assert output.dtype is minigrad.float64
+
+
+@pytest.mark.parametrize("op", sorted(UNARY_OPS))
+def test_elementwise_function_of_a_view_of_a_base_changed_in_place_matches_pytorch(op):
+    grads = {}
+    for library in (torch, minigrad):
+        weight = library.tensor([0.5, 1.5, 2.5], dtype=library.float64, requires_grad=True)
+        base = library.ones(3, dtype=library.float64)
+        view = base[1:]
+        base.mul_(weight)
+        result = getattr(view, op)()
+        result.sum().backward()
+        grads[library.__name__] = (result.detach().numpy(), weight.grad.numpy())
+    for mine, theirs in zip(grads["minigrad"], grads["torch"], strict=True):
+        np.testing.assert_allclose(mine, theirs, rtol=1e-12)
