@@ -442,7 +442,10 @@ def compare(op: str, a, b):
 
 def unary(function, a):
     """``function`` (one of the elementwise functions without parameters, such as ``Tanh``)
-    applied to ``a``; an integer tensor is converted to float first, as in PyTorch."""
+    applied to ``a``; an integer tensor is converted to float first, as in PyTorch.
+
+    Only for Functions whose ``forward`` calls nothing but the backend: ``apply_unary``
+    records the node without switching recording off around ``forward``."""
     if not a.dtype.is_floating_point:
         a = a.float()
     return apply_unary(function, a)
