@@ -297,27 +297,6 @@ def test_operator_records_the_node_that_function_apply_records(op, needs):
 
 
 @pytest.mark.parametrize("op", sorted(BINARY_OPS))
-def test_binary_forward_records_nothing_and_returns_a_new_tensor(op):
-    """What ``apply_binary`` relies on: these forwards only call the backend, so nothing
-    inside them is recorded even with recording on, and the result is a new tensor that
-    shares no memory with an input."""
-    from minigrad.ops import elementwise
-
-    function = getattr(elementwise, BINARY_OPS[op])
-    a = minigrad.tensor([[1.5, 2.0]], dtype=minigrad.float64, requires_grad=True)
-    b = minigrad.tensor([[0.5], [3.0]], dtype=minigrad.float64, requires_grad=True)
-    ctx = function()
-    ctx.needs_input_grad = (True, True)
-    output = function.forward(ctx, a, b)
-    assert minigrad.is_grad_enabled()
-    assert output.grad_fn is None and not output.requires_grad
-    assert output is not a and output is not b and output._view is None
-    assert not np.shares_memory(output.numpy(), a.numpy())
-    assert not np.shares_memory(output.numpy(), b.numpy())
-    assert output.dtype is minigrad.float64
-
-
-@pytest.mark.parametrize("op", sorted(BINARY_OPS))
 def test_operator_on_a_view_of_a_base_changed_in_place_matches_pytorch(op):
     """An operand that is a view sees its base's in-place history: the gradient reaches the
     tensor written into the base after the view was taken."""
@@ -374,19 +353,26 @@ def test_elementwise_function_records_the_node_that_function_apply_records(op, n
     assert node.module_stack == reference.module_stack == (module,)
 
 
-@pytest.mark.parametrize("name", sorted({*UNARY_OPS.values(), "LogSigmoid"}))
-def test_elementwise_forward_records_nothing_and_returns_a_new_tensor(name):
+@pytest.mark.parametrize("name", sorted({*BINARY_OPS.values(), *UNARY_OPS.values(),
+                                          "LogSigmoid"}))
+def test_forward_records_nothing_and_returns_a_new_tensor(name):
+    """What ``apply_binary`` and ``apply_unary`` rely on: these forwards only call the
+    backend, so nothing inside them is recorded even with recording on, and the result is
+    a new tensor that shares no memory with an input."""
     from minigrad.ops import elementwise
 
     function = getattr(elementwise, name)
     a = minigrad.tensor([[1.5, 2.0]], dtype=minigrad.float64, requires_grad=True)
+    b = minigrad.tensor([[0.5], [3.0]], dtype=minigrad.float64, requires_grad=True)
+    inputs = (a, b) if name in BINARY_OPS.values() else (a,)
     ctx = function()
-    ctx.needs_input_grad = (True,)
-    output = function.forward(ctx, a)
+    ctx.needs_input_grad = (True,) * len(inputs)
+    output = function.forward(ctx, *inputs)
     assert minigrad.is_grad_enabled()
     assert output.grad_fn is None and not output.requires_grad
-    assert output is not a and output._view is None
-    assert not np.shares_memory(output.numpy(), a.numpy())
+    assert all(output is not tensor for tensor in inputs) and output._view is None
+    for tensor in inputs:
+        assert not np.shares_memory(output.numpy(), tensor.numpy())
     assert output.dtype is minigrad.float64
 
 
