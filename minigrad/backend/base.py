@@ -226,15 +226,18 @@ class Backend(ABC):
                             count_include_pad: bool): ...
 
     @abstractmethod
-    def softmax_cross_entropy(self, logits, target):
+    def softmax_cross_entropy(self, logits, target, reduction: str = "none"):
         """Fused, numerically stable softmax + negative log-likelihood for ``logits`` (N, C)
-        and int64 ``target`` (N,). Returns ``(loss, probabilities)``: loss (N,) per sample
-        and the softmax (N, C), kept for the backward pass."""
+        and int64 ``target`` (N,). Returns ``(loss, probabilities)``: the softmax (N, C),
+        kept for the backward pass, and the loss: per sample (N,) for ``reduction="none"``,
+        their sum or mean (0-d) for "sum" or "mean"."""
 
     @abstractmethod
-    def softmax_cross_entropy_backward(self, probabilities, target, grad_loss):
-        """``(probabilities - one_hot(target)) * grad_loss[:, None]``: the gradient with
-        respect to the logits, for ``grad_loss`` (N,)."""
+    def softmax_cross_entropy_backward(self, probabilities, target, grad_loss,
+                                       reduction: str = "none"):
+        """``(probabilities - one_hot(target)) * dL/dloss_n``: the gradient with respect to
+        the logits, for ``grad_loss`` of the loss's shape under the same ``reduction``
+        ((N,) for "none", else 0-d: dL/dloss_n is grad_loss, or grad_loss / N for "mean")."""
 
     # --- optimizer updates ---------------------------------------------------------------
     @abstractmethod

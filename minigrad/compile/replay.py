@@ -43,7 +43,7 @@ from minigrad.compile.planner import Plan, slots_read
 from minigrad.compile.recorder import HostCall, KernelCall, SlotRef
 
 
-def _check_class_indices(logits, target) -> None:
+def _check_class_indices(logits, target, reduction="none") -> None:
     """The fused cross-entropy kernel indexes with the targets: on replay the loss's own
     Python check does not run, so the program checks the range itself (an index out of
     range would read outside the array)."""

@@ -15,6 +15,8 @@ import numpy as np
 import minigrad
 from minigrad.autograd import Function
 from minigrad.nn._functional_layers import cast_mask, log_softmax
+from minigrad.ops.loss import SoftmaxCrossEntropy
+from minigrad.ops.loss import check_arguments as check_fused_arguments
 from minigrad.tensor import Tensor
 
 _REDUCTIONS = ("mean", "sum", "none")
@@ -212,40 +214,44 @@ def _classes_last(input: Tensor, target: Tensor, name: str):
     """Rearrange ``input`` (C,), (N, C) or (N, C, d1, ...) to a 2-D (M, C) matrix and the
     target to (M,) class indices or (M, C) probabilities; also return the shape of the
     per-sample loss (what ``reduction='none'`` gives back)."""
-    if input.ndim == 0:
+    if not isinstance(input, Tensor) or not isinstance(target, Tensor):
+        raise TypeError(f"{name}: input and target must be Tensors; got "
+                        f"{type(input).__name__} and {type(target).__name__}")
+    # the arrays' shapes as plain tuples: cheaper than Tensor.shape, read on every step
+    shape, target_shape = tuple(input._data.shape), tuple(target._data.shape)
+    if not shape:
         raise ValueError(f"{name}: input must have a class dimension, got a scalar")
-    class_dim = 0 if input.ndim == 1 else 1
-    if input.shape[class_dim] == 0:
+    class_dim = 0 if len(shape) == 1 else 1
+    if shape[class_dim] == 0:
         raise ValueError(
-            f"{name}: input of shape {tuple(input.shape)} has zero classes (dimension "
-            f"{class_dim} is empty); a classification loss needs at least one class"
+            f"{name}: input of shape {shape} has zero classes (dimension {class_dim} is "
+            "empty); a classification loss needs at least one class"
         )
     probabilities = target.dtype.is_floating_point
-    if input.ndim == 1:
+    if len(shape) == 1:
         batch_shape: tuple[int, ...] = ()
-        matrix = input.reshape((1, input.shape[0]))
-    elif input.ndim == 2:  # already (N, C): no reshape node
-        batch_shape = (input.shape[0],)
+        matrix = input.reshape((1, shape[0]))
+    elif len(shape) == 2:  # already (N, C): no reshape node
+        batch_shape = (shape[0],)
         matrix = input
     else:
-        batch_shape = (input.shape[0], *input.shape[2:])
-        moved = input.permute(0, *range(2, input.ndim), 1) if input.ndim > 2 else input
-        matrix = moved.reshape((-1, input.shape[1]))
-    expected = tuple(input.shape) if probabilities else batch_shape
-    if tuple(target.shape) != expected:
+        batch_shape = (shape[0], *shape[2:])
+        matrix = input.permute(0, *range(2, len(shape)), 1).reshape((-1, shape[1]))
+    expected = shape if probabilities else batch_shape
+    if target_shape != expected:
         kind = "class probabilities" if probabilities else "class indices"
         raise ValueError(
-            f"{name}: input of shape {tuple(input.shape)} needs a target of {kind} with "
-            f"shape {expected}, got {tuple(target.shape)}"
+            f"{name}: input of shape {shape} needs a target of {kind} with shape {expected}, "
+            f"got {target_shape}"
         )
     if probabilities:
-        if input.ndim > 2:
-            target = target.permute(0, *range(2, input.ndim), 1)
-        target = target.reshape((-1, input.shape[-1] if input.ndim == 1 else input.shape[1]))
+        if len(shape) > 2:
+            target = target.permute(0, *range(2, len(shape)), 1)
+        target = target.reshape((-1, shape[class_dim]))
     else:
-        if target.dtype != minigrad.int64:
+        if target.dtype is not minigrad.int64:
             raise TypeError(f"{name}: class indices must be int64, got {target.dtype}")
-        if target.ndim != 1:
+        if len(target_shape) != 1:
             target = target.reshape((-1,))
     return matrix, target, batch_shape
 
@@ -364,12 +370,10 @@ def cross_entropy(
 
     any_ignored = _check_class_indices(labels, classes, ignore_index, "cross_entropy")
     if weight is None and label_smoothing == 0.0 and not any_ignored:
-        from minigrad.ops.loss import SoftmaxCrossEntropy, check_arguments  # the fused kernel
-
-        # the class indices were checked above, the rest is checked here
-        check_arguments(logits, labels, reduction)
+        # the fused kernel; the class indices were checked above, the rest is checked here
+        check_fused_arguments(logits, labels, reduction)
         loss = SoftmaxCrossEntropy.apply(logits, labels, reduction)  # reduced in the node
-        if reduction == "none" and tuple(loss.shape) != batch_shape:
+        if reduction == "none" and len(batch_shape) != 1:
             loss = loss.reshape(batch_shape)
         return loss
 

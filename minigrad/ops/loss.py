@@ -7,9 +7,10 @@ kernel; when the graph of the gradient is being recorded (``create_graph=True``)
 formula is built from Tensor ops instead, so second derivatives are right too.
 
 With ``reduction="mean"`` (``CrossEntropyLoss``'s default) or ``"sum"`` the reduction is
-part of the same node: L = (1/N) sum_n loss_n has dL/dloss_n = 1/N, so the backward pass
-hands the fused kernel that constant per sample, and a training step has one loss node
-instead of two (PyTorch's ``NllLossBackward0`` likewise includes the mean).
+part of the same node and of the same backend call: the forward kernel sums the loss as
+it computes it, and L = (1/N) sum_n loss_n has dL/dloss_n = g/N, one constant for every
+sample, which the backward kernel is handed. A training step has one loss node instead of
+two (PyTorch's ``NllLossBackward0`` likewise includes the mean).
 """
 
 from __future__ import annotations
@@ -31,15 +32,10 @@ class SoftmaxCrossEntropy(Function):
 
     @staticmethod
     def forward(ctx, logits, target, reduction: str):
-        backend = logits.backend
-        loss, probabilities = backend.softmax_cross_entropy(logits._data, target._data)
+        loss, probabilities = logits.backend.softmax_cross_entropy(logits._data, target._data,
+                                                                   reduction)
         ctx.probabilities, ctx.reduction = probabilities, reduction
         ctx.save_for_backward(logits, target)  # saved, so that in-place changes are caught
-        if reduction != "none":
-            loss = backend.sum(loss, (0,), False)
-            if reduction == "mean":  # 0 samples give 0/0 = nan, PyTorch's mean of nothing
-                loss = backend.div(loss, backend.full((), len(probabilities),
-                                                      logits.dtype.numpy))
         return logits._from_array(loss, logits.device)
 
     @staticmethod
@@ -47,15 +43,8 @@ class SoftmaxCrossEntropy(Function):
         if is_grad_enabled():
             return _differentiable_backward(ctx, grad), None, None
         _, target = ctx.saved_tensors
-        backend, samples = grad.backend, len(ctx.probabilities)
-        grad_loss = grad._data
-        if ctx.reduction != "none":
-            # dL/dloss_n: g for a sum, g / N for a mean, the same for every sample
-            if ctx.reduction == "mean":
-                grad_loss = backend.div(grad_loss, backend.full((), samples, grad.dtype.numpy))
-            grad_loss = backend.broadcast_to(grad_loss, (samples,))
-        array = backend.softmax_cross_entropy_backward(ctx.probabilities, target._data,
-                                                       grad_loss)
+        array = grad.backend.softmax_cross_entropy_backward(ctx.probabilities, target._data,
+                                                            grad._data, ctx.reduction)
         return grad._from_array(array, grad.device), None, None
 
 

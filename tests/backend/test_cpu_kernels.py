@@ -408,6 +408,47 @@ def test_softmax_cross_entropy_hypothesis(rows, classes, seed):
     np.testing.assert_allclose(probabilities, expected_probabilities, rtol=1e-10, atol=1e-12)
 
 
+@pytest.mark.parametrize("reduction", ["sum", "mean"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_softmax_cross_entropy_reduced_in_the_kernel_matches_torch(rng, dtype, reduction):
+    import torch
+    import torch.nn.functional as F
+
+    logits = (rng.standard_normal((13, 5)) * 8).astype(dtype)
+    target = rng.integers(0, 5, size=13)
+    grad_loss = np.array(rng.standard_normal(), dtype=dtype)
+    torch_logits = torch.from_numpy(logits).requires_grad_()
+    expected = F.cross_entropy(torch_logits, torch.from_numpy(target), reduction=reduction)
+    expected.backward(torch.from_numpy(grad_loss))
+    out, probabilities = loss.softmax_cross_entropy(logits, target, reduction)
+    assert out.shape == () and out.dtype == dtype
+    tolerance = dict(rtol=1e-6, atol=1e-6) if dtype == np.float32 else dict(rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(out, expected.item(), **tolerance)
+    grad = loss.softmax_cross_entropy_backward(probabilities, target, grad_loss, reduction)
+    assert grad.dtype == dtype
+    np.testing.assert_allclose(grad, torch_logits.grad.numpy(), **tolerance)
+
+
+def test_softmax_cross_entropy_reduction_of_no_samples():
+    logits, target = np.zeros((0, 4)), np.zeros(0, dtype=np.int64)
+    mean, probabilities = loss.softmax_cross_entropy(logits, target, "mean")
+    total, _ = loss.softmax_cross_entropy(logits, target, "sum")
+    assert np.isnan(mean) and total == 0  # PyTorch: nan and 0
+    grad = loss.softmax_cross_entropy_backward(probabilities, target, np.array(1.0), "mean")
+    assert grad.shape == (0, 4)
+
+
+def test_softmax_cross_entropy_bad_reduction(rng):
+    logits, target = rng.standard_normal((3, 4)), np.array([0, 1, 2])
+    with pytest.raises(ValueError, match="reduction must be one of"):
+        loss.softmax_cross_entropy(logits, target, "average")
+    _, probabilities = loss.softmax_cross_entropy(logits, target)
+    with pytest.raises(ValueError, match=r"reduction='mean' need grad_loss of shape \(\)"):
+        loss.softmax_cross_entropy_backward(probabilities, target, np.ones(3), "mean")
+    with pytest.raises(ValueError, match=r"need grad_loss of shape \(3,\)"):
+        loss.softmax_cross_entropy_backward(probabilities, target, np.array(1.0))
+
+
 def test_softmax_cross_entropy_bad_input(rng):
     logits = rng.standard_normal((3, 4))
     with pytest.raises(ValueError, match="outside 0..3"):

@@ -154,14 +154,18 @@ def test_sgd_update_bad_input(rng):
 def test_serial_and_parallel_twins_agree(rng):
     logits = rng.standard_normal((300, 7))
     target = rng.integers(0, 7, size=300)
-    results = []
+    results, totals = [], []
     for kernel in (loss._softmax_cross_entropy_kernel.serial,
                    loss._softmax_cross_entropy_kernel.parallel):
         out, probabilities = np.empty(300), np.empty_like(logits)
-        assert kernel(logits, target, out, probabilities) == 0
+        invalid_targets, total = kernel(logits, target, out, probabilities)
+        assert invalid_targets == 0
         results.append((out, probabilities))
+        totals.append(total)
     np.testing.assert_array_equal(results[0][0], results[1][0])
     np.testing.assert_array_equal(results[0][1], results[1][1])
+    # the threads' partial sums are added in another order: equal up to rounding
+    np.testing.assert_allclose(totals, results[0][0].sum(), rtol=1e-13)
 
 
 def test_invalid_targets_are_counted_by_both_twins(rng):
@@ -169,7 +173,10 @@ def test_invalid_targets_are_counted_by_both_twins(rng):
     target = np.array([0, 3, 1, -1, 2])
     for kernel in (loss._softmax_cross_entropy_kernel.serial,
                    loss._softmax_cross_entropy_kernel.parallel):
-        assert kernel(logits, target, np.empty(5), np.empty_like(logits)) == 2
+        loss_rows = np.empty(5)
+        invalid_targets, total = kernel(logits, target, loss_rows, np.empty_like(logits))
+        assert invalid_targets == 2
+        assert total == pytest.approx(loss_rows[[0, 2, 4]].sum(), rel=1e-13)  # valid rows only
     with pytest.raises(ValueError, match=r"outside 0..2 \(min -1, max 3\)"):
         loss.softmax_cross_entropy_backward(np.full((5, 3), 1 / 3), target, np.ones(5))
 

@@ -95,3 +95,21 @@ def test_softmax_cross_entropy_matches_torch(backend, to_device, to_host, rng):
     grad = backend.softmax_cross_entropy_backward(probabilities, to_device(target),
                                                   to_device(grad_loss))
     np.testing.assert_allclose(to_host(grad), tl.grad.numpy(), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("reduction", ["sum", "mean"])
+def test_softmax_cross_entropy_reduced_matches_torch(backend, to_device, to_host, rng,
+                                                     reduction):
+    logits = (rng.standard_normal((6, 4)) * 5).astype(np.float32)
+    target = np.array([0, 3, 3, 1, 2, 0], dtype=np.int64)
+    grad_loss = np.array(rng.standard_normal(), dtype=np.float32)
+    tl = torch.from_numpy(logits).requires_grad_()
+    expected = F.cross_entropy(tl, torch.from_numpy(target), reduction=reduction)
+    expected.backward(torch.from_numpy(grad_loss))
+    loss, probabilities = backend.softmax_cross_entropy(to_device(logits), to_device(target),
+                                                        reduction)
+    assert tuple(loss.shape) == ()
+    np.testing.assert_allclose(to_host(loss), expected.item(), rtol=1e-5, atol=1e-5)
+    grad = backend.softmax_cross_entropy_backward(probabilities, to_device(target),
+                                                  to_device(grad_loss), reduction)
+    np.testing.assert_allclose(to_host(grad), tl.grad.numpy(), rtol=1e-5, atol=1e-6)

@@ -287,8 +287,9 @@ class CPUBackend(Backend):
         _kernels("optim").adagrad_update_(params, grads, sums, steps, lr, lr_decay, eps,
                                           weight_decay, maximize)
 
-    def softmax_cross_entropy(self, logits, target):
-        return _kernels("loss").softmax_cross_entropy(logits, target)
+    def softmax_cross_entropy(self, logits, target, reduction="none"):
+        return _kernels("loss").softmax_cross_entropy(logits, target, reduction)
 
-    def softmax_cross_entropy_backward(self, probabilities, target, grad_loss):
-        return _kernels("loss").softmax_cross_entropy_backward(probabilities, target, grad_loss)
+    def softmax_cross_entropy_backward(self, probabilities, target, grad_loss, reduction="none"):
+        return _kernels("loss").softmax_cross_entropy_backward(probabilities, target, grad_loss,
+                                                               reduction)

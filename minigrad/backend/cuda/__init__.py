@@ -255,10 +255,21 @@ class CUDABackend(Backend):
         _kernels("optim").adagrad_update_(params, grads, sums, steps, lr, lr_decay, eps,
                                           weight_decay, maximize)
 
-    def softmax_cross_entropy(self, logits, target):
-        return _kernels("loss").softmax_cross_entropy(_contiguous(logits), _contiguous(target))
+    def softmax_cross_entropy(self, logits, target, reduction="none"):
+        loss, probabilities = _kernels("loss").softmax_cross_entropy(_contiguous(logits),
+                                                                     _contiguous(target))
+        if reduction != "none":
+            loss = self.sum(loss, (0,), False)
+            if reduction == "mean":  # 0 samples give 0/0 = nan, PyTorch's mean of nothing
+                loss = self.div(loss, self.full((), len(probabilities), probabilities.dtype))
+        return loss, probabilities
 
-    def softmax_cross_entropy_backward(self, probabilities, target, grad_loss):
+    def softmax_cross_entropy_backward(self, probabilities, target, grad_loss, reduction="none"):
+        if reduction != "none":  # the same dL/dloss_n for every sample: g, or g / N for a mean
+            samples = len(probabilities)
+            if reduction == "mean":
+                grad_loss = self.div(grad_loss, self.full((), samples, probabilities.dtype))
+            grad_loss = self.broadcast_to(grad_loss, (samples,))
         return _kernels("loss").softmax_cross_entropy_backward(
             _contiguous(probabilities), _contiguous(target), _contiguous(grad_loss)
         )
