@@ -7,7 +7,7 @@ Two implementations of the same product live here:
   operand into contiguous panels; keep a small block of the output in fast memory while the
   whole inner dimension streams through it) and it is the kernel the CUDA backend mirrors
   with shared-memory tiles.
-- ``"blas"``: numpy's ``np.matmul`` / ``np.dot``, i.e. the OpenBLAS (or MKL) GEMM numpy was
+- ``"blas"``: numpy's ``np.dot`` / ``np.matmul``, i.e. the OpenBLAS (or MKL) GEMM numpy was
   built with. Its hand-written assembly micro-kernels keep a whole tile of C in vector
   registers, which a compiler cannot be talked into from Python-level loops, so it runs
   about 3x faster than the Numba kernel on this machine (see docs/performance_kernels.md).
@@ -164,8 +164,15 @@ def _numba_matmul_2d(a: np.ndarray, b: np.ndarray, bias: np.ndarray | None = Non
 
 
 def _matmul_2d(a: np.ndarray, b: np.ndarray, kernel: str) -> np.ndarray:
-    """a (M, K) @ b (K, N) for arrays already checked, with ``kernel``."""
-    return np.matmul(a, b) if kernel == "blas" else _numba_matmul_2d(a, b)
+    """a (M, K) @ b (K, N) for arrays already checked, with ``kernel``.
+
+    BLAS through ``np.dot``, not ``np.matmul``: for K = 1 (an outer product, such as the
+    weight gradient of a batch of one sample, g.T @ x) numpy's matmul skips BLAS and loops
+    itself. (128, 1) @ (1, 784) took 148 us against 22 us alone, and 198 against 38 us
+    inside a step of the MLP benchmark at batch 1 (2-vCPU machine of docs/performance.md),
+    whose step went from 0.71 to 0.52 ms. At batches 64 and 256 the two took the same time.
+    """
+    return np.dot(a, b) if kernel == "blas" else _numba_matmul_2d(a, b)
 
 
 def matmul(a: np.ndarray, b: np.ndarray, kernel: str | None = None,
@@ -191,6 +198,8 @@ def matmul(a: np.ndarray, b: np.ndarray, kernel: str | None = None,
             f"{'only' if b.ndim == 1 else 'second-to-last'} dimension of the second"
         )
     if kernel == "blas":
+        if a.ndim == 2 and b.ndim == 2 and out is None:
+            return _matmul_2d(a, b, kernel)  # np.dot: see there
         return np.matmul(a, b, out=out)
 
     a2 = a[None, :] if a.ndim == 1 else a
