@@ -40,16 +40,19 @@ def linear_backward_into(grad, x, weight, needs_input_grad, *outs) -> None:
     ``grad.T @ x``, ``grad.sum(0)``), each into the next of ``outs``."""
     needs_x, needs_weight, needs_bias = needs_input_grad
     outs = iter(outs)
-    if needs_x:
-        np.matmul(grad, weight, out=next(outs))
+    if needs_x:  # np.dot, as the backend: see backend/cpu/dense.py's _matmul_2d
+        np.dot(grad, weight, out=next(outs))
     if needs_weight:
-        np.matmul(grad.T, x, out=next(outs))
+        np.dot(grad.T, x, out=next(outs))
     if needs_bias:  # np.sum's own reduction, without np.sum's Python wrapper
         np.add.reduce(grad, axis=0, out=next(outs))
 
 
 def matmul_into(a, b, out) -> None:
-    np.matmul(a, b, out=out)
+    if a.ndim == 2 and b.ndim == 2:  # as the backend's matmul
+        np.dot(a, b, out=out)
+    else:
+        np.matmul(a, b, out=out)
 
 
 def relu_into(op, a, out) -> None:

@@ -177,6 +177,10 @@ def test_cross_entropy_rejects_bad_targets(rng):
         F.cross_entropy(logits, mg(np.array([0, 1, 2])), reduction="avg")
     with pytest.raises(ValueError, match="one entry per class"):
         F.cross_entropy(logits, mg(np.array([0, 1, 2])), weight=mg(np.ones(3)))
+    with pytest.raises(TypeError, match="must be Tensors; got ndarray and Tensor"):
+        F.cross_entropy(logits.numpy(), mg(np.array([0, 1, 2])))
+    with pytest.raises(TypeError, match="must be Tensors; got Tensor and list"):
+        F.nll_loss(logits, [0, 1, 2])
 
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)
