@@ -309,7 +309,7 @@ def _nll_from_log_probabilities(log_probabilities, target, weight, ignore_index,
     picked, sample_weight, valid = _picked_log_probabilities(
         log_probabilities, target, weight, ignore_index
     )
-    loss = -picked
+    loss = 0.0 - picked  # not -picked: an ignored sample's loss is 0.0, as in PyTorch, not -0.0
     if reduction == "mean":
         # PyTorch's weighted mean: divided by the total weight of the samples, not their count.
         return loss.sum() / sample_weight.sum(), sample_weight, valid

@@ -126,6 +126,16 @@ def test_cross_entropy_options_match_torch(reduction, smoothing, use_weight, rng
                            lambda a, b: TF.cross_entropy(a, b, **kwargs), logits, labels)
 
 
+@pytest.mark.parametrize("loss", [F.cross_entropy, F.nll_loss])
+def test_ignored_samples_lose_plus_zero(loss, rng):
+    # printed, -0.0 reads "-0."; PyTorch gives +0.0 for an ignored sample
+    logits, labels = rng.standard_normal((4, 3)), np.array([2, -100, 0, -100])
+    ours = loss(mg(logits), mg(labels), reduction="none").numpy()
+    theirs = getattr(TF, loss.__name__)(th(logits), th(labels), reduction="none").numpy()
+    np.testing.assert_allclose(ours, theirs, rtol=1e-12)
+    np.testing.assert_array_equal(np.signbit(ours), np.signbit(theirs))
+
+
 def test_cross_entropy_ignore_index_inside_class_range(rng):
     logits, labels = rng.standard_normal((6, 3)), np.array([0, 1, 2, 1, 1, 0])
     compare_with_torch(lambda a, b: F.cross_entropy(a, b, ignore_index=1),
