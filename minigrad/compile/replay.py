@@ -46,7 +46,8 @@ from minigrad.compile.recorder import HostCall, KernelCall, SlotRef
 def _check_class_indices(logits, target, reduction="none") -> None:
     """The fused cross-entropy kernel indexes with the targets: on replay the loss's own
     Python check does not run, so the program checks the range itself (an index out of
-    range would read outside the array)."""
+    range would read outside the array). ``reduction`` is the kernel call's third argument,
+    taken so that the check can be called with the call's own arguments; it is not read."""
     values = target if isinstance(target, np.ndarray) else target.copy_to_host()
     classes = logits.shape[1]
     if values.size and (values.min() < 0 or values.max() >= classes):
