@@ -12,26 +12,27 @@ import numbers
 import warnings
 
 import minigrad
+from minigrad.autograd.inplace import apply_inplace
 from minigrad.dtypes import DType
+from minigrad.ops.conv import conv1d as fused_conv1d
+from minigrad.ops.conv import conv2d as fused_conv2d
+from minigrad.ops.dense import linear as fused_linear
+from minigrad.ops.elementwise import log_sigmoid
+from minigrad.ops.pooling import avg_pool2d as fused_avg_pool2d
+from minigrad.ops.pooling import max_pool2d as fused_max_pool2d
 from minigrad.tensor import Tensor
 
 
 # --- dense, convolution, pooling: fused kernels ------------------------------------------
-# The kernels' ops are imported where they are used, so that the rest of minigrad.nn
-# (modules, losses, init) imports on its own.
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """y = x W^T + b, for ``input`` (*, in_features), ``weight`` (out_features,
     in_features) and ``bias`` (out_features,)."""
-    from minigrad.ops.dense import linear as fused_linear
-
     return fused_linear(input, weight, bias)
 
 
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) -> Tensor:
     """1-D cross-correlation: out[n, o, l] = b[o] + sum_{c, k} w[o, c, k]
     x[n, c, l*stride + k*dilation - padding], for ``input`` (N, C, L)."""
-    from minigrad.ops.conv import conv1d as fused_conv1d
-
     return fused_conv1d(input, weight, bias, stride, padding, dilation, groups)
 
 
@@ -39,8 +40,6 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) 
     """2-D cross-correlation of ``input`` (N, C, H, W) with ``weight`` (O, C/groups, KH, KW):
     out[n, o, i, j] = b[o] + sum_{c, p, q} w[o, c, p, q] x[n, c, i*s + p*d, j*s + q*d]
     (after zero padding)."""
-    from minigrad.ops.conv import conv2d as fused_conv2d
-
     return fused_conv2d(input, weight, bias, stride, padding, dilation, groups)
 
 
@@ -55,8 +54,6 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     flows to each window's maximum. ``dilation`` and ``ceil_mode`` are accepted for
     PyTorch's signature but only their defaults are supported."""
     _unsupported("max_pool2d", dilation=(dilation, 1), ceil_mode=(ceil_mode, False))
-    from minigrad.ops.pooling import max_pool2d as fused_max_pool2d
-
     return fused_max_pool2d(input, kernel_size, stride, padding)
 
 
@@ -67,8 +64,6 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
     supported."""
     _unsupported("avg_pool2d", ceil_mode=(ceil_mode, False),
                  divisor_override=(divisor_override, None))
-    from minigrad.ops.pooling import avg_pool2d as fused_avg_pool2d
-
     return fused_avg_pool2d(input, kernel_size, stride, padding, count_include_pad)
 
 
@@ -80,8 +75,6 @@ def _maybe_in_place(input: Tensor, name: str, compute, inplace: bool) -> Tensor:
     saved tensor another op still needs."""
     if not inplace:
         return compute(input)
-    from minigrad.autograd.inplace import apply_inplace
-
     return apply_inplace(input, name, compute)
 
 
@@ -147,8 +140,6 @@ def sigmoid(input: Tensor) -> Tensor:
 def logsigmoid(input: Tensor) -> Tensor:
     """log(1 / (1 + exp(-x))), computed as min(x, 0) - log(1 + exp(-|x|)): finite where
     ``sigmoid(x).log()`` gives -inf (x below about -104 in float32)."""
-    from minigrad.ops.elementwise import log_sigmoid
-
     return log_sigmoid(input)
 
 
