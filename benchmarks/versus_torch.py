@@ -17,6 +17,12 @@ How it measures, and why:
   on; on a shared machine the load changes over minutes, and alternating spreads it over
   both sides. Per round, ratio = minigrad time / PyTorch time; the table shows the median
   time of each side, the median ratio and the lowest and highest ratio over the rounds.
+- **How sure the median is.** Single rounds on a shared 2-core machine scatter by +-30%,
+  so a median of 7 rounds can land on either side of 1.0 for the same code. Each table
+  also gives a distribution-free 95% confidence interval of the median ratio
+  (``timing.median_interval``): a goal such as "at most 1.0x" is shown when the whole
+  interval is at or below 1.0. With 7 rounds the interval is the whole range; about 25
+  rounds narrow it to the middle third of the ratios.
 - **Inside a process:** warm-up steps for at least 0.3 s (which also loads compiled
   kernels), then 15 blocks of about 40 ms each; the process reports the median time per
   step over the blocks, and the best block (the one least disturbed by other work on the
@@ -49,6 +55,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]  # run from a checkout, uninstalled
+from timing import median_interval  # noqa: E402 - benchmarks/timing.py
 from workloads import WORKLOADS, load  # noqa: E402 - benchmarks/workloads.py
 
 MAIN_WORKLOADS = ["ops", "mlp64", "mlp256", "lenet"]
@@ -129,6 +136,12 @@ def spread(values: list[float]) -> str:
     return f"{min(values):.2f}-{max(values):.2f}"
 
 
+def interval(values: list[float]) -> str:
+    """The 95% interval of the median (see ``timing.median_interval``), as "low-high"."""
+    found = median_interval(values)
+    return "too few rounds" if found is None else f"{found[0]:.2f}-{found[1]:.2f}"
+
+
 def describe_machine() -> str:
     model = "unknown CPU"
     with open("/proc/cpuinfo") as handle:
@@ -148,16 +161,18 @@ def describe_machine() -> str:
 def print_table(title: str, rows: list[tuple],
                 columns: tuple[str, str] = ("minigrad ms", "PyTorch ms")) -> None:
     print(f"\n{title}")
-    print(f"| work | {columns[0]} | {columns[1]} | ratio (median) | ratio range |")
-    print("|---|---:|---:|---:|---:|")
+    print(f"| work | {columns[0]} | {columns[1]} | ratio (median) | 95% interval of the "
+          "median | ratio range |")
+    print("|---|---:|---:|---:|---:|---:|")
     for row in rows:
-        print("| {} | {:.3f} | {:.3f} | {:.2f} | {} |".format(*row))
+        print("| {} | {:.3f} | {:.3f} | {:.2f} | {} | {} |".format(*row))
 
 
 def ratio_rows(numerators: list[dict], denominators: list[dict], workloads: list[str],
                key: str) -> list[tuple]:
     """Per workload: (description, median numerator ms, median denominator ms, median of the
-    per-round ratios, their range); ``key`` picks the per-process median or best block."""
+    per-round ratios, its 95% interval, their range); ``key`` picks the per-process median
+    or best block."""
     rows = []
     for workload in workloads:
         tops = [run[workload][key] for run in numerators]
@@ -165,15 +180,15 @@ def ratio_rows(numerators: list[dict], denominators: list[dict], workloads: list
         ratios = [a / b for a, b in zip(tops, bottoms, strict=True)]
         rows.append((WORKLOADS[workload][0], 1e3 * statistics.median(tops),
                      1e3 * statistics.median(bottoms), statistics.median(ratios),
-                     spread(ratios)))
+                     interval(ratios), spread(ratios)))
     return rows
 
 
 def paired_rows(pairs: list[tuple[dict, dict]], controls: list[tuple[dict, dict]],
                 workloads: list[str], key: str) -> list[tuple]:
     """Per workload, from (first, second) timings in one process: (description, median first
-    ms, median second ms, median of the second/first ratios, their range, the same median
-    and range for the control processes)."""
+    ms, median second ms, median of the second/first ratios, its 95% interval, their
+    range, the same median and range for the control processes)."""
     rows = []
     for workload in workloads:
         with_other, control = ([second[workload][key] / first[workload][key]
@@ -181,7 +196,7 @@ def paired_rows(pairs: list[tuple[dict, dict]], controls: list[tuple[dict, dict]
         rows.append((WORKLOADS[workload][0],
                      1e3 * statistics.median(first[workload][key] for first, _ in pairs),
                      1e3 * statistics.median(second[workload][key] for _, second in pairs),
-                     statistics.median(with_other), spread(with_other),
+                     statistics.median(with_other), interval(with_other), spread(with_other),
                      statistics.median(control), spread(control)))
     return rows
 
@@ -243,11 +258,11 @@ def main() -> None:
             print(f"\n{name} in one process: timed, then {other} loaded and run, then {name} "
                   f"timed again, {label} blocks (ratio = second / first; control: a process "
                   f"that times {name} twice with nothing in between)")
-            print("| work | first ms | second ms | ratio (median) | ratio range "
-                  "| control ratio (median) | control range |")
-            print("|---|---:|---:|---:|---:|---:|---:|")
+            print("| work | first ms | second ms | ratio (median) | 95% interval of the "
+                  "median | ratio range | control ratio (median) | control range |")
+            print("|---|---:|---:|---:|---:|---:|---:|---:|")
             for row in paired_rows(paired[name], control[name], args.workloads, key):
-                print("| {} | {:.3f} | {:.3f} | {:.2f} | {} | {:.2f} | {} |".format(*row))
+                print("| {} | {:.3f} | {:.3f} | {:.2f} | {} | {} | {:.2f} | {} |".format(*row))
     for name, other in (("minigrad", "PyTorch"), ("torch", "minigrad")):
         print_table(f"{name} after {other} ran, over {name} alone in its own process, median "
                     "blocks (different processes of one round)",
