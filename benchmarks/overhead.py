@@ -27,7 +27,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from timing import best_time  # noqa: E402 - benchmarks/timing.py
+from timing import best_time, worker_report  # noqa: E402 - benchmarks/timing.py
 
 
 def chain(x, constant, ops: int):
@@ -74,11 +74,8 @@ def per_op_times(library: str, ops: int, repeats: int, size: int) -> tuple[float
 
 def per_op_times_in_subprocess(library: str, args) -> tuple[float, float, float]:
     """``per_op_times`` run in a fresh interpreter that imports only ``library``."""
-    command = [sys.executable, __file__, "--worker", library, "--ops", str(args.ops),
-               "--repeats", str(args.repeats), "--size", str(args.size)]
-    output = subprocess.run(command, capture_output=True, text=True, check=True,
-                            cwd=ROOT).stdout
-    return tuple(json.loads(output.strip().splitlines()[-1]))
+    return tuple(worker_report(__file__, [library, "--ops", str(args.ops), "--repeats",
+                                          str(args.repeats), "--size", str(args.size)]))
 
 
 def import_time(module: str, repeats: int) -> float:

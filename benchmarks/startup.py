@@ -23,7 +23,6 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -31,6 +30,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]  # run from a checkout, uninstalled
+from timing import worker_report  # noqa: E402 - benchmarks/timing.py
+
 LIBRARIES = ("minigrad", "torch")
 
 
@@ -69,14 +70,9 @@ def worker(library_name: str, steps: int) -> dict:
 
 
 def run_worker(library_name: str, steps: int, cache_dir: str | None = None) -> dict:
-    environment = dict(os.environ)
-    if cache_dir is not None:
-        environment["NUMBA_CACHE_DIR"] = cache_dir
-    command = [sys.executable, __file__, "--worker", library_name, "--steps", str(steps)]
+    environment = None if cache_dir is None else {**os.environ, "NUMBA_CACHE_DIR": cache_dir}
     start = time.perf_counter()
-    output = subprocess.run(command, capture_output=True, text=True, check=True, cwd=ROOT,
-                            env=environment).stdout
-    report = json.loads(output.strip().splitlines()[-1])
+    report = worker_report(__file__, [library_name, "--steps", str(steps)], environment)
     report["process_s"] = time.perf_counter() - start
     return report
 

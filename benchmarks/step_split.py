@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -31,6 +30,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]  # run from a checkout, uninstalled
+from timing import worker_report  # noqa: E402 - benchmarks/timing.py
 from workloads import load  # noqa: E402 - benchmarks/workloads.py
 
 LIBRARIES = ("minigrad", "torch")
@@ -80,11 +80,7 @@ def time_phases(library_name: str, batch: int, steps: int) -> dict[str, float]:
 
 
 def run_worker(library_name: str, batch: int, steps: int) -> dict[str, float]:
-    command = [sys.executable, __file__, "--worker", library_name, "--batch", str(batch),
-               "--steps", str(steps)]
-    output = subprocess.run(command, capture_output=True, text=True, check=True,
-                            cwd=ROOT).stdout
-    return json.loads(output.strip().splitlines()[-1])
+    return worker_report(__file__, [library_name, "--batch", str(batch), "--steps", str(steps)])
 
 
 def main() -> None:

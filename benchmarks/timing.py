@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import math
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 
 def best_time(function: Callable[[], object], repeats: int,
@@ -23,6 +27,17 @@ def best_time(function: Callable[[], object], repeats: int,
         wait()
         best = min(best, time.perf_counter() - start)
     return best
+
+
+def worker_report(script: str, arguments: Sequence[str],
+                  environment: dict[str, str] | None = None):
+    """Run ``script --worker *arguments`` in a fresh Python process, from the repository
+    root, and return the JSON on the last line it printed (its report). ``environment``
+    replaces the inherited one when given."""
+    command = [sys.executable, script, "--worker", *arguments]
+    output = subprocess.run(command, capture_output=True, text=True, check=True,
+                            cwd=Path(script).resolve().parents[1], env=environment).stdout
+    return json.loads(output.strip().splitlines()[-1])
 
 
 def median_interval(values: Sequence[float],

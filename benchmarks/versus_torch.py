@@ -47,7 +47,6 @@ import json
 import os
 import platform
 import statistics
-import subprocess
 import sys
 import time
 from datetime import UTC, datetime
@@ -55,7 +54,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]  # run from a checkout, uninstalled
-from timing import median_interval  # noqa: E402 - benchmarks/timing.py
+from timing import median_interval, worker_report  # noqa: E402 - benchmarks/timing.py
 from workloads import WORKLOADS, load  # noqa: E402 - benchmarks/workloads.py
 
 MAIN_WORKLOADS = ["ops", "mlp64", "mlp256", "lenet"]
@@ -126,10 +125,7 @@ def worker(sequence: list[str], workload_names: list[str]) -> dict:
 
 
 def run_worker(sequence: list[str], workload_names: list[str]) -> dict:
-    command = [sys.executable, __file__, "--worker", *sequence, "--workloads", *workload_names]
-    output = subprocess.run(command, capture_output=True, text=True, check=True,
-                            cwd=ROOT).stdout
-    return json.loads(output.strip().splitlines()[-1])
+    return worker_report(__file__, [*sequence, "--workloads", *workload_names])
 
 
 def spread(values: list[float]) -> str:
